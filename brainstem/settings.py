@@ -1,0 +1,171 @@
+"""Settings as a table: one row per knob, with its default and its help.
+
+The table drives three things: the config file (``brainstem.toml``, a flat
+``name = value`` TOML table or a ``[brainstem]`` section), ``BRAINSTEM_<NAME>``
+environment variables (upper case), and the settings reference in
+``docs/settings.md`` (a test fails when the doc and the table drift).
+Precedence: explicit overrides > environment > config file > default.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # ingest
+    Setting("batch_size", 2000, "Events written per store transaction."),
+    Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
+    # fingerprint
+    Setting("miner_scope", "tenant", "Template scope: 'tenant' (each tenant learns its own) or 'global'."),
+    Setting("max_signatures_per_tenant", 50000, "Cap on live templates per tenant; least recently seen are evicted."),
+    # recurrence detector
+    Setting("recurrence_bucket", "day", "Time bucket for recurrence: 'hour' or 'day'."),
+    Setting("recurrence_min_buckets", 3, "Distinct buckets a signature must appear in to be a recurrence."),
+    Setting("recurrence_max_hour_slots", 6,
+            "A recurrence whose events fall in more hour-of-day slots than this is background chatter, not a pattern."),
+    # burst detector
+    Setting("burst_window_seconds", 300, "Sliding window for burst detection, in seconds of event time."),
+    Setting("burst_min_events", 20, "Events of one signature within the window needed for a burst."),
+    Setting("burst_ratio", 8.0, "Window count must exceed this multiple of the signature's own baseline."),
+    Setting("burst_baseline_windows", 12, "Windows of history the baseline rate is averaged over (EWMA span)."),
+    # spread detector
+    Setting("spread_window_seconds", 600, "Sliding window for spread detection, in seconds of event time."),
+    Setting("spread_min_assets", 5, "Distinct assets one signature must reach within the window."),
+    # self-heal detector
+    Setting("self_heal_window_seconds", 900, "A recovery within this many seconds of its problem is a self-heal."),
+    Setting("self_heal_min_pairs", 2, "Problem/recovery pairs on one asset before a self-heal candidate is raised."),
+    # scoring weights
+    Setting("weight_severity", 0.25, "Weight of the severity component."),
+    Setting("weight_frequency", 0.15, "Weight of the frequency component (how often the pattern occurred)."),
+    Setting("weight_spread", 0.15, "Weight of the spread component (distinct assets)."),
+    Setting("weight_burstiness", 0.15, "Weight of the burstiness component (peak rate over baseline)."),
+    Setting("weight_regularity", 0.15, "Weight of the regularity component (recurring at the same time)."),
+    Setting("weight_novelty", 0.10, "Weight of the novelty component (new to this tenant)."),
+    Setting("weight_recovery", 0.10, "Weight of the recovery component (problem followed by its own recovery)."),
+    Setting("weight_feedback", 0.30, "Weight of operator feedback (reviews of the same signature, can be negative)."),
+    # bands
+    Setting("band_watch", 0.25, "Lowest score in the 'watch' band."),
+    Setting("band_review", 0.40, "Lowest score in the 'review' band."),
+    Setting("band_urgent", 0.60, "Lowest score in the 'urgent_human_review' band."),
+    Setting("band_promote", 0.75, "Lowest score in the 'promote_to_incident_memory' band."),
+    Setting("auto_promote", False, "Promote candidates in the top band to incident memory without a human."),
+    # memory
+    Setting("incident_recurrence_gap_seconds", 3600,
+            "An incident's pattern seen again after this much quiet counts as a new recurrence."),
+    # rules
+    Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class SettingsError(ValueError):
+    """A bad setting value or config file, named by where it came from."""
+
+
+def _coerce(setting: Setting, value: Any, where: str) -> Any:
+    kind = type(setting.default)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    text = str(value).strip()
+    try:
+        if kind is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+        return text
+    except ValueError:
+        raise SettingsError(f"{where}: {setting.name} must be {kind.__name__}, got {value!r}") from None
+
+
+class Settings(Mapping[str, Any]):
+    """Resolved settings; read as ``settings["burst_ratio"]`` or ``settings.burst_ratio``."""
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def replace(self, **overrides: Any) -> "Settings":
+        values = dict(self._values)
+        for name, value in overrides.items():
+            if name not in _BY_NAME:
+                raise SettingsError(f"unknown setting {name!r}")
+            values[name] = _coerce(_BY_NAME[name], value, "override")
+        return Settings(values)
+
+
+def load_settings(config_path: str | os.PathLike | None = None,
+                  env: Mapping[str, str] | None = None,
+                  **overrides: Any) -> Settings:
+    """Resolve every setting from overrides, environment, config file and defaults."""
+    env = os.environ if env is None else env
+    values = {s.name: s.default for s in SETTINGS}
+    path = config_path or env.get("BRAINSTEM_CONFIG")
+    if path:
+        values.update(_read_config(Path(path)))
+    for s in SETTINGS:
+        key = "BRAINSTEM_" + s.name.upper()
+        if key in env:
+            values[s.name] = _coerce(s, env[key], f"environment {key}")
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in _BY_NAME:
+            raise SettingsError(f"unknown setting {name!r}")
+        values[name] = _coerce(_BY_NAME[name], value, "option")
+    return Settings(values)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: {exc}") from None
+    data = data.get("brainstem", data)
+    out = {}
+    for name, value in data.items():
+        if name not in _BY_NAME:
+            raise SettingsError(f"{path}: unknown setting {name!r}")
+        out[name] = _coerce(_BY_NAME[name], value, str(path))
+    return out
+
+
+def settings_markdown() -> str:
+    """The settings reference, generated from the table (docs/settings.md)."""
+    lines = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | `BRAINSTEM_{s.name.upper()}` | `{s.default!r}` | {s.help} |")
+    return "\n".join(lines) + "\n"
