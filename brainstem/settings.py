@@ -42,6 +42,7 @@ SETTINGS: tuple[Setting, ...] = (
     # spread detector
     Setting("spread_window_seconds", 600, "Sliding window for spread detection, in seconds of event time."),
     Setting("spread_min_assets", 5, "Distinct assets one signature must reach within the window."),
+    Setting("spread_ratio", 3.0, "Distinct assets must exceed this multiple of the signature's usual reach."),
     # self-heal detector
     Setting("self_heal_window_seconds", 900, "A recovery within this many seconds of its problem is a self-heal."),
     Setting("self_heal_min_pairs", 2, "Problem/recovery pairs on one asset before a self-heal candidate is raised."),

@@ -1,0 +1,103 @@
+"""Burst: a signature's rate in a short window far above its own baseline.
+
+For each signature a sliding window (``window_seconds`` of event time) counts
+its events; the baseline is an EWMA of its counts in past tumbling windows of
+the same width (empty windows count as zero). A burst starts when the window
+holds at least ``min_events`` and more than ``ratio`` times the baseline, and
+ends when the window falls below half of the level that started it. Each burst
+is an episode (a correlation group); all bursts of one signature feed one
+candidate.
+
+No burst is reported during the warm-up (the first ``baseline_windows``
+windows of the stream), because no signature has a baseline yet: without it
+every chatty signature would "burst" at the start of the first file.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from brainstem.detect.base import Detector, Finding, Observation
+from brainstem.detect.window import Episode, TumblingBaseline
+
+
+class _Rate:
+    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak")
+
+    def __init__(self, width: float, span: int):
+        self.times: deque[float] = deque()
+        self.baseline = TumblingBaseline(width, span)
+        self.episode: Episode | None = None
+        self.bursts = 0
+        self.max_peak = 0
+
+
+class BurstDetector(Detector):
+    name = "burst"
+
+    def __init__(self, *, window_seconds: float = 300, min_events: int = 20, ratio: float = 8.0,
+                 baseline_windows: int = 12):
+        self.window = float(window_seconds)
+        self.min_events = min_events
+        self.ratio = ratio
+        self.span = baseline_windows
+        self.origin: float | None = None
+        self.rates: dict[str, _Rate] = {}
+
+    def learn_one(self, obs: Observation) -> list[Finding]:
+        ts = obs.ts
+        if self.origin is None:
+            self.origin = ts
+        r = self.rates.get(obs.signature_key)
+        if r is None:
+            r = self.rates[obs.signature_key] = _Rate(self.window, self.span)
+        r.baseline.roll(ts)
+        r.baseline.value += 1
+        times = r.times
+        times.append(ts)
+        horizon = ts - self.window
+        while times and times[0] <= horizon:
+            times.popleft()
+        n = len(times)
+        ep = r.episode
+        if ep is not None and n < ep.threshold / 2:
+            r.episode = ep = None
+        if ep is None:
+            if ts < self.origin + self.window * self.span:
+                return []
+            threshold = max(self.min_events, self.ratio * r.baseline.level)
+            if n < threshold:
+                return []
+            ep = r.episode = Episode(times[0], r.baseline.level, threshold)
+            r.bursts += 1
+        ep.add(ts, obs.asset, obs.event_id, n)
+        r.max_peak = max(r.max_peak, ep.peak)
+        return [Finding(
+            candidate_type="burst", key=obs.signature_key, signature_keys=(obs.signature_key,), ts=ts,
+            event_ids=(obs.event_id,) if ep.events <= 20 else (), assets=(obs.asset,),
+            metrics={"bursts": r.bursts, "peak": r.max_peak, "episode_peak": ep.peak,
+                     "baseline": round(ep.baseline, 3), "window_seconds": self.window,
+                     "ratio": round(ep.peak / max(ep.baseline, 1.0 / self.ratio), 1),
+                     "assets": len(ep.assets)},
+            episode=f"{obs.signature_key}@{ep.start:.0f}", episode_start=ep.start, episode_end=ep.end,
+            episode_events=ep.events,
+        )]
+
+    def to_state(self) -> dict[str, Any]:
+        return {"origin": self.origin, "rates": {
+            k: [list(r.times), r.baseline.to_state(), r.episode.to_state() if r.episode else None, r.bursts, r.max_peak]
+            for k, r in self.rates.items()}}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.origin = state.get("origin")
+        self.rates = {}
+        for k, (times, base, ep, bursts, peak) in state.get("rates", {}).items():
+            r = _Rate(self.window, self.span)
+            r.times.extend(times)
+            r.baseline.load(base)
+            r.episode = Episode.from_state(ep) if ep else None
+            r.bursts, r.max_peak = bursts, peak
+            self.rates[k] = r
+
+    def forget(self, signature_key: str) -> None:
+        self.rates.pop(signature_key, None)

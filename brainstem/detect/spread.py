@@ -1,0 +1,116 @@
+"""Spread: one signature on many distinct assets within a short window.
+
+A sliding window (``window_seconds``) keeps, per signature, how many of its
+events each asset produced. A spread starts when the window holds at least
+``min_assets`` distinct assets and more than ``ratio`` times the number the
+signature usually reaches in a window (an EWMA over past tumbling windows),
+so fleet-wide chatter (cron on every host) is not a spread but the same auth
+failure suddenly on 40 hosts is. Same warm-up rule as the burst detector.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from brainstem.detect.base import Detector, Finding, Observation
+from brainstem.detect.window import Episode, TumblingBaseline
+
+
+class _Reach:
+    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets")
+
+    def __init__(self, width: float, span: int):
+        self.window: deque[tuple[float, str]] = deque()
+        self.counts: dict[str, int] = {}
+        self.baseline = TumblingBaseline(width, span)
+        self.seen: set[str] = set()          # assets in the current tumbling window
+        self.episode: Episode | None = None
+        self.spreads = 0
+        self.max_assets = 0
+
+
+class SpreadDetector(Detector):
+    name = "spread"
+
+    def __init__(self, *, window_seconds: float = 600, min_assets: int = 5, ratio: float = 3.0,
+                 baseline_windows: int = 12):
+        self.width = float(window_seconds)
+        self.min_assets = min_assets
+        self.ratio = ratio
+        self.span = baseline_windows
+        self.origin: float | None = None
+        self.reach: dict[str, _Reach] = {}
+
+    def learn_one(self, obs: Observation) -> list[Finding]:
+        ts = obs.ts
+        if self.origin is None:
+            self.origin = ts
+        r = self.reach.get(obs.signature_key)
+        if r is None:
+            r = self.reach[obs.signature_key] = _Reach(self.width, self.span)
+        before = r.baseline.window
+        r.baseline.roll(ts)
+        if r.baseline.window != before:
+            r.seen.clear()
+        r.seen.add(obs.asset)
+        r.baseline.value = len(r.seen)
+        r.window.append((ts, obs.asset))
+        counts = r.counts
+        counts[obs.asset] = counts.get(obs.asset, 0) + 1
+        horizon = ts - self.width
+        window = r.window
+        while window and window[0][0] <= horizon:
+            _, old = window.popleft()
+            left = counts[old] - 1
+            if left:
+                counts[old] = left
+            else:
+                del counts[old]
+        n = len(counts)
+        ep = r.episode
+        if ep is not None and n < ep.threshold / 2:
+            r.episode = ep = None
+        if ep is None:
+            if ts < self.origin + self.width * self.span:
+                return []
+            threshold = max(self.min_assets, self.ratio * r.baseline.level)
+            if n < threshold:
+                return []
+            ep = r.episode = Episode(window[0][0], r.baseline.level, threshold)
+            r.spreads += 1
+            for _, asset in window:
+                ep.assets[asset] = ep.assets.get(asset, 0) + 1
+        ep.add(ts, obs.asset, obs.event_id, n)
+        r.max_assets = max(r.max_assets, len(ep.assets))
+        return [Finding(
+            candidate_type="spread", key=obs.signature_key, signature_keys=(obs.signature_key,), ts=ts,
+            event_ids=(obs.event_id,) if ep.events <= 20 else (), assets=tuple(ep.assets),
+            metrics={"spreads": r.spreads, "max_assets": r.max_assets, "episode_assets": len(ep.assets),
+                     "baseline_assets": round(ep.baseline, 3), "window_seconds": self.width,
+                     "minutes": round((ep.end - ep.start) / 60, 1)},
+            episode=f"{obs.signature_key}@{ep.start:.0f}", episode_start=ep.start, episode_end=ep.end,
+            episode_events=ep.events,
+        )]
+
+    def to_state(self) -> dict[str, Any]:
+        return {"origin": self.origin, "reach": {
+            k: [[list(p) for p in r.window], r.baseline.to_state(), sorted(r.seen),
+                r.episode.to_state() if r.episode else None, r.spreads, r.max_assets]
+            for k, r in self.reach.items()}}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.origin = state.get("origin")
+        self.reach = {}
+        for k, (window, base, seen, ep, spreads, max_assets) in state.get("reach", {}).items():
+            r = _Reach(self.width, self.span)
+            for ts, asset in window:
+                r.window.append((ts, asset))
+                r.counts[asset] = r.counts.get(asset, 0) + 1
+            r.baseline.load(base)
+            r.seen = set(seen)
+            r.episode = Episode.from_state(ep) if ep else None
+            r.spreads, r.max_assets = spreads, max_assets
+            self.reach[k] = r
+
+    def forget(self, signature_key: str) -> None:
+        self.reach.pop(signature_key, None)

@@ -1,0 +1,76 @@
+"""Pieces the windowed detectors share: a baseline over tumbling windows, episodes."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class TumblingBaseline:
+    """EWMA of a per-window value over tumbling windows, empty windows counted as 0.
+
+    ``observe(ts, value)`` sets the value of the window containing ``ts`` (the
+    last value set in a window is the one folded in when the window closes).
+    ``level`` is the baseline *before* the current window, so a burst does not
+    raise its own bar.
+    """
+
+    __slots__ = ("width", "alpha", "level", "window", "value")
+
+    def __init__(self, width: float, span: int):
+        self.width = width
+        self.alpha = 2.0 / (span + 1)
+        self.level = 0.0
+        self.window = -1
+        self.value = 0.0
+
+    def roll(self, ts: float) -> None:
+        k = int(ts // self.width)
+        if k <= self.window:
+            return
+        if self.window >= 0:
+            keep = 1.0 - self.alpha
+            self.level = self.level * keep + self.alpha * self.value
+            gap = k - self.window - 1
+            if gap:
+                self.level *= keep ** min(gap, 10_000)
+        self.window = k
+        self.value = 0.0
+
+    def to_state(self) -> list[Any]:
+        return [self.level, self.window, self.value]
+
+    def load(self, state: list[Any]) -> None:
+        self.level, self.window, self.value = state
+
+
+class Episode:
+    """One burst or spread: when it began, how big it got, what it touched."""
+
+    __slots__ = ("start", "end", "events", "peak", "baseline", "threshold", "assets", "event_ids")
+
+    def __init__(self, start: float, baseline: float, threshold: float):
+        self.start = start
+        self.end = start
+        self.events = 0
+        self.peak = 0
+        self.baseline = baseline
+        self.threshold = threshold
+        self.assets: dict[str, int] = {}
+        self.event_ids: list[str] = []
+
+    def add(self, ts: float, asset: str, event_id: str, level: int) -> None:
+        self.end = max(self.end, ts)
+        self.events += 1
+        self.peak = max(self.peak, level)
+        if len(self.assets) < 500 or asset in self.assets:
+            self.assets[asset] = self.assets.get(asset, 0) + 1
+        if len(self.event_ids) < 20:
+            self.event_ids.append(event_id)
+
+    def to_state(self) -> list[Any]:
+        return [self.start, self.end, self.events, self.peak, self.baseline, self.threshold, self.assets, self.event_ids]
+
+    @classmethod
+    def from_state(cls, s: list[Any]) -> "Episode":
+        e = cls(s[0], s[4], s[5])
+        e.end, e.events, e.peak, e.assets, e.event_ids = s[1], s[2], s[3], s[6], s[7]
+        return e

@@ -1,0 +1,144 @@
+"""The store interface every backend implements (SQLite now, PostgreSQL later).
+
+The pipeline talks to a ``Store`` only. Writes arrive as a ``WriteBatch`` that
+the backend commits in one transaction; reads return model objects. A backend
+must pass ``tests/store/test_contract.py``.
+
+Errors: ``StoreError`` for anything the user can act on (bad path, a file that
+is not a brainstem database, a schema newer than this code).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from brainstem.models import (
+    Asset, Candidate, CorrelationGroup, Event, IncidentMemory, Lesson, ProvenanceLink,
+    ReviewDecision, RunbookHint, Signature, Tenant,
+)
+
+
+class StoreError(Exception):
+    """A store problem a user can act on; the message names the database."""
+
+
+@dataclass
+class WriteBatch:
+    """Everything one pipeline batch changes, committed atomically."""
+
+    events: list[Event] = field(default_factory=list)
+    assets: list[Asset] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
+    groups: list[CorrelationGroup] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    incidents: list[IncidentMemory] = field(default_factory=list)
+    links: list[ProvenanceLink] = field(default_factory=list)
+    aliases: list[tuple[str, str, str]] = field(default_factory=list)  # (tenant_id, old_key, new_key)
+    state: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)  # (tenant, component, version, data)
+
+    def __bool__(self) -> bool:
+        return any((self.events, self.assets, self.signatures, self.groups, self.candidates,
+                    self.incidents, self.links, self.aliases, self.state))
+
+
+@dataclass
+class CandidateQuery:
+    tenant_id: str | None = None
+    min_band: str | None = None
+    types: tuple[str, ...] = ()
+    limit: int = 50
+
+
+class Store(ABC):
+    """Persistence for the eleven objects plus stage state."""
+
+    # -- schema -------------------------------------------------------------
+    @abstractmethod
+    def schema_version(self) -> int: ...
+
+    @abstractmethod
+    def upgrade(self) -> list[str]:
+        """Apply missing migrations; return the names applied."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- tenants and assets ---------------------------------------------------
+    @abstractmethod
+    def put_tenant(self, tenant: Tenant) -> None: ...
+
+    @abstractmethod
+    def get_tenant(self, ref: str) -> Tenant | None:
+        """A tenant by id or slug."""
+
+    @abstractmethod
+    def list_tenants(self) -> list[Tenant]: ...
+
+    @abstractmethod
+    def asset_ids(self, tenant_id: str) -> dict[str, str]:
+        """hostname -> asset_id for one tenant."""
+
+    # -- the write path -------------------------------------------------------
+    @abstractmethod
+    def existing_event_ids(self, event_ids: Iterable[str]) -> set[str]:
+        """Which of these ids are already stored (one query per call)."""
+
+    @abstractmethod
+    def write(self, batch: WriteBatch) -> int:
+        """Commit a batch in one transaction; return the number of new events stored."""
+
+    @abstractmethod
+    def put_review(self, review: ReviewDecision) -> None: ...
+
+    @abstractmethod
+    def put_lesson(self, lesson: Lesson) -> None: ...
+
+    @abstractmethod
+    def put_hint(self, hint: RunbookHint) -> None: ...
+
+    # -- state ----------------------------------------------------------------
+    @abstractmethod
+    def load_state(self, tenant_id: str, component: str) -> tuple[int, dict[str, Any]] | None: ...
+
+    @abstractmethod
+    def aliases(self, tenant_id: str) -> dict[str, str]: ...
+
+    # -- reads ----------------------------------------------------------------
+    @abstractmethod
+    def get(self, object_id: str) -> Any | None:
+        """Any object by id (the id prefix names its type)."""
+
+    @abstractmethod
+    def signatures(self, tenant_id: str, keys: Iterable[str] | None = None,
+                   limit: int | None = None) -> list[Signature]:
+        """Signatures of a tenant, most frequent first; only ``keys`` when given."""
+
+    @abstractmethod
+    def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
+
+    @abstractmethod
+    def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]: ...
+
+    @abstractmethod
+    def incidents(self, tenant_id: str | None = None, status: str | None = None) -> list[IncidentMemory]: ...
+
+    @abstractmethod
+    def lessons(self, tenant_id: str) -> list[Lesson]: ...
+
+    @abstractmethod
+    def hints(self, tenant_id: str) -> list[RunbookHint]: ...
+
+    @abstractmethod
+    def reviews(self, tenant_id: str, subject_ids: Iterable[str] | None = None) -> list[ReviewDecision]: ...
+
+    @abstractmethod
+    def events(self, tenant_id: str, signature_key: str | None = None, limit: int = 100) -> list[Event]: ...
+
+    @abstractmethod
+    def links(self, object_id: str) -> tuple[list[ProvenanceLink], list[ProvenanceLink]]:
+        """(outgoing, incoming) provenance links of an object."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, dict[str, int]]:
+        """tenant slug -> object type -> count."""

@@ -1,0 +1,92 @@
+"""Rows <-> model objects, derived once per model from its dataclass fields.
+
+Lists and dicts are stored as JSON text, datetimes as ISO-8601 UTC strings
+(which sort like the instants they name), everything else as is.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from brainstem.models import (
+    Asset, Candidate, CorrelationGroup, Event, IncidentMemory, Lesson, ProvenanceLink,
+    ReviewDecision, RunbookHint, Signature, Tenant, iso, parse_iso,
+)
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+@dataclass(frozen=True)
+class Table:
+    model: type
+    name: str
+    key: str
+    columns: tuple[str, ...]
+    encoders: tuple[Callable[[Any], Any], ...]
+    decoders: tuple[Callable[[Any], Any], ...]
+
+    def encode(self, obj: Any) -> tuple:
+        return tuple(enc(getattr(obj, col)) for col, enc in zip(self.columns, self.encoders))
+
+    def decode(self, row: tuple) -> Any:
+        return self.model(**{col: dec(v) for col, dec, v in zip(self.columns, self.decoders, row)})
+
+    @property
+    def insert_sql(self) -> str:
+        cols = ", ".join(self.columns)
+        marks = ", ".join("?" for _ in self.columns)
+        return f"INSERT OR REPLACE INTO {self.name} ({cols}) VALUES ({marks})"
+
+    @property
+    def select_sql(self) -> str:
+        return f"SELECT {', '.join(self.columns)} FROM {self.name}"
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+def _json_or_none(v: Any) -> Any:
+    return None if v is None else _dumps(v)
+
+
+def _loads(v: Any) -> Any:
+    return None if v is None else json.loads(v)
+
+
+def _table(model: type, name: str, key: str) -> Table:
+    cols, encs, decs = [], [], []
+    for f in dataclasses.fields(model):
+        kind = str(f.type)
+        cols.append(f.name)
+        if kind.startswith("datetime"):
+            encs.append(iso)
+            decs.append(parse_iso)
+        elif kind.startswith(("list", "dict")):
+            encs.append(_json_or_none)
+            decs.append(_loads)
+        else:
+            encs.append(_identity)
+            decs.append(_identity)
+    return Table(model, name, key, tuple(cols), tuple(encs), tuple(decs))
+
+
+TABLES: dict[str, Table] = {
+    "tenant": _table(Tenant, "tenants", "tenant_id"),
+    "asset": _table(Asset, "assets", "asset_id"),
+    "event": _table(Event, "events", "event_id"),
+    "signature": _table(Signature, "signatures", "signature_id"),
+    "group": _table(CorrelationGroup, "correlation_groups", "group_id"),
+    "candidate": _table(Candidate, "candidates", "candidate_id"),
+    "incident_memory": _table(IncidentMemory, "incident_memories", "incident_memory_id"),
+    "lesson": _table(Lesson, "lessons", "lesson_id"),
+    "runbook_hint": _table(RunbookHint, "runbook_hints", "runbook_hint_id"),
+    "review": _table(ReviewDecision, "review_decisions", "review_id"),
+    "link": _table(ProvenanceLink, "provenance_links", "link_id"),
+}
+
+
+def dumps(value: Any) -> str:
+    return _dumps(value)
