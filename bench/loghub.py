@@ -1,0 +1,155 @@
+"""Loghub-2k benchmark: brainstem's miner against Drain3, accuracy and speed.
+
+    .venv/bin/python bench/loghub.py [LOGHUB_DIR] [--repeat N] [--only DATASET]
+
+LOGHUB_DIR defaults to ../shared/data/loghub2k (relative to the repo root).
+Prints per-dataset grouping accuracy (GA) and parsing accuracy (PA) for both
+miners, then throughput on a long stream (every dataset's Content column,
+repeated), and peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from brainstem.fingerprint import TemplateMiner, fingerprint_lines  # noqa: E402
+from brainstem.fingerprint.accuracy import grouping_accuracy, parsing_accuracy  # noqa: E402
+
+DATASETS = ["Android", "Apache", "HDFS", "Hadoop", "HealthApp", "Linux", "OpenSSH", "Spark",
+            "Windows", "Zookeeper"]
+
+
+def load(root: Path, name: str) -> tuple[list[str], list[str]]:
+    path = root / name / f"{name}_2k.log_structured_corrected.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [r["Content"] for r in rows], [r["EventTemplate"] for r in rows]
+
+
+def drain3_miner():
+    import logging
+
+    from drain3 import TemplateMiner as DrainMiner
+    from drain3.masking import MaskingInstruction
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    logging.getLogger("drain3").setLevel(logging.ERROR)
+    cfg = TemplateMinerConfig()
+    cfg.drain_sim_th = 0.4
+    cfg.drain_depth = 4
+    cfg.profiling_enabled = False
+    cfg.masking_instructions = [
+        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})((?=[^A-Za-z0-9])|$)", "IP"),
+        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)(0x[a-fA-F0-9]+)((?=[^A-Za-z0-9])|$)", "HEX"),
+        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)([\-\+]?\d+)((?=[^A-Za-z0-9])|$)", "NUM"),
+    ]
+    return DrainMiner(config=cfg)
+
+
+def drain3_templates(contents: list[str]) -> tuple[list[int], list[str]]:
+    import re
+
+    miner = drain3_miner()
+    ids = [miner.add_log_message(c)["cluster_id"] for c in contents]
+    mask = re.compile(r"<(?:IP|HEX|NUM)>")
+    by_id = {c.cluster_id: mask.sub("<*>", c.get_template()) for c in miner.drain.clusters}
+    return ids, [by_id[i] for i in ids]
+
+
+def brainstem_templates(contents: list[str]) -> tuple[list[str], list[str]]:
+    pairs = fingerprint_lines(contents)
+    return [k for k, _ in pairs], [t for _, t in pairs]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def accuracy_table(root: Path, names: list[str], with_drain: bool) -> None:
+    print(f"{'dataset':<10} {'GA':>6} {'PA':>6} {'tpl':>5} {'true':>5} | {'D3 GA':>6} {'D3 PA':>6}")
+    sums = [0.0, 0.0, 0.0, 0.0]
+    worst = ("", 1.0)
+    for name in names:
+        contents, truth = load(root, name)
+        keys, tpls = brainstem_templates(contents)
+        ga, pa = grouping_accuracy(truth, keys), parsing_accuracy(truth, tpls)
+        if with_drain:
+            dids, dtpls = drain3_templates(contents)
+            dga, dpa = grouping_accuracy(truth, dids), parsing_accuracy(truth, dtpls)
+        else:
+            dga = dpa = float("nan")
+        sums = [sums[0] + ga, sums[1] + pa, sums[2] + dga, sums[3] + dpa]
+        if ga < worst[1]:
+            worst = (name, ga)
+        print(f"{name:<10} {ga:6.3f} {pa:6.3f} {len(set(keys)):5d} {len(set(truth)):5d} | {dga:6.3f} {dpa:6.3f}")
+    n = len(names)
+    print(f"{'average':<10} {sums[0]/n:6.3f} {sums[1]/n:6.3f} {'':5} {'':5} | {sums[2]/n:6.3f} {sums[3]/n:6.3f}")
+    print(f"lowest GA: {worst[0]} {worst[1]:.3f}")
+
+
+def throughput(root: Path, names: list[str], repeat: int, with_drain: bool) -> None:
+    base: list[str] = []
+    for name in names:
+        base.extend(load(root, name)[0])
+    stream = base * repeat
+    print(f"\nstream: {len(stream):,} messages ({len(base):,} distinct lines x {repeat})")
+
+    gc.collect()
+    miner = TemplateMiner()
+    learn = miner.learn
+    t0 = time.perf_counter()
+    for m in stream:
+        learn(m)
+    bs = len(stream) / (time.perf_counter() - t0)
+    print(f"brainstem learn: {bs:12,.0f} lines/s   templates {len(miner):,}   peak RSS {rss_mb():.0f} MB")
+
+    # Cold path: every message distinct (a serial number appended), no exact-cache hits.
+    cold = [f"{m} #{i}" for i, m in enumerate(base)]
+    miner = TemplateMiner()
+    learn = miner.learn
+    t0 = time.perf_counter()
+    for m in cold:
+        learn(m)
+    cs = len(cold) / (time.perf_counter() - t0)
+    print(f"brainstem cold (all distinct, {len(cold):,}): {cs:12,.0f} lines/s")
+
+    if with_drain:
+        gc.collect()
+        d = drain3_miner()
+        add = d.add_log_message
+        t0 = time.perf_counter()
+        for m in stream:
+            add(m)
+        ds = len(stream) / (time.perf_counter() - t0)
+        print(f"drain3 add_log_message: {ds:12,.0f} lines/s   clusters {len(d.drain.clusters):,}   "
+              f"peak RSS {rss_mb():.0f} MB")
+        print(f"ratio brainstem/drain3: {bs / ds:.1f}x")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("root", nargs="?", default=str(REPO.parent / "shared" / "data" / "loghub2k"))
+    ap.add_argument("--repeat", type=int, default=15, help="times the 20k lines are repeated in the stream")
+    ap.add_argument("--only", action="append", help="dataset(s) to run (default: all ten)")
+    ap.add_argument("--no-drain", action="store_true", help="skip Drain3")
+    ap.add_argument("--no-speed", action="store_true", help="skip the throughput run")
+    args = ap.parse_args()
+    root = Path(args.root)
+    if not root.is_dir():
+        sys.exit(f"loghub directory {root} not found (pass it as the first argument)")
+    names = args.only or DATASETS
+    accuracy_table(root, names, not args.no_drain)
+    if not args.no_speed:
+        throughput(root, names, args.repeat, not args.no_drain)
+
+
+if __name__ == "__main__":
+    main()

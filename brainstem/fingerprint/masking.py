@@ -1,0 +1,126 @@
+"""Which tokens are variables before any clustering happens, and what to call them.
+
+A *hard* variable is masked to ``<*>`` the moment it is seen: numbers, IPs,
+hex, UUIDs, paths, and identifiers with several digits (``blk_-42713``,
+``appattempt_1445_0020``). A *soft* variable is a word with a digit or two
+(``ssh2``, ``eth0``, ``u0``): it stays literal in a template until the cluster
+sees a different value there, but it never counts against a match when the
+other side also has digits.
+
+Classification results are memoized per token string in a bounded dict, so the
+regexes run once per distinct token, not once per message.
+"""
+from __future__ import annotations
+
+import re
+
+VAR = "<*>"
+
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_NUM = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?(?:[a-zA-Z%]{1,3})?")
+_HEX = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,})")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DIGIT_RUN = re.compile(r"\d+")
+
+_MEMO_MAX = 200_000
+_memo: dict[str, str | None] = {}
+
+
+def _classify(core: str) -> str | None:
+    """Hard-variable kind of a token (without its leading space), or ``""`` for soft, or None."""
+    first = core[0]
+    if first in "/\\~" and len(core) > 1 and core[-1] not in "/\\":
+        if any(c.isalnum() for c in core):
+            return "path"
+    if not any(c.isdigit() for c in core):
+        return None
+    if _IPV4.fullmatch(core):
+        return "ip"
+    if _NUM.fullmatch(core):
+        return "num"
+    if _UUID.fullmatch(core):
+        return "uuid"
+    if _HEX.fullmatch(core):
+        return "hex"
+    runs = _DIGIT_RUN.findall(core)
+    if len(runs) >= 2 or sum(len(r) for r in runs) >= 3:
+        return "id"
+    return ""
+
+
+def kind(core: str) -> str | None:
+    """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
+
+    Kinds: ``path``, ``ip``, ``num``, ``uuid``, ``hex``, ``id``.
+    """
+    try:
+        return _memo[core]
+    except KeyError:
+        pass
+    k = _classify(core) if core else None
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[core] = k
+    return k
+
+
+# Words right before a variable that name it better than its shape does.
+_CONTEXT_NAMES = {
+    "port": "port",
+    "user": "user",
+    "users": "user",
+    "username": "user",
+    "host": "host",
+    "hostname": "host",
+    "pid": "pid",
+    "uid": "uid",
+}
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+_HOST_RE = re.compile(
+    r"(?!(?:com|org|net|java|javax|android)\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+    r"\.(?:com|net|org|edu|gov|mil|int|io|local|lan|corp|internal|localdomain|[a-z]{2})"
+)
+
+
+def param_names(template: list[str], wild: list[bool], values: list[str]) -> list[str]:
+    """Names for the variables of one match, in order; see :class:`Match.params`.
+
+    ``template`` are the template tokens, ``wild`` marks the variable positions
+    and ``values`` are the message's tokens at those positions (same order).
+    """
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    taken: set[str] = set()
+    unnamed = 0
+    vi = 0
+    for i, w in enumerate(wild):
+        if not w:
+            continue
+        value = values[vi]
+        vi += 1
+        name = None
+        # key=value and key: value
+        if i >= 2 and template[i - 1].strip() in ("=", ":") and not wild[i - 2]:
+            key = template[i - 2].strip()
+            if _KEY_RE.fullmatch(key):
+                name = key.lower()
+        if name is None and i >= 1 and not wild[i - 1]:
+            name = _CONTEXT_NAMES.get(template[i - 1].strip().lower())
+        if name is None:
+            k = kind(value) if value else None
+            if k:
+                name = k
+            elif k is None and _HOST_RE.fullmatch(value):
+                name = "host"
+        if name is None:
+            unnamed += 1
+            name = f"var{unnamed}"
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        unique = name if n == 1 else f"{name}_{n}"
+        while unique in taken:  # a key literally called "ip_2" or "var1"
+            n += 1
+            unique = f"{name}_{n}"
+        taken.add(unique)
+        names.append(unique)
+    return names

@@ -1,0 +1,401 @@
+"""The template miner: messages in, stable signatures (templates with keys) out.
+
+How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
+
+1. An exact-message cache answers repeated messages with one dict lookup.
+2. Otherwise the message is tokenized (:mod:`.tokens`) and its obvious
+   variables are masked (:mod:`.masking`).
+3. Candidate templates are those with the same token count and the same first
+   token (or a variable first token). Each is scored by the share of positions
+   that agree: equal tokens, a ``<*>`` in the template, or digits on both sides
+   all count as agreement. The best candidate at or above ``SIMILARITY`` wins;
+   ties go to more equal tokens, then to the older template.
+4. No winner: a new template is made from the masked message. A winner that
+   does not cover the message is generalized: disagreeing positions become
+   ``<*>``. A generalized template is then merged with any template of the same
+   length it now agrees with everywhere (one side variable or both equal); the
+   older one survives and the younger one's key becomes an alias.
+
+Keys are blake2b of the template text at creation and never change while the
+template generalizes; ``version`` counts the changes. The caches hold only what
+the slow path would compute from the current templates and are emptied on
+every change, so a restored miner (:meth:`to_state`/:meth:`from_state`)
+assigns exactly as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .masking import VAR, kind, param_names
+from .tokens import tokenize
+
+SIMILARITY = 0.5
+STATE_FORMAT = "brainstem.miner"
+STATE_VERSION = 1
+_CACHE_MAX = 1 << 16
+_EVICT_SHARE = 0.1
+
+
+@dataclass(slots=True)
+class Match:
+    key: str
+    template: str
+    version: int
+    params: dict[str, str]
+    is_new: bool
+    changed: bool
+
+
+class _Cluster:
+    __slots__ = ("cid", "key", "tokens", "wild", "digit", "head", "text", "version",
+                 "count", "last_time", "last_seq")
+
+    def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
+                 last_time: float = 0.0, last_seq: int = 0) -> None:
+        self.cid = cid
+        self.key = key
+        self.version = version
+        self.count = count
+        self.last_time = last_time
+        self.last_seq = last_seq
+        self.set_tokens(tokens)
+
+    def set_tokens(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.wild = [t.endswith(VAR) for t in tokens]
+        self.digit = [any(ch.isdigit() for ch in t) for t in tokens]
+        self.head = _head(tokens, self.wild, self.digit)
+        self.text = "".join(tokens)
+
+
+_PUNCT = frozenset("=:,;()[]{}\"'@|<>.")
+HEAD_WORDS = 2
+
+
+def _head(tokens: list[str], wild: list[bool], digit: list[bool]) -> str:
+    """The first words as a lookup key; ``<*>`` when one of them is (or may be) a variable."""
+    words = []
+    for tok, w, d in zip(tokens, wild, digit):
+        core = tok.lstrip(" ")
+        if core in _PUNCT:
+            continue
+        if w or d:
+            return VAR
+        words.append(core)
+        if len(words) == HEAD_WORDS:
+            break
+    return " ".join(words) if words else VAR
+
+
+def _make_key(text: str, n: int = 0) -> str:
+    data = text if n == 0 else f"{text}\x1f{n}"
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _mask(tokens: list[str]) -> tuple[list[str], list[bool]]:
+    """Tokens with hard variables replaced by ``<*>``, and which tokens hold digits."""
+    masked = []
+    digit = []
+    for tok in tokens:
+        sp = tok[0] == " "
+        core = tok[1:] if sp else tok
+        k = kind(core)
+        if k:
+            masked.append(" " + VAR if sp else VAR)
+            digit.append(True)
+        else:
+            masked.append(tok)
+            digit.append(k is not None)
+    return masked, digit
+
+
+class TemplateMiner:
+    """Online log template miner with stable keys, bounded memory and JSON state.
+
+    ``max_templates`` caps the live templates: when a new template takes the
+    count above it, the least recently seen tenth (by event ``time`` when
+    given, then by arrival) is evicted. An evicted template's key no longer
+    resolves; if its messages come back they start a new template.
+    """
+
+    def __init__(self, max_templates: int = 50000) -> None:
+        if max_templates < 1:
+            raise ValueError("max_templates must be at least 1")
+        self.max_templates = max_templates
+        self._clusters: dict[int, _Cluster] = {}
+        self._by_key: dict[str, _Cluster] = {}
+        self._buckets: dict[tuple[int, str], dict[int, _Cluster]] = {}
+        self._by_len: dict[int, dict[int, _Cluster]] = {}
+        self._aliases: dict[str, str] = {}
+        self._next_cid = 0
+        self._seq = 0
+        # Caches: message -> (cluster, params) and masked tokens -> cluster.
+        self._msg_cache: dict[str, tuple[_Cluster, dict[str, str]]] = {}
+        self._shape_cache: dict[tuple[str, ...], _Cluster | None] = {}
+
+    # -- public API ---------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._clusters)
+
+    def learn(self, message: str, time: float | None = None) -> Match:
+        """Assign ``message`` to a template, creating or generalizing one if needed."""
+        self._seq += 1
+        hit = self._msg_cache.get(message)
+        if hit is not None:
+            c, params = hit
+            self._touch(c, time)
+            return Match(c.key, c.text, c.version, dict(params), False, False)
+
+        tokens = tokenize(message)
+        masked, digit = _mask(tokens)
+        c = self._find(masked, digit)
+        if c is None:
+            c = self._create(masked)
+            self._touch(c, time)
+            self._evict_if_needed(keep=c)
+            return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
+
+        changed = self._generalize(c, masked)
+        if changed:
+            c = self._merge_around(c)
+        self._touch(c, time)
+        params = self._params(c, tokens)
+        if not changed and len(self._msg_cache) < _CACHE_MAX:
+            self._msg_cache[message] = (c, params)
+        return Match(c.key, c.text, c.version, dict(params), False, changed)
+
+    def match(self, message: str) -> Match | None:
+        """The template ``learn`` would assign, without changing anything; None if it would make one."""
+        hit = self._msg_cache.get(message)
+        if hit is not None:
+            c, params = hit
+            return Match(c.key, c.text, c.version, dict(params), False, False)
+        tokens = tokenize(message)
+        masked, digit = _mask(tokens)
+        c = self._find(masked, digit, remember=False)
+        if c is None:
+            return None
+        return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
+
+    def resolve(self, key: str) -> str:
+        """The current key for ``key``, following aliases left by merges."""
+        for _ in range(64):
+            nxt = self._aliases.get(key)
+            if nxt is None:
+                return key
+            key = nxt
+        return key
+
+    def template(self, key: str) -> str:
+        """The current template text for ``key`` (aliases followed); KeyError if unknown or evicted."""
+        return self._by_key[self.resolve(key)].text
+
+    def templates(self) -> list[tuple[str, str]]:
+        """``(key, template)`` of every live template, oldest first."""
+        return [(c.key, c.text) for c in self._clusters.values()]
+
+    # -- matching -------------------------------------------------------------
+
+    def _find(self, masked: list[str], digit: list[bool], remember: bool = True) -> _Cluster | None:
+        shape = tuple(masked)
+        try:
+            return self._shape_cache[shape]
+        except KeyError:
+            pass
+        n = len(masked)
+        head = _head(masked, [t.endswith(VAR) for t in masked], digit)
+        cands = list(self._buckets.get((n, head), {}).values())
+        if head != VAR:
+            cands.extend(self._buckets.get((n, VAR), {}).values())
+        best = None
+        best_rank = (-1, -1, 0)
+        need = SIMILARITY * n
+        for c in cands:
+            ok = exact = 0
+            for t, w, td, m, md in zip(c.tokens, c.wild, c.digit, masked, digit):
+                if w:
+                    ok += 1
+                elif t == m:
+                    ok += 1
+                    exact += 1
+                elif td and md:
+                    ok += 1
+            if ok < need:
+                continue
+            rank = (ok, exact, -c.cid)
+            if rank > best_rank:
+                best, best_rank = c, rank
+        if remember and len(self._shape_cache) < _CACHE_MAX:
+            self._shape_cache[shape] = best
+        return best
+
+    def _params(self, c: _Cluster, tokens: list[str]) -> dict[str, str]:
+        values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
+        if not values:
+            return {}
+        return dict(zip(param_names(c.tokens, c.wild, values), values))
+
+    # -- changing state -------------------------------------------------------
+
+    def _changed(self) -> None:
+        self._msg_cache.clear()
+        self._shape_cache.clear()
+
+    def _touch(self, c: _Cluster, time: float | None) -> None:
+        c.count += 1
+        c.last_seq = self._seq
+        if time is not None and time > c.last_time:
+            c.last_time = time
+
+    def _index(self, c: _Cluster) -> None:
+        n = len(c.tokens)
+        self._buckets.setdefault((n, c.head), {})[c.cid] = c
+        self._by_len.setdefault(n, {})[c.cid] = c
+
+    def _unindex(self, c: _Cluster) -> None:
+        n = len(c.tokens)
+        bucket = self._buckets[(n, c.head)]
+        del bucket[c.cid]
+        if not bucket:
+            del self._buckets[(n, c.head)]
+        same_len = self._by_len[n]
+        del same_len[c.cid]
+        if not same_len:
+            del self._by_len[n]
+
+    def _create(self, masked: list[str]) -> _Cluster:
+        text = "".join(masked)
+        i = 0
+        key = _make_key(text)
+        while key in self._by_key:
+            i += 1
+            key = _make_key(text, i)
+        self._aliases.pop(key, None)  # the key is live again
+        c = _Cluster(self._next_cid, key, list(masked))
+        self._next_cid += 1
+        self._add(c)
+        self._changed()
+        return c
+
+    def _add(self, c: _Cluster) -> None:
+        self._clusters[c.cid] = c
+        self._by_key[c.key] = c
+        self._index(c)
+
+    def _remove(self, c: _Cluster) -> None:
+        del self._clusters[c.cid]
+        del self._by_key[c.key]
+        self._unindex(c)
+
+    def _generalize(self, c: _Cluster, masked: list[str]) -> bool:
+        new = None
+        for i, (t, w, m) in enumerate(zip(c.tokens, c.wild, masked)):
+            if not w and t != m:
+                if new is None:
+                    new = list(c.tokens)
+                new[i] = " " + VAR if t[:1] == " " else VAR
+        if new is None:
+            return False
+        self._retemplate(c, new)
+        return True
+
+    def _retemplate(self, c: _Cluster, tokens: list[str]) -> None:
+        self._unindex(c)
+        c.set_tokens(tokens)
+        c.version += 1
+        self._index(c)
+        self._changed()
+
+    def _merge_around(self, c: _Cluster) -> _Cluster:
+        """Merge ``c`` with same-length templates it agrees with everywhere; return the survivor."""
+        merged = True
+        while merged:
+            merged = False
+            for d in sorted(self._by_len.get(len(c.tokens), {}).values(), key=lambda x: x.cid):
+                if d is c or not _compatible(c, d):
+                    continue
+                keep, drop = (c, d) if c.cid < d.cid else (d, c)
+                self._absorb(keep, drop)
+                c = keep
+                merged = True
+                break
+        return c
+
+    def _absorb(self, keep: _Cluster, drop: _Cluster) -> None:
+        self._remove(drop)
+        tokens = [t if (t == u or kw) else (u if uw else (" " + VAR if t[:1] == " " else VAR))
+                  for t, u, kw, uw in zip(keep.tokens, drop.tokens, keep.wild, drop.wild)]
+        keep.count += drop.count
+        keep.last_seq = max(keep.last_seq, drop.last_seq)
+        keep.last_time = max(keep.last_time, drop.last_time)
+        self._aliases[drop.key] = keep.key
+        if tokens != keep.tokens:
+            self._retemplate(keep, tokens)
+        else:
+            self._changed()
+        self._trim_aliases()
+
+    def _trim_aliases(self) -> None:
+        limit = 4 * self.max_templates
+        while len(self._aliases) > limit:
+            del self._aliases[next(iter(self._aliases))]
+
+    def _evict_if_needed(self, keep: _Cluster) -> None:
+        if len(self._clusters) <= self.max_templates:
+            return
+        excess = len(self._clusters) - self.max_templates
+        n = max(excess, int(self.max_templates * _EVICT_SHARE))
+        order = sorted((c for c in self._clusters.values() if c is not keep),
+                       key=lambda c: (c.last_time, c.last_seq, c.cid))
+        for c in order[:n]:
+            self._remove(c)
+        self._changed()
+
+    # -- state ----------------------------------------------------------------
+
+    def to_state(self) -> dict:
+        """Everything needed to continue exactly where this miner is, as JSON-ready data."""
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "max_templates": self.max_templates,
+            "next_cid": self._next_cid,
+            "seq": self._seq,
+            "templates": [
+                {"id": c.cid, "key": c.key, "tokens": list(c.tokens), "version": c.version,
+                 "count": c.count, "last_time": c.last_time, "last_seq": c.last_seq}
+                for c in self._clusters.values()
+            ],
+            "aliases": [[old, new] for old, new in self._aliases.items()],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> TemplateMiner:
+        """A miner continuing from :meth:`to_state` data; ValueError if the data is not that."""
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ValueError(f"not a brainstem miner state (format must be {STATE_FORMAT!r})")
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported miner state version {state.get('version')!r}; "
+                             f"this brainstem reads version {STATE_VERSION}")
+        try:
+            miner = cls(max_templates=int(state["max_templates"]))
+            miner._next_cid = int(state["next_cid"])
+            miner._seq = int(state["seq"])
+            for t in sorted(state["templates"], key=lambda t: t["id"]):
+                tokens = [str(x) for x in t["tokens"]]
+                miner._add(_Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
+                                    int(t["count"]), float(t["last_time"]), int(t["last_seq"])))
+            miner._aliases = {str(old): str(new) for old, new in state["aliases"]}
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"corrupt miner state: {exc!r}") from exc
+        return miner
+
+
+def _compatible(a: _Cluster, b: _Cluster) -> bool:
+    """Templates that differ only where one side is a variable."""
+    for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
+        if t != u and not tw and not uw:
+            return False
+    return True

@@ -1,0 +1,37 @@
+"""Tokenizing a message for the template miner.
+
+A message is cut into tokens with one precompiled regex. A token keeps the
+whitespace in front of it folded to a single space, so ``"".join(tokens)`` is
+the message with whitespace runs folded (:func:`normalize`). Words are split at
+structural punctuation (``= : , ; ( ) [ ] { } " ' @ | < >``), which become
+tokens of their own: ``uid=0`` is ``uid``, ``=``, ``0``, and its template is
+``uid=<*>``. Dots, dashes, underscores and slashes stay inside words, so
+``com.example.Main``, ``blk_-42`` and ``/var/log/x`` are one token each.
+"""
+from __future__ import annotations
+
+import re
+
+# A word never ends in "." so the full stop of a sentence is its own token.
+_TOKEN_RE = re.compile(r"""(\s*)([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S)""")
+_WS_RE = re.compile(r"\s+")
+
+
+def normalize(message: str) -> str:
+    """The message with whitespace runs folded to one space and the ends stripped."""
+    return _WS_RE.sub(" ", message).strip()
+
+
+def tokenize(message: str) -> list[str]:
+    """Tokens of ``message``; each carries one leading space if whitespace preceded it.
+
+    ``"".join(tokenize(m)) == normalize(m)`` for every string ``m``.
+    """
+    out = []
+    append = out.append
+    for sp, tok in _TOKEN_RE.findall(message):
+        if sp and out:
+            append(" " + tok)
+        else:
+            append(tok)
+    return out

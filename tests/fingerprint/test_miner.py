@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from brainstem.fingerprint import Match, TemplateMiner, fingerprint_lines
+from brainstem.fingerprint.tokens import normalize
+
+SSH = [
+    "sshd: Failed password for root from 1.2.3.4 port 22 ssh2",
+    "sshd: Failed password for admin from 10.0.0.7 port 2201 ssh2",
+    "sshd: Accepted password for bob from 10.0.0.8 port 51000 ssh2",
+    "sshd: Failed password for guest from 10.0.0.9 port 2202 ssh2",
+]
+
+
+def template_matches(template: str, message: str) -> bool:
+    """The template covers the message: <*> as a lazy wildcard, the rest literal, on the normalized text."""
+    pattern = ".*?".join(re.escape(part) for part in template.split("<*>"))
+    return re.fullmatch(pattern, normalize(message), re.S) is not None
+
+
+def test_learn_creates_then_generalizes_with_stable_key():
+    m = TemplateMiner()
+    first = m.learn("connection from host-a closed")
+    assert first.is_new and not first.changed and first.version == 1
+    second = m.learn("connection from host-b closed")
+    assert second.key == first.key
+    assert second.changed and not second.is_new
+    assert second.version == 2
+    assert second.template == "connection from <*> closed"
+    assert m.template(first.key) == "connection from <*> closed"
+    assert len(m) == 1
+
+
+def test_numbers_ips_are_masked_and_params_named():
+    m = TemplateMiner()
+    got = m.learn(SSH[0])
+    assert got.template == "sshd: Failed password for root from <*> port <*> ssh2"
+    assert got.params == {"ip": "1.2.3.4", "port": "22"}
+    got = m.learn(SSH[1])
+    assert got.template == "sshd: Failed password for <*> from <*> port <*> ssh2"
+    assert got.params == {"var1": "admin", "ip": "10.0.0.7", "port": "2201"}
+
+
+def test_key_value_params_take_the_key_name():
+    m = TemplateMiner()
+    got = m.learn("authentication failure; logname= uid=0 euid=0 tty=ssh rhost=1.2.3.4")
+    assert got.params == {"uid": "0", "euid": "0", "rhost": "1.2.3.4"}
+
+
+def test_match_is_read_only():
+    m = TemplateMiner()
+    for line in SSH[:2]:
+        m.learn(line)
+    before = json.dumps(m.to_state(), sort_keys=True)
+    got = m.match(SSH[3])
+    assert got is not None and got.key == m.learn(SSH[0]).key and not got.changed
+    assert m.match("something entirely different happened here") is None
+    m2 = TemplateMiner.from_state(json.loads(before))
+    m2.match(SSH[3])
+    assert json.dumps(m2.to_state(), sort_keys=True) == before
+
+
+def test_restart_gives_the_same_assignments():
+    lines = [f"job {i % 7} finished in {i} ms on node n{i % 3}" for i in range(50)]
+    lines += [f"user u{i % 5} logged {'in' if i % 2 else 'out'} from 10.0.0.{i}" for i in range(50)]
+    lines += ["disk full", "disk almost full", "restarting service foo", "restarting service bar"] * 5
+    whole = TemplateMiner()
+    expected = [whole.learn(x) for x in lines]
+    for cut in (1, 13, 57, 101, len(lines) - 1):
+        part = TemplateMiner()
+        got = [part.learn(x) for x in lines[:cut]]
+        state = json.loads(json.dumps(part.to_state()))
+        part = TemplateMiner.from_state(state)
+        got += [part.learn(x) for x in lines[cut:]]
+        assert got == expected
+    assert whole.to_state() == part.to_state()
+
+
+def test_from_state_rejects_unknown_format_and_version():
+    state = TemplateMiner().to_state()
+    with pytest.raises(ValueError):
+        TemplateMiner.from_state({**state, "format": "drain3"})
+    with pytest.raises(ValueError):
+        TemplateMiner.from_state({**state, "version": 99})
+    with pytest.raises(ValueError):
+        TemplateMiner.from_state({"format": "brainstem.miner", "version": 1})
+
+
+def test_keys_are_the_same_in_another_process():
+    code = (
+        "from brainstem.fingerprint import fingerprint_lines;"
+        f"print([k for k, _ in fingerprint_lines({SSH!r})])"
+    )
+    out = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, env={"PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2)}
+    assert len(out) == 1
+    assert out.pop().strip() == str([k for k, _ in fingerprint_lines(SSH)])
+
+
+def test_merge_leaves_an_alias():
+    m = TemplateMiner()
+    a = m.learn("worker alpha started task")
+    b = m.learn("worker alpha stopped task")
+    assert a.key == b.key  # one differing word: generalized
+    c = m.learn("totally other words x")
+    assert m.resolve(c.key) == c.key
+    assert m.resolve("no-such-key") == "no-such-key"
+
+
+def test_fingerprint_lines_reports_final_templates():
+    out = fingerprint_lines(SSH)
+    assert len(out) == 4
+    keys = {k for k, _ in out}
+    assert len(keys) == 2
+    failed = {t for k, t in out if "Failed" in t}
+    assert failed == {"sshd: Failed password for <*> from <*> port <*> ssh2"}
+    for (key, template), line in zip(out, SSH):
+        assert template_matches(template, line)
+
+
+def test_eviction_drops_least_recently_seen():
+    m = TemplateMiner(max_templates=3)
+    words = ["alpha", "bravo", "charlie", "delta", "echo"]
+    keys = {}
+    for t, w in enumerate(words[:3]):
+        keys[w] = m.learn(f"{w} one two three", time=float(t)).key
+    m.learn("alpha one two three", time=10.0)  # alpha is fresh again
+    keys["delta"] = m.learn("delta one two three", time=11.0).key
+    assert len(m) <= 3
+    with pytest.raises(KeyError):
+        m.template(keys["bravo"])
+    assert m.template(keys["alpha"]) == "alpha one two three"
+    assert m.template(keys["delta"]) == "delta one two three"
+
+
+def test_empty_and_whitespace_messages():
+    m = TemplateMiner()
+    assert m.learn("").template == ""
+    got = m.learn("   a    b   ")
+    assert got.template == "a b"
+    assert isinstance(got, Match)
