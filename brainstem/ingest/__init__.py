@@ -1,1 +1,24 @@
-"""brainstem.ingest"""
+"""brainstem.ingest: decode log files into :class:`Record` objects.
+
+    report = IngestReport()
+    for rec in iter_records(["/var/log/syslog*"], report=report):
+        ...
+
+Formats: RFC 3164 and RFC 5424 syslog, line-oriented app logs, JSON lines;
+plain or gzip; files, directories and globs. See docs/ingest.md.
+"""
+from .files import FORMATS, IngestError, expand_paths, iter_records, read_records
+from .jsonl import JsonMapping
+from .record import Record
+from .report import IngestReport
+
+__all__ = [
+    "FORMATS",
+    "IngestError",
+    "IngestReport",
+    "JsonMapping",
+    "Record",
+    "expand_paths",
+    "iter_records",
+    "read_records",
+]

@@ -1,0 +1,105 @@
+"""Line-oriented application logs: leading timestamp, level word, component, message.
+
+Recognized shapes (each part optional, in this order)::
+
+    TIMESTAMP  [sep]  [PID [TID]]  LEVEL  [[context]]  [-]  [Component[pid]: ]  MESSAGE
+    TIMESTAMP|Component|PID|MESSAGE                                    (pipe-separated)
+    TIMESTAMP, Level      Component    MESSAGE                          (CBS/Windows style)
+
+Any line parses: without a timestamp the record has ``timestamp=None``.
+"""
+from __future__ import annotations
+
+import re
+
+from .levels import LETTER_LEVELS, LEVEL_WORDS
+from .record import Record
+from .timestamps import LeadingTimestamp, YearResolver
+
+_SEP = re.compile(r"\s*[,|]\s*|\s+-\s+|\s+|:\s+")
+_PIDS = re.compile(r"(\d{1,10})\s+(?:(\d{1,10})\s+)?")
+_LEVEL = re.compile(
+    r"\[?(EMERG(?:ENCY)?|PANIC|ALERT|CRIT(?:ICAL)?|FATAL|SEVERE|ERR(?:OR)?|WARN(?:ING)?"
+    r"|NOTICE|INFO(?:RMATION(?:AL)?)?|DEBUG|TRACE|VERBOSE|FINE(?:R|ST)?)\]?(?![\w.(\[])[:,]?",
+    re.IGNORECASE)
+_LETTER = re.compile(r"([VDIWEFA]) ")
+_CONTEXT = re.compile(r"\s*\[((?:[^\[\]]|\[[^\[\]]*\]){0,256})\]")
+_DASH = re.compile(r"\s+-\s+|\s*")
+_COMPONENT = re.compile(r"([A-Za-z_$][\w.$\-/#]{0,127})(?:\[(\d{1,10})\])?: ")
+_WIDE_COMPONENT = re.compile(r" {2,}(\S{1,64}) {2,}")
+_CONTEXT_COMPONENT = re.compile(r"(?:^|[:/])([A-Za-z_$][\w$.]{0,127})@\d+$")  # log4j %C@%L
+_PIPE = re.compile(r"([^|\s]{1,128})\|(\d{1,10})\|")
+
+
+class AppLogParser:
+    name = "app"
+    source_type = "app_log"
+
+    __slots__ = ("timestamps",)
+
+    def __init__(self, resolver: YearResolver) -> None:
+        self.timestamps = LeadingTimestamp(resolver)
+
+    def parse(self, text: str, path: str, line_no: int) -> Record:
+        ts, pos = self.timestamps.parse(text)
+        fields = {}
+        service = pid = severity = None
+        n = len(text)
+        if ts is not None and pos < n:
+            if text[pos] == "|":
+                p = _PIPE.match(text, pos + 1)
+                if p is not None:
+                    return Record(ts, text[p.end():].strip(), text, "app_log", path, line_no,
+                                  None, p[1], p[2], None, None, fields, {"format": "app"})
+            s = _SEP.match(text, pos)
+            if s is not None:
+                pos = s.end()
+        # PID [TID] before a level (HDFS "148 INFO", logcat "1702  2395 D")
+        if pos < n and "0" <= text[pos] <= "9":
+            p = _PIDS.match(text, pos)
+            if p is not None:
+                lv = _LEVEL.match(text, p.end())
+                if lv is not None:
+                    pid = p[1]
+                    if p[2]:
+                        fields["tid"] = p[2]
+                    severity = LEVEL_WORDS[lv[1].upper()]
+                    pos = lv.end()
+                else:
+                    lt = _LETTER.match(text, p.end())
+                    if lt is not None:
+                        pid = p[1]
+                        if p[2]:
+                            fields["tid"] = p[2]
+                        severity = LETTER_LEVELS[lt[1]]
+                        pos = lt.end() - 1
+        if severity is None and pos < n:
+            lv = _LEVEL.match(text, pos)
+            # without a timestamp only "[error]" or "ERROR" is a header, not "Error connecting"
+            if lv is not None and (ts is not None or text[pos] == "[" or lv[1].isupper()):
+                severity = LEVEL_WORDS[lv[1].upper()]
+                pos = lv.end()
+        if severity is not None:
+            w = _WIDE_COMPONENT.match(text, pos)
+            if w is not None:
+                service = w[1]
+                pos = w.end()
+            else:
+                c = _CONTEXT.match(text, pos)
+                if c is not None:
+                    fields["context"] = c[1]
+                    pos = c.end()
+                    cc = _CONTEXT_COMPONENT.search(c[1])
+                    if cc is not None:
+                        service = cc[1]
+                d = _DASH.match(text, pos)
+                pos = d.end()
+                comp = _COMPONENT.match(text, pos)
+                if comp is not None and service is None:
+                    service = comp[1]
+                    if comp[2]:
+                        pid = pid or comp[2]
+                    pos = comp.end()
+        message = text[pos:].strip()
+        return Record(ts, message, text, "app_log", path, line_no, None, service, pid,
+                      severity, None, fields, {"format": "app"})

@@ -1,0 +1,277 @@
+"""Files in, records out: path expansion, decompression, format dispatch, bad lines.
+
+The hot loop is :func:`_read`: one ``readline`` per line, a decode, one parser
+call. Nothing here stores anything; the pipeline turns records into events.
+"""
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .applog import AppLogParser
+from .detect import SAMPLE_LINES, detect_format
+from .jsonl import JsonMapping, JsonParser
+from .record import Record
+from .report import IngestReport
+from .rfc3164 import Rfc3164Parser
+from .rfc5424 import Rfc5424Parser
+from .timestamps import YearResolver
+
+FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json")
+
+MAX_LINE_BYTES = 1 << 20      # a line is read up to this; the rest is skipped
+MAX_MESSAGE_CHARS = 64 * 1024  # message and raw are cut to this (metadata truncated=True)
+PROGRESS_EVERY = 4096          # lines between on_progress calls
+BINARY_SHARE = 0.3             # a line with more non-text chars than this is garbage
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_GLOB_CHARS = frozenset("*?[")
+_NON_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+class IngestError(Exception):
+    """A user error: a path that matched nothing, an unreadable file, an
+    unknown format name. The message names the path or value."""
+
+
+def _is_hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+def _walk(root: Path) -> list[Path]:
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                p = Path(dirpath) / name
+                if p.is_file():
+                    out.append(p)
+    return out
+
+
+def expand_paths(paths: Iterable[str]) -> list[Path]:
+    """Files as given, directories walked recursively (sorted, hidden entries
+    skipped), globs expanded (``**`` recurses). Order follows the arguments;
+    a file named twice is read once. Raises IngestError for anything that
+    matches nothing."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for raw in paths:
+        spec = os.path.expanduser(str(raw))
+        p = Path(spec)
+        if p.is_file():
+            add(p)
+        elif p.is_dir():
+            files = _walk(p)
+            for f in files:
+                add(f)
+        elif _GLOB_CHARS & set(spec):
+            matched = sorted(glob.glob(spec, recursive=True))
+            n = 0
+            for m in matched:
+                mp = Path(m)
+                if mp.is_file():
+                    add(mp)
+                    n += 1
+                elif mp.is_dir():
+                    for f in _walk(mp):
+                        add(f)
+                        n += 1
+            if n == 0:
+                raise IngestError(f"{raw}: the pattern matched no files")
+        elif p.exists():
+            raise IngestError(f"{raw}: not a regular file or directory")
+        else:
+            raise IngestError(f"{raw}: no such file or directory")
+    return out
+
+
+def _check_fmt(fmt: str | None) -> str:
+    if fmt is None:
+        return "auto"
+    if fmt not in FORMATS:
+        raise IngestError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def read_records(path: Path, *, fmt: str | None = None, json_mapping: JsonMapping | None = None,
+                 report: IngestReport, reference_time: datetime | None = None,
+                 on_progress: Callable[[int], None] | None = None) -> Iterator[Record]:
+    """Decode one file (plain or gzip, told by magic bytes) into records.
+
+    Opens the file now, so a missing or unreadable file raises IngestError at
+    the call; bad lines are reported into ``report`` while iterating and never
+    stop the run. ``reference_time`` (default: the file's mtime) anchors the
+    year of yearless timestamps. ``on_progress(n)`` receives the on-disk bytes
+    consumed since its previous call (compressed bytes for gzip); the calls
+    for one file sum to its size when it is read to the end.
+    """
+    fmt = _check_fmt(fmt)
+    path = Path(path)
+    try:
+        st = path.stat()
+        fh = open(path, "rb")
+    except IsADirectoryError:
+        raise IngestError(f"{path}: is a directory (use iter_records to read directories)") from None
+    except OSError as e:
+        raise IngestError(f"{path}: cannot open: {e.strerror or e}") from None
+    if reference_time is None:
+        reference_time = datetime.fromtimestamp(st.st_mtime, timezone.utc)
+    return _read(fh, str(path), fmt, json_mapping, report, reference_time, on_progress)
+
+
+def iter_records(paths: Iterable[str], *, fmt: str | None = None, json_mapping: JsonMapping | None = None,
+                 report: IngestReport, on_progress: Callable[[int], None] | None = None,
+                 reference_time: datetime | None = None) -> Iterator[Record]:
+    """expand_paths + read_records for each file. Path and format errors raise
+    IngestError here, before any record is produced; a file that vanishes or
+    cannot be opened later is reported as bad (line 0) and skipped."""
+    fmt = _check_fmt(fmt)
+    files = expand_paths(paths)
+    return _iter_files(files, fmt, json_mapping, report, on_progress, reference_time)
+
+
+def _iter_files(files, fmt, json_mapping, report, on_progress, reference_time):
+    for p in files:
+        try:
+            records = read_records(p, fmt=fmt, json_mapping=json_mapping, report=report,
+                                   reference_time=reference_time, on_progress=on_progress)
+        except IngestError as e:
+            report.add_bad(str(p), 0, str(e))
+            continue
+        yield from records
+
+
+def _make_parsers(fmt: str, json_mapping, resolver):
+    """(primary, secondary or None) for a detected or forced format."""
+    if fmt == "json":
+        return JsonParser(json_mapping), None
+    if fmt == "rfc5424":
+        return Rfc5424Parser(), Rfc3164Parser(resolver)
+    if fmt == "rfc3164":
+        return Rfc3164Parser(resolver), Rfc5424Parser()
+    return None, None
+
+
+def _lines(fh, path: str, report: IngestReport, state: list):
+    """(line_no, text, truncated) for each line; sets state[0] to the error
+    that ended reading early, if any. Empty lines are counted but not yielded."""
+    readline = fh.readline
+    line_no = 0
+    try:
+        while True:
+            b = readline(MAX_LINE_BYTES)
+            if not b:
+                break
+            line_no += 1
+            truncated = False
+            if len(b) == MAX_LINE_BYTES and b[-1:] != b"\n":
+                truncated = True
+                while True:  # skip the rest of an overlong line
+                    more = readline(MAX_LINE_BYTES)
+                    if not more or more[-1:] == b"\n":
+                        break
+            text = b.decode("utf-8", "replace").rstrip("\r\n")
+            if not text or text.isspace():
+                continue
+            yield line_no, text, truncated
+    except (OSError, EOFError, zlib.error) as e:
+        state[0] = (line_no + 1, f"read error after line {line_no}: {e}")
+    state[1] = line_no
+
+
+def _is_garbage(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    bad = len(_NON_TEXT.findall(text))
+    return bad > BINARY_SHARE * len(text)
+
+
+def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference_time: datetime,
+          on_progress) -> Iterator[Record]:
+    with fh:
+        report.files.append(path)
+        raw_fh = fh
+        head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+        stream = gzip.GzipFile(fileobj=fh, mode="rb") if head == _GZIP_MAGIC else fh
+        size_done = 0
+        state = [None, 0]
+        lines = _lines(stream, path, report, state)
+
+        sample = []
+        if fmt == "auto":
+            for item in lines:
+                sample.append(item)
+                if len(sample) >= SAMPLE_LINES:
+                    break
+            fmt = detect_format([t for _, t, _ in sample if not _is_garbage(t)])
+
+        resolver = YearResolver(reference_time)
+        primary, secondary = _make_parsers(fmt, json_mapping, resolver)
+        app = AppLogParser(resolver)
+        primary_parse = primary.parse if primary is not None else None
+        secondary_parse = secondary.parse if secondary is not None else None
+        app_parse = app.parse
+        n = 0
+        records = 0
+
+        def source():
+            yield from sample
+            yield from lines
+
+        for line_no, text, truncated in source():
+            n += 1
+            if on_progress is not None and n % PROGRESS_EVERY == 0:
+                pos = raw_fh.tell()
+                on_progress(pos - size_done)
+                size_done = pos
+            rec = None
+            if primary_parse is not None:
+                rec = primary_parse(text, path, line_no)
+                if rec is None and secondary_parse is not None:
+                    rec = secondary_parse(text, path, line_no)
+            if rec is None:
+                if not text.isprintable() and _is_garbage(text):
+                    report.add_bad(path, line_no, "binary or non-text data")
+                    continue
+                rec = app_parse(text, path, line_no)
+                if primary_parse is not None:
+                    rec.metadata["fallback"] = "app_log"
+                    report.fallback_lines += 1
+            if truncated or len(text) > MAX_MESSAGE_CHARS:
+                if len(rec.message) > MAX_MESSAGE_CHARS:
+                    rec.message = rec.message[:MAX_MESSAGE_CHARS]
+                if len(rec.raw) > MAX_MESSAGE_CHARS:
+                    rec.raw = rec.raw[:MAX_MESSAGE_CHARS]
+                rec.metadata["truncated"] = True
+                report.truncated_lines += 1
+            records += 1
+            yield rec
+
+        if state[0] is not None:
+            report.add_bad(path, state[0][0], state[0][1])
+        report.lines_read += state[1]
+        report.records += records
+        try:
+            end = raw_fh.tell()
+        except (OSError, ValueError):
+            end = size_done
+        report.bytes_read += end
+        if on_progress is not None and end > size_done:
+            on_progress(end - size_done)

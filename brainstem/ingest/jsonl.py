@@ -1,0 +1,146 @@
+"""JSON lines: one object per line, fields found through a configurable mapping."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields as dc_fields
+from datetime import datetime
+from typing import Any
+
+from .levels import severity_from_value
+from .record import Record
+from .timestamps import UTC, from_epoch, parse_iso
+
+_MISSING = object()
+
+
+def _paths(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class JsonMapping:
+    """Where to find each Record field in a JSON object: candidate paths tried
+    in order, first scalar found wins. A path is a key, or a dotted path into
+    nested objects (``host.name``); a literal key containing dots is tried
+    first. A single string is accepted for any field."""
+
+    timestamp: tuple[str, ...] = ("timestamp", "@timestamp", "time", "ts", "datetime", "date")
+    host: tuple[str, ...] = ("host", "hostname", "host.name", "host.hostname")
+    message: tuple[str, ...] = ("message", "msg", "log", "text")
+    severity: tuple[str, ...] = ("severity", "level", "log.level", "levelname", "loglevel")
+    service: tuple[str, ...] = ("service", "service.name", "app", "appname", "program", "logger", "logger_name")
+    pid: tuple[str, ...] = ("pid", "process.pid")
+
+    def __post_init__(self) -> None:
+        for f in dc_fields(self):
+            object.__setattr__(self, f.name, _paths(getattr(self, f.name)))
+
+
+DEFAULT_MAPPING = JsonMapping()
+
+
+def lookup(obj: dict, path: str) -> Any:
+    """Value at ``path`` or _MISSING: the literal key first, then dotted descent."""
+    v = obj.get(path, _MISSING)
+    if v is not _MISSING or "." not in path:
+        return v
+    cur: Any = obj
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return _MISSING
+        cur = cur.get(part, _MISSING)
+        if cur is _MISSING:
+            return _MISSING
+    return cur
+
+
+def _first_scalar(obj: dict, paths: tuple[str, ...]) -> tuple[str | None, Any]:
+    for p in paths:
+        v = lookup(obj, p)
+        if v is not _MISSING and v is not None and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+            return p, v
+    return None, None
+
+
+def to_timestamp(value: Any) -> datetime | None:
+    if isinstance(value, (int, float)):
+        return from_epoch(value)
+    if isinstance(value, str):
+        v = value.strip()
+        if not v:
+            return None
+        if v.replace(".", "", 1).isdigit():
+            return from_epoch(float(v))
+        dt = parse_iso(v)
+        if dt is not None:
+            return dt
+        try:
+            dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if dt.tzinfo is None:
+            return dt.replace(tzinfo=UTC)
+        return dt.astimezone(UTC)
+    return None
+
+
+class JsonParser:
+    name = "json"
+    source_type = "json"
+
+    __slots__ = ("mapping", "_loads")
+
+    def __init__(self, mapping: JsonMapping | None = None) -> None:
+        self.mapping = mapping or DEFAULT_MAPPING
+        self._loads = json.loads
+
+    def parse(self, text: str, path: str, line_no: int) -> Record | None:
+        if text[0] != "{":
+            return None
+        try:
+            obj = self._loads(text)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict):
+            return None
+        mp = self.mapping
+        used = []
+        k, v = _first_scalar(obj, mp.timestamp)
+        ts = None
+        meta: dict[str, Any] = {"format": "json"}
+        if k is not None:
+            ts = to_timestamp(v)
+            if ts is None:
+                meta["bad_timestamp"] = v
+            else:
+                used.append(k)
+        k, host = _first_scalar(obj, mp.host)
+        if k is not None:
+            used.append(k)
+            host = str(host)
+        k, message = _first_scalar(obj, mp.message)
+        if k is not None:
+            used.append(k)
+            message = str(message)
+        else:
+            message = text
+            meta["message_field"] = None
+        k, sev = _first_scalar(obj, mp.severity)
+        severity = None
+        if k is not None:
+            severity = severity_from_value(sev)
+            if severity is not None:
+                used.append(k)
+        k, service = _first_scalar(obj, mp.service)
+        if k is not None:
+            used.append(k)
+            service = str(service)
+        k, pid = _first_scalar(obj, mp.pid)
+        if k is not None:
+            used.append(k)
+            pid = str(pid)
+        # consumed top-level keys leave; nested objects stay whole (documented)
+        for k in used:
+            obj.pop(k, None)
+        return Record(ts, message.strip(), text, "json", path, line_no, host, service, pid,
+                      severity, None, obj, meta)

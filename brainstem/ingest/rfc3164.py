@@ -1,0 +1,147 @@
+"""RFC 3164 (BSD syslog) lines, with or without ``<PRI>``, and the common variants.
+
+Accepted headers (PRI optional everywhere)::
+
+    <34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8
+    Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; ...
+    Oct 11 2024 22:14:15 host prog: msg               (year in the header)
+    2026-11-21T10:00:00.123+01:00 host prog[1]: msg   (rsyslog high-precision)
+    Oct 11 22:14:15 su: msg                           (no host: first token is a tag)
+    Jun 19 04:09:11 combo syslogd 1.4.1: restart.     (program + version)
+    Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2
+    Oct 11 22:14:15 host kernel: [  12.345678] msg   (uptime -> structured_fields)
+"""
+from __future__ import annotations
+
+import re
+
+from .levels import FACILITY_NAMES, SEVERITY_NAMES
+from .record import Record
+from .timestamps import MONTHS, YearResolver, make_dt
+
+_BSD = re.compile(
+    r"(?:<(\d{1,3})>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (?:(\d{4}) )?(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?:? +")
+_ISO = re.compile(
+    r"(?:<(\d{1,3})>)?(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?"
+    r"(Z|[+-]\d\d:\d\d)? +")
+# TAG: program (anything up to space, '[' or ':'), optional " <version>", optional [pid], ':'
+_TAG = re.compile(r"((?:-- )?[^\s\[\]:]+(?: v?\d[\w.\-]*)?)(?:\[([^\]\s]{0,32})\])?: ?")
+_PROG_MODULE = re.compile(r"([^()]+)\(([^()]+)\)")  # sshd(pam_unix)
+_KERNEL_UPTIME = re.compile(r"\[ *(\d+\.\d+)\] ?")
+_LEVEL_TOKENS = frozenset(("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "TRACE", "CRITICAL"))
+
+
+def decode_pri(pri: str) -> tuple[str, str] | None:
+    """'34' -> ('auth', 'critical'); None when out of range (> 191)."""
+    n = int(pri)
+    if n > 191 or (len(pri) > 1 and pri[0] == "0"):
+        return None
+    return FACILITY_NAMES[n >> 3], SEVERITY_NAMES[n & 7]
+
+
+class Rfc3164Parser:
+    """Stateful per file: carries the year across lines (see YearResolver)."""
+
+    name = "rfc3164"
+    source_type = "syslog"
+
+    __slots__ = ("resolver", "_ts_key", "_ts_val")
+
+    def __init__(self, resolver: YearResolver) -> None:
+        self.resolver = resolver
+        self._ts_key = None
+        self._ts_val = None
+
+    def parse(self, text: str, path: str, line_no: int) -> Record | None:
+        c = text[0]
+        if c == "<" or "A" <= c <= "Z":
+            m = _BSD.match(text)
+            if m is None:
+                if c != "<":
+                    return None
+                m = _ISO.match(text)
+                if m is None:
+                    return None
+                ts = self._iso_ts(m)
+            else:
+                ts = self._bsd_ts(m)
+        elif "0" <= c <= "9":
+            m = _ISO.match(text)
+            if m is None:
+                return None
+            ts = self._iso_ts(m)
+        else:
+            return None
+        if ts is None:
+            return None
+        pri = m[1]
+        facility = severity = None
+        if pri is not None:
+            fs = decode_pri(pri)
+            if fs is None:
+                return None
+            facility, severity = fs
+        return self._body(text, m.end(), ts, path, line_no, facility, severity,
+                          pri is not None, m.re is _ISO)
+
+    def _bsd_ts(self, m):
+        # consecutive lines often share a second: reuse the datetime (and the year state)
+        key = m.group(2, 3, 4, 5, 6, 7, 8)
+        if key == self._ts_key:
+            return self._ts_val
+        month = MONTHS.get(m[2])
+        if month is None:
+            return None
+        day = int(m[3])
+        year = int(m[4]) if m[4] else self.resolver.year_for(month, day)
+        ts = make_dt(year, month, day, int(m[5]), int(m[6]), int(m[7]), m[8])
+        self._ts_key = key
+        self._ts_val = ts
+        return ts
+
+    @staticmethod
+    def _iso_ts(m):
+        return make_dt(int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), int(m[7]), m[8], m[9])
+
+    def _body(self, text, pos, ts, path, line_no, facility, severity, has_pri, iso) -> Record | None:
+        host = None
+        t = _TAG.match(text, pos)
+        if t is None or (iso and not has_pri):
+            # first token is the host (required for ISO lines without PRI, so an
+            # app log "2026-01-01T10:00:00Z INFO x: y" is not read as syslog)
+            sp = text.find(" ", pos)
+            if sp < 0:
+                if iso and not has_pri:
+                    return None
+                host = text[pos:] or None
+                pos = len(text)
+                t = None
+            else:
+                host = text[pos:sp]
+                pos = sp + 1
+                while pos < len(text) and text[pos] == " ":
+                    pos += 1
+                t = _TAG.match(text, pos)
+                if iso and not has_pri and (t is None or host.upper() in _LEVEL_TOKENS):
+                    return None
+        service = pid = None
+        fields = {}
+        if t is not None:
+            service = t[1]
+            pid = t[2] or None
+            pos = t.end()
+            if service[-1] == ")":
+                pm = _PROG_MODULE.fullmatch(service)
+                if pm is not None:
+                    service = pm[1]
+                    fields["module"] = pm[2]
+            elif " " in service and service[:3] != "-- ":
+                service, fields["version"] = service.split(" ", 1)
+            if service == "kernel" and pos < len(text) and text[pos] == "[":
+                k = _KERNEL_UPTIME.match(text, pos)
+                if k is not None:
+                    fields["uptime"] = float(k[1])
+                    pos = k.end()
+        message = text[pos:].strip()
+        return Record(ts, message, text, "syslog", path, line_no, host, service, pid,
+                      severity, facility, fields, {"format": "rfc3164"})

@@ -1,0 +1,261 @@
+"""Timestamps found in log lines: year inference and the leading-timestamp zoo.
+
+Everything returned is tz-aware UTC. A timestamp without a zone is taken as UTC.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+UTC = timezone.utc
+
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS.update({k.upper(): v for k, v in list(MONTHS.items())})
+MONTHS.update({k.lower(): v for k, v in list(MONTHS.items())})
+
+# A yearless timestamp more than this far after the reference belongs to the previous year.
+FUTURE_SLACK = timedelta(days=31)
+# Consecutive yearless timestamps whose month jumps by at least this much wrap the year.
+WRAP_MONTHS = 6
+
+
+class YearResolver:
+    """Assigns years to yearless timestamps (RFC 3164, logcat), one per file.
+
+    Rule (docs/ingest.md): the first yearless timestamp gets the reference's
+    year, minus one if that would put it more than 31 days after the reference
+    (the reference is the file's mtime unless given). After that the year is
+    carried line to line: when the month goes backwards by 6 or more (Dec -> Jan)
+    the year increments; when it jumps forward by 6 or more (a Dec straggler
+    after Jan lines) the year decrements. Deterministic for a given reference.
+    """
+
+    __slots__ = ("reference", "year", "last_month")
+
+    def __init__(self, reference: datetime) -> None:
+        if reference.tzinfo is None:
+            reference = reference.replace(tzinfo=UTC)
+        self.reference = reference.astimezone(UTC)
+        self.year: int | None = None
+        self.last_month = 0
+
+    def year_for(self, month: int, day: int) -> int:
+        year = self.year
+        if year is None:
+            ref = self.reference
+            year = ref.year
+            try:
+                guess = datetime(year, month, day, tzinfo=UTC)
+            except ValueError:  # Feb 29 in a non-leap reference year
+                guess = datetime(year, month, 28, tzinfo=UTC)
+            if guess - ref > FUTURE_SLACK:
+                year -= 1
+        else:
+            delta = month - self.last_month
+            if delta <= -WRAP_MONTHS:
+                year += 1
+            elif delta >= WRAP_MONTHS:
+                year -= 1
+        self.year = year
+        self.last_month = month
+        return year
+
+
+def make_dt(year: int, month: int, day: int, hh: int, mm: int, ss: int,
+            frac: str | None = None, tz: str | None = None) -> datetime | None:
+    """Build a UTC datetime; ``frac`` is the digits after the decimal mark,
+    ``tz`` is ``Z`` / ``+hh:mm`` / ``+hhmm`` / None. None when out of range."""
+    us = 0
+    if frac:
+        us = int((frac + "000000")[:6])
+    try:
+        if ss == 60:  # leap second: clamp rather than reject
+            ss = 59
+        dt = datetime(year, month, day, hh, mm, ss, us, tzinfo=UTC)
+    except ValueError:
+        return None
+    if tz and tz != "Z" and tz != "z":
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        if len(digits) == 2:
+            digits += "00"
+        try:
+            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
+        except ValueError:
+            return None
+        dt -= sign * offset
+    return dt
+
+
+def from_epoch(value: float) -> datetime | None:
+    """Seconds, millis, micros or nanos since the epoch, told apart by size."""
+    v = float(value)
+    if v != v or v < 0:
+        return None
+    if v >= 1e17:
+        v /= 1e9
+    elif v >= 1e14:
+        v /= 1e6
+    elif v >= 1e11:
+        v /= 1e3
+    try:
+        return datetime.fromtimestamp(v, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_iso(text: str) -> datetime | None:
+    """A whole string as ISO 8601 (``Z``, offsets, space or T, comma decimal)."""
+    m = _ISO.match(text)
+    if m is None or m.end() != len(text.rstrip()):
+        return None
+    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]),
+                   int(m[6] or 0), m[7], m[8])
+
+
+# ---- leading timestamps of app log lines -----------------------------------
+# Each pattern: (compiled regex, builder(match, resolver) -> datetime | None).
+# A match must be followed by a non-word char (checked by the regex itself).
+
+_ISO = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?(?:[.,](\d{1,9}))?"
+    r"(?: ?(Z|z|[+-]\d\d(?::?\d\d)?(?![\d:])))?(?![\w])")
+_YMD_SLASH = re.compile(r"(\d{4}|\d\d)/(\d\d)/(\d\d)[ T-](\d\d):(\d\d):(\d\d)(?:[.,:](\d{1,9}))?(?![\w])")
+_DMY_SLASH = re.compile(r"(\d\d)/(\d\d)/(\d{4})[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
+_COMPACT = re.compile(r"(\d{2}|\d{4})(\d\d)(\d\d)[ T](\d\d):?(\d\d):?(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
+# 20171223-22:16:0:119 (HealthApp): unpadded fields, milliseconds after a colon
+_COMPACT_DASH = re.compile(r"(\d{4})(\d\d)(\d\d)-(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,3}))?(?![\w])")
+_MD_DASH = re.compile(r"(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")  # logcat
+_EPOCH = re.compile(r"(1\d{9}|1\d{12})(?:\.(\d{1,9}))?(?![\w.])")
+_ASCTIME = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ([A-Z][a-z]{2}) {1,2}(\d{1,2}) "
+    r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\d{4})(?![\w])")
+_BSD = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")
+_CLF = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})")
+
+
+def _year2(y: str) -> int:
+    n = int(y)
+    return n + 2000 if len(y) == 2 else n
+
+
+def _b_iso(m, r):
+    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), m[7], m[8])
+
+
+def _b_compact_dash(m, r):
+    ms = m[7]
+    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]),
+                   ms.zfill(3) if ms else None)
+
+
+def _b_ymd(m, r):
+    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
+
+
+def _b_dmy(m, r):
+    return make_dt(int(m[3]), int(m[2]), int(m[1]), int(m[4]), int(m[5]), int(m[6]), m[7])
+
+
+def _b_compact(m, r):
+    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
+
+
+def _b_md(m, r):
+    month, day = int(m[1]), int(m[2])
+    if not 1 <= month <= 12:
+        return None
+    return make_dt(r.year_for(month, day), month, day, int(m[3]), int(m[4]), int(m[5]), m[6])
+
+
+def _b_epoch(m, r):
+    s = m[1] + ("." + m[2] if m[2] else "")
+    return from_epoch(float(s))
+
+
+def _b_asctime(m, r):
+    month = MONTHS.get(m[1])
+    if month is None:
+        return None
+    return make_dt(int(m[7]), month, int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[6])
+
+
+def _b_bsd(m, r):
+    month = MONTHS.get(m[1])
+    if month is None:
+        return None
+    day = int(m[2])
+    year = int(m[3]) if m[3] else r.year_for(month, day)
+    return make_dt(year, month, day, int(m[4]), int(m[5]), int(m[6]), m[7])
+
+
+def _b_clf(m, r):
+    month = MONTHS.get(m[2])
+    if month is None:
+        return None
+    return make_dt(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]), None, m[7])
+
+
+DIGIT_PATTERNS = [(_ISO, _b_iso), (_COMPACT, _b_compact), (_COMPACT_DASH, _b_compact_dash), (_YMD_SLASH, _b_ymd), (_DMY_SLASH, _b_dmy),
+                  (_MD_DASH, _b_md), (_CLF, _b_clf), (_EPOCH, _b_epoch)]
+ALPHA_PATTERNS = [(_ASCTIME, _b_asctime), (_BSD, _b_bsd)]
+
+
+class LeadingTimestamp:
+    """Finds a timestamp at the start of a line (optionally in ``[...]``).
+
+    Remembers which pattern matched last, so a file in one format costs one
+    regex match per line.
+    """
+
+    __slots__ = ("resolver", "_last")
+
+    def __init__(self, resolver: YearResolver) -> None:
+        self.resolver = resolver
+        self._last = None
+
+    def parse(self, text: str, pos: int = 0) -> tuple[datetime | None, int]:
+        """(timestamp, index just after it) or (None, pos)."""
+        if pos >= len(text):
+            return None, pos
+        c = text[pos]
+        bracket = c == "["
+        start = pos + 1 if bracket else pos
+        if start >= len(text):
+            return None, pos
+        c = text[start]
+        last = self._last
+        if last is not None:
+            got = self._try(last, text, start, bracket)
+            if got is not None:
+                return got
+        if "0" <= c <= "9":
+            patterns = DIGIT_PATTERNS
+        elif "A" <= c <= "Z":
+            patterns = ALPHA_PATTERNS
+        else:
+            return None, pos
+        for pat in patterns:
+            if pat is last:
+                continue
+            got = self._try(pat, text, start, bracket)
+            if got is not None:
+                self._last = pat
+                return got
+        return None, pos
+
+    def _try(self, pat, text, start, bracket):
+        regex, build = pat
+        m = regex.match(text, start)
+        if m is None:
+            return None
+        end = m.end()
+        if bracket:
+            if end >= len(text) or text[end] != "]":
+                return None
+            end += 1
+        dt = build(m, self.resolver)
+        if dt is None:
+            return None
+        return dt, end
