@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from .tokens import DATETIME
+
 VAR = "<*>"
 
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -21,6 +23,7 @@ _NUM = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?(?:[a-zA-Z%]{
 _HEX = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,})")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DIGIT_RUN = re.compile(r"\d+")
+_DATETIME = re.compile(DATETIME)
 
 _MEMO_MAX = 200_000
 _memo: dict[str, str | None] = {}
@@ -34,6 +37,8 @@ def _classify(core: str) -> str | None:
             return "path"
     if not any(c.isdigit() for c in core):
         return None
+    if " " in core or _DATETIME.fullmatch(core):
+        return "time"
     if _IPV4.fullmatch(core):
         return "ip"
     if _NUM.fullmatch(core):
@@ -51,7 +56,7 @@ def _classify(core: str) -> str | None:
 def kind(core: str) -> str | None:
     """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
 
-    Kinds: ``path``, ``ip``, ``num``, ``uuid``, ``hex``, ``id``.
+    Kinds: ``path``, ``time``, ``ip``, ``num``, ``uuid``, ``hex``, ``id``.
     """
     try:
         return _memo[core]

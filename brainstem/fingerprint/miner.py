@@ -48,7 +48,7 @@ class Match:
 
 
 class _Cluster:
-    __slots__ = ("cid", "key", "tokens", "wild", "digit", "head", "text", "version",
+    __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
                  "count", "last_time", "last_seq")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
@@ -64,28 +64,49 @@ class _Cluster:
     def set_tokens(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.wild = [t.endswith(VAR) for t in tokens]
-        self.digit = [any(ch.isdigit() for ch in t) for t in tokens]
-        self.head = _head(tokens, self.wild, self.digit)
+        self.cls = [_template_class(t) for t in tokens]
+        self.head = _head(tokens, self.cls)
         self.text = "".join(tokens)
 
 
 _PUNCT = frozenset("=:,;()[]{}\"'@|<>.")
 HEAD_WORDS = 2
 
+# Token classes. A message token is PLAIN, DIGIT (has a digit: a masked
+# variable or a word like "ssh2") or PUNCT; a template token can also be WILD.
+PLAIN, DIGIT, PUNCT, WILD = 0, 1, 2, 3
 
-def _head(tokens: list[str], wild: list[bool], digit: list[bool]) -> str:
-    """The first words as a lookup key; ``<*>`` when one of them is (or may be) a variable."""
-    words = []
-    for tok, w, d in zip(tokens, wild, digit):
-        core = tok.lstrip(" ")
-        if core in _PUNCT:
+
+def _template_class(tok: str) -> int:
+    if tok.endswith(VAR):
+        return WILD
+    core = tok.lstrip(" ")
+    if core in _PUNCT:
+        return PUNCT
+    return DIGIT if any(ch.isdigit() for ch in core) else PLAIN
+
+
+def _head(tokens: list[str], cls: list[int]) -> tuple[str, ...]:
+    """The first words (punctuation skipped) as a lookup key, variables as ``<*>``."""
+    words: list[str] = []
+    for tok, k in zip(tokens, cls):
+        if k == PUNCT:
             continue
-        if w or d:
-            return VAR
-        words.append(core)
+        words.append(tok.lstrip(" ") if k == PLAIN else VAR)
         if len(words) == HEAD_WORDS:
             break
-    return " ".join(words) if words else VAR
+    return tuple(words)
+
+
+def _head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every head a template could have and still cover ``head``: each word or ``<*>``."""
+    out: list[tuple[str, ...]] = [()]
+    for w in head:
+        if w == VAR:
+            out = [p + (VAR,) for p in out]
+        else:
+            out = [p + (x,) for p in out for x in (w, VAR)]
+    return out
 
 
 def _make_key(text: str, n: int = 0) -> str:
@@ -93,21 +114,24 @@ def _make_key(text: str, n: int = 0) -> str:
     return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def _mask(tokens: list[str]) -> tuple[list[str], list[bool]]:
-    """Tokens with hard variables replaced by ``<*>``, and which tokens hold digits."""
+def _mask(tokens: list[str]) -> tuple[list[str], list[int]]:
+    """Tokens with hard variables replaced by ``<*>``, and each token's class."""
     masked = []
-    digit = []
+    cls = []
     for tok in tokens:
         sp = tok[0] == " "
         core = tok[1:] if sp else tok
         k = kind(core)
         if k:
             masked.append(" " + VAR if sp else VAR)
-            digit.append(True)
+            cls.append(DIGIT)
+        elif k is None:
+            masked.append(tok)
+            cls.append(PUNCT if core in _PUNCT else PLAIN)
         else:
             masked.append(tok)
-            digit.append(k is not None)
-    return masked, digit
+            cls.append(DIGIT)
+    return masked, cls
 
 
 class TemplateMiner:
@@ -125,7 +149,7 @@ class TemplateMiner:
         self.max_templates = max_templates
         self._clusters: dict[int, _Cluster] = {}
         self._by_key: dict[str, _Cluster] = {}
-        self._buckets: dict[tuple[int, str], dict[int, _Cluster]] = {}
+        self._buckets: dict[tuple[int, tuple[str, ...]], dict[int, _Cluster]] = {}
         self._by_len: dict[int, dict[int, _Cluster]] = {}
         self._aliases: dict[str, str] = {}
         self._next_cid = 0
@@ -149,8 +173,8 @@ class TemplateMiner:
             return Match(c.key, c.text, c.version, dict(params), False, False)
 
         tokens = tokenize(message)
-        masked, digit = _mask(tokens)
-        c = self._find(masked, digit)
+        masked, cls = _mask(tokens)
+        c = self._find(masked, cls)
         if c is None:
             c = self._create(masked)
             self._touch(c, time)
@@ -173,8 +197,8 @@ class TemplateMiner:
             c, params = hit
             return Match(c.key, c.text, c.version, dict(params), False, False)
         tokens = tokenize(message)
-        masked, digit = _mask(tokens)
-        c = self._find(masked, digit, remember=False)
+        masked, cls = _mask(tokens)
+        c = self._find(masked, cls, remember=False)
         if c is None:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
@@ -198,33 +222,26 @@ class TemplateMiner:
 
     # -- matching -------------------------------------------------------------
 
-    def _find(self, masked: list[str], digit: list[bool], remember: bool = True) -> _Cluster | None:
+    def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> _Cluster | None:
         shape = tuple(masked)
         try:
             return self._shape_cache[shape]
         except KeyError:
             pass
         n = len(masked)
-        head = _head(masked, [t.endswith(VAR) for t in masked], digit)
-        cands = list(self._buckets.get((n, head), {}).values())
-        if head != VAR:
-            cands.extend(self._buckets.get((n, VAR), {}).values())
+        cands: list[_Cluster] = []
+        buckets = self._buckets
+        for h in _head_patterns(_head(masked, cls)):
+            b = buckets.get((n, h))
+            if b:
+                cands.extend(b.values())
         best = None
-        best_rank = (-1, -1, 0)
-        need = SIMILARITY * n
+        best_rank: tuple[float, int, int] = (-1.0, -1, 0)
         for c in cands:
-            ok = exact = 0
-            for t, w, td, m, md in zip(c.tokens, c.wild, c.digit, masked, digit):
-                if w:
-                    ok += 1
-                elif t == m:
-                    ok += 1
-                    exact += 1
-                elif td and md:
-                    ok += 1
-            if ok < need:
+            r = _similarity(c.tokens, c.cls, masked, cls)
+            if r is None or r[0] < SIMILARITY:
                 continue
-            rank = (ok, exact, -c.cid)
+            rank = (r[0], r[1], -c.cid)
             if rank > best_rank:
                 best, best_rank = c, rank
         if remember and len(self._shape_cache) < _CACHE_MAX:
@@ -393,9 +410,34 @@ class TemplateMiner:
         return miner
 
 
+def _similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> tuple[float, int] | None:
+    """How well a template (tt, tc) fits tokens (mt, mc) of the same length.
+
+    None when punctuation differs (another structure). Otherwise (score, equal):
+    the share of word positions that agree (equal, or a variable/digits on both
+    sides) and the count of equal word tokens.
+    """
+    agree = equal = words = 0
+    for t, a, m, b in zip(tt, tc, mt, mc):
+        if a == PUNCT or b == PUNCT:
+            if t != m:
+                return None
+            continue
+        words += 1
+        if t == m:
+            agree += 1
+            equal += 1
+        elif b == DIGIT and (a == WILD or a == DIGIT):
+            agree += 1
+    if not words:
+        return 1.0, 0
+    return agree / words, equal
+
+
 def _compatible(a: _Cluster, b: _Cluster) -> bool:
-    """Templates that differ only where one side is a variable."""
+    """Templates that differ only where one side is a variable, and are similar enough."""
     for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
         if t != u and not tw and not uw:
             return False
-    return True
+    r = _similarity(a.tokens, a.cls, b.tokens, [DIGIT if k == WILD else k for k in b.cls])
+    return r is not None and r[0] >= SIMILARITY

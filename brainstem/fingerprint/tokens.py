@@ -12,8 +12,17 @@ from __future__ import annotations
 
 import re
 
+# Timestamps are one token even though they hold spaces and colons.
+DATETIME = (
+    r"(?:(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}(?:\s+\d{4})?"
+    r"|\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+    r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)(?![\w:])"
+)
 # A word never ends in "." so the full stop of a sentence is its own token.
-_TOKEN_RE = re.compile(r"""(\s*)([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S)""")
+_TOKEN_RE = re.compile(
+    r"""(\s*)(?:(""" + DATETIME + r""")|([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S))"""
+)
 _WS_RE = re.compile(r"\s+")
 
 
@@ -29,7 +38,9 @@ def tokenize(message: str) -> list[str]:
     """
     out = []
     append = out.append
-    for sp, tok in _TOKEN_RE.findall(message):
+    for sp, stamp, tok in _TOKEN_RE.findall(message):
+        if stamp:
+            tok = " ".join(stamp.split())
         if sp and out:
             append(" " + tok)
         else:
