@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from brainstem.ingest.rfc3164 import decode_pri
+
+from .conftest import REF, read, utc, write
+
+
+@pytest.mark.parametrize("pri,facility,severity", [
+    ("0", "kern", "emergency"), ("34", "auth", "critical"), ("165", "local4", "notice"),
+    ("13", "user", "notice"), ("86", "authpriv", "info"), ("191", "local7", "debug"),
+    ("78", "cron", "info"), ("22", "mail", "info"),
+])
+def test_decode_pri(pri, facility, severity):
+    assert decode_pri(pri) == (facility, severity)
+
+
+@pytest.mark.parametrize("pri", ["192", "999", "034"])
+def test_decode_pri_rejects_out_of_range(pri):
+    assert decode_pri(pri) is None
+
+
+def test_rfc3164_example_with_pri(lines_file):
+    (r,), rep = lines_file("<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8",
+                           fmt="rfc3164")
+    assert r.timestamp == utc(2025, 10, 11, 22, 14, 15)  # Oct 2026 is > a month after REF (Jun 2026)
+    assert (r.host, r.service, r.pid) == ("mymachine", "su", None)
+    assert (r.facility, r.severity) == ("auth", "critical")
+    assert r.message == "'su root' failed for lonvick on /dev/pts/8"
+    assert r.source_type == "syslog" and r.metadata["format"] == "rfc3164"
+    assert r.line_no == 1 and r.raw.startswith("<34>Oct")
+    assert rep.bad_lines == 0 and rep.lines_read == 1
+
+
+def test_pam_style_tag_and_pid(lines_file):
+    (r,), _ = lines_file("Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 ")
+    assert r.timestamp == utc(2026, 6, 14, 15, 16, 1)
+    assert (r.host, r.service, r.pid) == ("combo", "sshd", "19939")
+    assert r.structured_fields == {"module": "pam_unix"}
+    assert r.message == "authentication failure; logname= uid=0"
+    assert r.facility is None and r.severity is None
+
+
+def test_iso_timestamp_variant_converts_to_utc(lines_file):
+    (r,), _ = lines_file("2026-11-21T10:00:00.250+01:00 host prog[1]: msg here")
+    assert r.timestamp == utc(2026, 11, 21, 9, 0, 0, 250000)
+    assert (r.host, r.service, r.pid, r.message) == ("host", "prog", "1", "msg here")
+    assert r.metadata["format"] == "rfc3164"
+
+
+def test_iso_app_line_is_not_syslog(lines_file):
+    (r,), _ = lines_file("2026-01-01T10:00:00Z INFO worker: started", fmt="rfc3164")
+    assert r.metadata == {"format": "app", "fallback": "app_log"}
+    assert r.severity == "info" and r.service == "worker" and r.message == "started"
+
+
+def test_missing_host(lines_file):
+    (r,), _ = lines_file("Oct 11 22:14:15 su: msg text", fmt="rfc3164")
+    assert r.host is None and r.service == "su" and r.message == "msg text"
+    (r,), _ = lines_file("<13>Oct 11 22:14:15 CRON[42]: (root) CMD (true)", fmt="rfc3164")
+    assert r.host is None and r.service == "CRON" and r.pid == "42"
+
+
+def test_host_without_tag(lines_file):
+    (r,), _ = lines_file("Oct 11 22:14:15 gw1 link down on eth0", fmt="rfc3164")
+    assert (r.host, r.service, r.message) == ("gw1", None, "link down on eth0")
+
+
+def test_kernel_uptime(lines_file):
+    (r,), _ = lines_file("Oct 11 22:14:15 box kernel: [   12.345678] usb 1-1: new device")
+    assert r.service == "kernel" and r.structured_fields == {"uptime": 12.345678}
+    assert r.message == "usb 1-1: new device"
+
+
+def test_program_with_version_and_login_ident(lines_file):
+    recs, _ = lines_file("Jun 19 04:09:11 combo syslogd 1.4.1: restart.",
+                         "Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2")
+    assert (recs[0].service, recs[0].structured_fields, recs[0].message) == ("syslogd", {"version": "1.4.1"}, "restart.")
+    assert (recs[1].host, recs[1].service, recs[1].pid, recs[1].message) == ("combo", "-- root", "2421", "ROOT LOGIN ON tty2")
+    assert recs[1].timestamp == utc(2026, 7, 7, 8, 6, 15)
+
+
+def test_year_in_header_and_fraction(lines_file):
+    (r,), _ = lines_file("Oct 11 2019 22:14:15.5 host app: x")
+    assert r.timestamp == utc(2019, 10, 11, 22, 14, 15, 500000)
+
+
+def test_year_from_file_mtime(tmp_path):
+    p = write(tmp_path / "m.log", "Dec 30 23:59:59 h a: x\nJan  1 00:00:01 h a: y\n", mtime=utc(2027, 1, 5))
+    recs, _ = read(p, reference_time=None)
+    assert [r.timestamp for r in recs] == [utc(2026, 12, 30, 23, 59, 59), utc(2027, 1, 1, 0, 0, 1)]
+    write(p, p.read_bytes(), mtime=utc(2021, 1, 5))
+    recs, _ = read(p, reference_time=None)
+    assert [r.timestamp.year for r in recs] == [2020, 2021]
+
+
+def test_year_rollover_sequential(lines_file):
+    # reference long after the content: the first line takes the reference year; Dec -> Jan increments
+    recs, _ = lines_file("Nov 30 10:00:00 h a: 1", "Dec 31 23:59:59 h a: 2", "Jan  1 00:00:00 h a: 3",
+                         "Feb  1 00:00:00 h a: 4", reference_time=utc(2031, 12, 31))
+    assert [r.timestamp.year for r in recs] == [2031, 2031, 2032, 2032]
+
+
+def test_future_month_belongs_to_previous_year(lines_file):
+    recs, _ = lines_file("Jul 20 10:00:00 h a: within a month", reference_time=utc(2026, 6, 30))
+    assert recs[0].timestamp.year == 2026
+    recs, _ = lines_file("Aug  2 10:00:00 h a: more than a month ahead", reference_time=utc(2026, 6, 30))
+    assert recs[0].timestamp.year == 2025
+
+
+def test_december_straggler_after_january(lines_file):
+    recs, _ = lines_file("Jan  1 00:00:01 h a: 1", "Dec 31 23:59:59 h a: late", "Jan  1 00:00:02 h a: 2",
+                         reference_time=utc(2027, 1, 2))
+    assert [r.timestamp for r in recs] == [utc(2027, 1, 1, 0, 0, 1), utc(2026, 12, 31, 23, 59, 59),
+                                           utc(2027, 1, 1, 0, 0, 2)]
+
+
+def test_feb_29_yearless(lines_file):
+    (r,), _ = lines_file("Feb 29 10:00:00 h a: leap", reference_time=utc(2028, 3, 1))
+    assert r.timestamp == utc(2028, 2, 29, 10)
+
+
+def test_invalid_date_falls_back(lines_file):
+    (r,), rep = lines_file("Feb 31 10:00:00 h a: no such day", fmt="rfc3164")
+    assert r.metadata.get("fallback") == "app_log" and rep.bad_lines == 0
+
+
+def test_bad_pri_falls_back(lines_file):
+    recs, rep = lines_file("<999>Oct 11 22:14:15 h a: x", "<13>Oct 11 22:14:15 h a: y", fmt="rfc3164")
+    assert recs[0].metadata["fallback"] == "app_log" and recs[0].message == "<999>Oct 11 22:14:15 h a: x"
+    assert recs[1].metadata == {"format": "rfc3164"} and recs[1].severity == "notice"
+    assert rep.fallback_lines == 1
+
+
+@pytest.mark.parametrize("name", ["Linux", "OpenSSH"])
+def test_loghub_syslog_files(loghub_dir, name):
+    path = loghub_dir / name / f"{name}_2k.log"
+    recs, rep = read(path, reference_time=utc(2006, 1, 1) if name == "Linux" else utc(2007, 1, 1))
+    assert len(recs) == 2000 and rep.bad_lines == 0 and rep.fallback_lines == 0
+    assert all(r.metadata["format"] == "rfc3164" for r in recs)
+    assert all(r.host and r.service and r.timestamp for r in recs)
+    with open(f"{path}_structured_corrected.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r, row in zip(recs, rows):
+        assert " ".join(r.message.split()) == " ".join(row["Content"].split()), r.line_no
+        if row.get("PID"):
+            assert r.pid == str(int(float(row["PID"])))
+    # timestamps never go backwards by more than a day in these files (rollover handled)
+    assert all((b.timestamp - a.timestamp).days >= -1 for a, b in zip(recs, recs[1:]))
