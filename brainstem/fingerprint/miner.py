@@ -31,6 +31,8 @@ from .masking import VAR, kind, param_names
 from .tokens import tokenize
 
 SIMILARITY = 0.5
+# Distinct words seen at a position before it is taken for a variable.
+EVIDENCE = 3
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 1
 _CACHE_MAX = 1 << 16
@@ -49,7 +51,7 @@ class Match:
 
 class _Cluster:
     __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
-                 "count", "last_time", "last_seq")
+                 "count", "last_time", "last_seq", "seen")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
                  last_time: float = 0.0, last_seq: int = 0) -> None:
@@ -59,12 +61,15 @@ class _Cluster:
         self.count = count
         self.last_time = last_time
         self.last_seq = last_seq
+        # position -> distinct words seen there (at most EVIDENCE), for positions
+        # where messages differed by a plain word but did not yet prove a variable
+        self.seen: dict[int, list[str]] = {}
         self.set_tokens(tokens)
 
     def set_tokens(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.wild = [t.endswith(VAR) for t in tokens]
-        self.cls = [_template_class(t) for t in tokens]
+        self.cls = _classes(tokens, template=True)
         self.head = _head(tokens, self.cls)
         self.text = "".join(tokens)
 
@@ -72,18 +77,34 @@ class _Cluster:
 _PUNCT = frozenset("=:,;()[]{}\"'@|<>.")
 HEAD_WORDS = 2
 
-# Token classes. A message token is PLAIN, DIGIT (has a digit: a masked
-# variable or a word like "ssh2") or PUNCT; a template token can also be WILD.
-PLAIN, DIGIT, PUNCT, WILD = 0, 1, 2, 3
+# Token classes. A message token is PLAIN (a word), VALUE (looks like a
+# value: a masked variable, a word with digits, dots or slashes inside, a
+# boolean, or the value of key=value / key:value) or PUNCT. A template token
+# can also be WILD (<*>). Differing VALUEs generalize at once; differing PLAIN
+# words only after EVIDENCE distinct ones.
+PLAIN, VALUE, PUNCT, WILD = 0, 1, 2, 3
+_BOOLS = frozenset(["true", "false", "null", "none", "True", "False", "None", "NULL", "TRUE", "FALSE"])
 
 
-def _template_class(tok: str) -> int:
-    if tok.endswith(VAR):
-        return WILD
-    core = tok.lstrip(" ")
-    if core in _PUNCT:
-        return PUNCT
-    return DIGIT if any(ch.isdigit() for ch in core) else PLAIN
+def _classes(tokens: list[str], template: bool) -> list[int]:
+    out = []
+    prev = ""
+    for tok in tokens:
+        sp = tok[:1] == " "
+        core = tok[1:] if sp else tok
+        if core == VAR:
+            k = WILD if template else VALUE
+        elif core in _PUNCT:
+            k = PUNCT
+        elif (not sp and prev == "=") or core in _BOOLS:
+            k = VALUE
+        elif any(ch.isdigit() for ch in core):
+            k = VALUE
+        else:
+            k = PLAIN
+        out.append(k)
+        prev = tok
+    return out
 
 
 def _head(tokens: list[str], cls: list[int]) -> tuple[str, ...]:
@@ -117,21 +138,13 @@ def _make_key(text: str, n: int = 0) -> str:
 def _mask(tokens: list[str]) -> tuple[list[str], list[int]]:
     """Tokens with hard variables replaced by ``<*>``, and each token's class."""
     masked = []
-    cls = []
     for tok in tokens:
         sp = tok[0] == " "
-        core = tok[1:] if sp else tok
-        k = kind(core)
-        if k:
+        if kind(tok[1:] if sp else tok):
             masked.append(" " + VAR if sp else VAR)
-            cls.append(DIGIT)
-        elif k is None:
-            masked.append(tok)
-            cls.append(PUNCT if core in _PUNCT else PLAIN)
         else:
             masked.append(tok)
-            cls.append(DIGIT)
-    return masked, cls
+    return masked, _classes(masked, template=False)
 
 
 class TemplateMiner:
@@ -181,8 +194,20 @@ class TemplateMiner:
             self._evict_if_needed(keep=c)
             return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
 
-        changed = self._generalize(c, masked)
+        gen, unproven = _differences(c, masked, cls)
+        if unproven:
+            # A word differs where too few distinct words have been seen: a
+            # sibling template, with the evidence so far handed on.
+            for i in unproven:
+                c.seen[i] = _union(c.seen.get(i), c.tokens[i], masked[i])
+            sib = self._create(masked)
+            sib.seen = {i: list(c.seen[i]) for i in unproven}
+            self._touch(sib, time)
+            self._evict_if_needed(keep=sib)
+            return Match(sib.key, sib.text, sib.version, self._params(sib, tokens), True, False)
+        changed = bool(gen)
         if changed:
+            self._generalize(c, gen)
             c = self._merge_around(c)
         self._touch(c, time)
         params = self._params(c, tokens)
@@ -199,7 +224,7 @@ class TemplateMiner:
         tokens = tokenize(message)
         masked, cls = _mask(tokens)
         c = self._find(masked, cls, remember=False)
-        if c is None:
+        if c is None or _differences(c, masked, cls)[1]:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
 
@@ -306,17 +331,12 @@ class TemplateMiner:
         del self._by_key[c.key]
         self._unindex(c)
 
-    def _generalize(self, c: _Cluster, masked: list[str]) -> bool:
-        new = None
-        for i, (t, w, m) in enumerate(zip(c.tokens, c.wild, masked)):
-            if not w and t != m:
-                if new is None:
-                    new = list(c.tokens)
-                new[i] = " " + VAR if t[:1] == " " else VAR
-        if new is None:
-            return False
+    def _generalize(self, c: _Cluster, positions: list[int]) -> None:
+        new = list(c.tokens)
+        for i in positions:
+            new[i] = " " + VAR if new[i][:1] == " " else VAR
+            c.seen.pop(i, None)
         self._retemplate(c, new)
-        return True
 
     def _retemplate(self, c: _Cluster, tokens: list[str]) -> None:
         self._unindex(c)
@@ -382,7 +402,8 @@ class TemplateMiner:
             "seq": self._seq,
             "templates": [
                 {"id": c.cid, "key": c.key, "tokens": list(c.tokens), "version": c.version,
-                 "count": c.count, "last_time": c.last_time, "last_seq": c.last_seq}
+                 "count": c.count, "last_time": c.last_time, "last_seq": c.last_seq,
+                 "seen": [[i, list(v)] for i, v in sorted(c.seen.items())]}
                 for c in self._clusters.values()
             ],
             "aliases": [[old, new] for old, new in self._aliases.items()],
@@ -402,8 +423,10 @@ class TemplateMiner:
             miner._seq = int(state["seq"])
             for t in sorted(state["templates"], key=lambda t: t["id"]):
                 tokens = [str(x) for x in t["tokens"]]
-                miner._add(_Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
-                                    int(t["count"]), float(t["last_time"]), int(t["last_seq"])))
+                c = _Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
+                             int(t["count"]), float(t["last_time"]), int(t["last_seq"]))
+                c.seen = {int(i): [str(x) for x in v] for i, v in t["seen"]}
+                miner._add(c)
             miner._aliases = {str(old): str(new) for old, new in state["aliases"]}
         except (KeyError, TypeError) as exc:
             raise ValueError(f"corrupt miner state: {exc!r}") from exc
@@ -427,11 +450,40 @@ def _similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> t
         if t == m:
             agree += 1
             equal += 1
-        elif b == DIGIT and (a == WILD or a == DIGIT):
+        elif a == WILD or (a == VALUE and b == VALUE):
             agree += 1
     if not words:
         return 1.0, 0
     return agree / words, equal
+
+
+def _differences(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
+    """Where ``c`` must generalize to take the message, and where it may not yet.
+
+    A position generalizes when the template and message differ and either side
+    has digits, or when EVIDENCE distinct words have been seen there. Other
+    differing positions are returned as unproven.
+    """
+    gen: list[int] = []
+    unproven: list[int] = []
+    for i, (t, a, m, b) in enumerate(zip(c.tokens, c.cls, masked, cls)):
+        if a == WILD or t == m:
+            continue
+        if a == VALUE or b == VALUE:
+            gen.append(i)
+        elif len(_union(c.seen.get(i), t, m)) >= EVIDENCE:
+            gen.append(i)
+        else:
+            unproven.append(i)
+    return gen, unproven
+
+
+def _union(seen: list[str] | None, *words: str) -> list[str]:
+    out = list(seen) if seen else []
+    for w in words:
+        if w not in out and len(out) < EVIDENCE:
+            out.append(w)
+    return out
 
 
 def _compatible(a: _Cluster, b: _Cluster) -> bool:
@@ -439,5 +491,5 @@ def _compatible(a: _Cluster, b: _Cluster) -> bool:
     for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
         if t != u and not tw and not uw:
             return False
-    r = _similarity(a.tokens, a.cls, b.tokens, [DIGIT if k == WILD else k for k in b.cls])
+    r = _similarity(a.tokens, a.cls, b.tokens, [VALUE if k == WILD else k for k in b.cls])
     return r is not None and r[0] >= SIMILARITY
