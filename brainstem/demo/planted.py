@@ -1,0 +1,221 @@
+"""The patterns the demo hides in the noise, four per tenant.
+
+Each planter appends its lines to ``out`` and returns a :class:`Plant` saying
+what it planted, where and when (first to last line of the pattern itself),
+so tests and the demo printout can check that ``make run`` finds it. Times
+are offsets from the dataset start, which the demo puts at midnight UTC.
+"""
+from __future__ import annotations
+
+import random
+from typing import NamedTuple
+
+from brainstem.demo.hosts import AUTH, DAEMON, ERR, INFO, KERN, LOCAL0, LOCAL7, NOTICE, USER, WARNING, Tenant
+from brainstem.demo.noise import DAY, HOUR, MIN, SEC, _jobid
+
+SCANNER_IP = "203.0.113.7"
+
+
+class Plant(NamedTuple):
+    kind: str
+    description: str
+    sample_message: str
+    hosts: list[str]
+    start_ms: int
+    end_ms: int
+
+
+class Window(NamedTuple):
+    start_ms: int
+    days: int
+
+    def day(self, index: int) -> int:
+        """Midnight of day ``index``, clamped into the dataset so short runs keep every pattern."""
+        return self.start_ms + min(index, self.days - 1) * DAY
+
+    @property
+    def end_ms(self) -> int:
+        return self.start_ms + self.days * DAY
+
+
+def _span(lines: list, first: int, message: str) -> tuple[int, int]:
+    times = [ln[0] for ln in lines[first:] if ln[4].startswith(message)] or [lines[first][0]]
+    return min(times), max(times)
+
+
+# --- recurrence: a nightly backup that fails every night ----------------------
+
+def acme_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("backup01")
+    pid = h.daemon_pid("bacula-dir")
+    first, samples = len(out), []
+    for i in range(w.days):
+        midnight = w.start_ms + i * DAY
+        jobid = _jobid(midnight + 2 * HOUR, "nightly-db")
+        out.append((midnight + 2 * HOUR + rng.randrange(3 * SEC), h.name, "bacula-dir", pid,
+                    f"Start Backup JobId {jobid}, Job=nightly-db", INFO, DAEMON))
+        msg = (f"Backup job nightly-db failed: Fatal error: Network error with FD during Backup: "
+               f"ERR=Connection reset by peer (JobId={jobid})")
+        out.append((midnight + 2 * HOUR + rng.randint(40, 330) * SEC + rng.randrange(SEC), h.name, "bacula-dir", pid,
+                    msg, ERR, DAEMON))
+        samples.append(msg)
+    start, end = _span(out, first, "Backup job nightly-db failed")
+    return Plant("recurrence", "bacula job nightly-db fails every night between 02:00 and 02:06 on backup01 (err)",
+                 samples[0], [h.name], start, end)
+
+
+def globex_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("nyc-bkp-01")
+    first, samples = len(out), []
+    for i in range(w.days):
+        midnight = w.start_ms + i * DAY
+        pid = h.new_pid(rng)
+        target = "nyc-db-01:/var/lib/postgresql"
+        out.append((midnight + 90 * MIN + rng.randrange(2 * SEC), h.name, "backup-nightly", pid,
+                    f"INFO: nightly backup of {target} started", INFO, USER))
+        msg = (f"ERROR: nightly backup of {target} failed: rsync exited with code 30 "
+               f"(timeout in data send/receive) after {rng.randint(125, 290)}s")
+        out.append((midnight + 90 * MIN + rng.randint(130, 300) * SEC + rng.randrange(SEC), h.name, "backup-nightly",
+                    pid, msg, ERR, USER))
+        samples.append(msg)
+    start, end = _span(out, first, "ERROR: nightly backup")
+    return Plant("recurrence", "cron job backup-nightly fails every night between 01:32 and 01:36 on nyc-bkp-01 (err)",
+                 samples[0], [h.name], start, end)
+
+
+# --- burst: a normally rare error, 200 times in three minutes ----------------
+
+def _upstream_timeout(rng: random.Random, t: Tenant, host, upstream_last_octet: int) -> str:
+    wpid = host.daemon_pid("nginx-worker")
+    path = rng.choice(("/api/cart", "/api/v1/orders", "/api/v1/products", "/api/v1/search"))
+    return (f"[error] {wpid}#{wpid}: *{rng.randint(100000, 999999)} upstream timed out (110: Connection timed out) "
+            f"while connecting to upstream, client: {t.lb_net}.{rng.randint(2, 9)}, server: shop.{t.domain}, "
+            f'request: "GET {path} HTTP/1.1", upstream: "http://10.0.2.{upstream_last_octet}:8080{path}", '
+            f'host: "shop.{t.domain}"')
+
+
+def acme_burst(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    web = [h for h in t.hosts if h.role == "web"]
+    burst_host = t.host("web02")
+    at = w.day(3) + 14 * HOUR + 21 * MIN + 7 * SEC
+    # baseline: a few a day, any web host, any upstream, away from the burst
+    for i in range(w.days):
+        for _ in range(rng.randint(2, 5)):
+            ts = w.start_ms + i * DAY + rng.randrange(DAY)
+            if abs(ts - at) > HOUR:
+                h = rng.choice(web)
+                out.append((ts, h.name, "nginx", None, _upstream_timeout(rng, t, h, rng.randint(31, 33)), ERR, LOCAL7))
+    first = len(out)
+    times = sorted(at + rng.randrange(180 * SEC) for _ in range(200))
+    for ts in times:
+        out.append((ts, burst_host.name, "nginx", None, _upstream_timeout(rng, t, burst_host, 32), ERR, LOCAL7))
+    return Plant("burst", "nginx upstream timed out to app02 (10.0.2.32): 200 lines in 3 minutes on web02; "
+                 "normally 2-5 a day across web01-04",
+                 out[first][4], [burst_host.name], times[0], times[-1])
+
+
+def globex_burst(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("nyc-db-01")
+    msg = "FATAL: remaining connection slots are reserved for non-replication superuser connections"
+    at = w.day(4) + 10 * HOUR + 7 * MIN + 40 * SEC
+    for i in range(w.days):
+        for _ in range(rng.randint(1, 3)):
+            ts = w.start_ms + i * DAY + rng.randrange(DAY)
+            if abs(ts - at) > HOUR:
+                out.append((ts, h.name, "postgres", h.new_pid(rng), msg, ERR, LOCAL0))
+    times = sorted(at + rng.randrange(150 * SEC) for _ in range(180))
+    for ts in times:
+        out.append((ts, h.name, "postgres", h.new_pid(rng), msg, ERR, LOCAL0))
+    return Plant("burst", "postgres refuses connections (slots exhausted): 180 lines in 2.5 minutes on nyc-db-01; "
+                 "normally 1-3 a day", msg, [h.name], times[0], times[-1])
+
+
+# --- spread: one error on many hosts within minutes ---------------------------
+
+def acme_spread(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    at = w.day(2) + 3 * HOUR + 41 * MIN + 12 * SEC
+    hosts = sorted(t.linux_hosts(), key=lambda h: tuple(int(p) for p in h.ip.split(".")))
+    first = len(out)
+    ts = at
+    for h in hosts:  # the scanner sweeps the subnets in address order
+        for _ in range(rng.randint(1, 3)):
+            out.append((ts, h.name, "sshd", h.new_pid(rng),
+                        f"error: maximum authentication attempts exceeded for root from {SCANNER_IP} "
+                        f"port {rng.randint(30000, 65000)} ssh2 [preauth]", ERR, AUTH))
+            ts += rng.randint(1500, 4000)
+        ts += rng.randint(10, 16) * SEC
+    return Plant("spread", f"ssh brute force from {SCANNER_IP} hits all {len(hosts)} Linux hosts in under 5 minutes",
+                 out[first][4], [h.name for h in hosts], out[first][0], out[-1][0])
+
+
+def globex_spread(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    at = w.day(1) + 16 * HOUR + 48 * MIN + 5 * SEC
+    hosts = [h for h in t.linux_hosts() if h.role != "edge"]
+    msg = "nfs: server nyc-nas-01 not responding, timed out"
+    first = len(out)
+    for h in rng.sample(hosts, len(hosts)):
+        ts = at + rng.randrange(170 * SEC)
+        for _ in range(rng.randint(1, 3)):
+            out.append((ts, h.name, "kernel", None, msg, ERR, KERN))
+            ts += rng.randint(5, 30) * SEC
+    times = [ln[0] for ln in out[first:]]
+    return Plant("spread", f"NFS server nyc-nas-01 stops answering: {len(hosts)} hosts log it within 4 minutes",
+                 msg, sorted(h.name for h in hosts), min(times), max(times))
+
+
+# --- self_heal: a flapping interface -----------------------------------------
+
+def _flap(rng: random.Random, w: Window, at: int, hours: int, out: list, emit) -> tuple[int, int]:
+    """Down, back up 6-55 s later, again 12-100 min later; returns (first, last) line times."""
+    stop = min(at + hours * HOUR, w.end_ms - 2 * MIN)
+    ts, first, last = at, None, at
+    while ts < stop:
+        up = ts + rng.randint(6, 55) * SEC + rng.randrange(SEC)
+        last = emit(ts, up)
+        first = ts if first is None else first
+        ts = up + rng.randint(12, 100) * MIN + rng.randrange(MIN)
+    return (first if first is not None else at), last
+
+
+def acme_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("sw-core01")
+    iface = "GigabitEthernet0/1"
+
+    def emit(down: int, up: int) -> int:
+        for ts, state in ((down, "down"), (up, "up")):
+            out.append((ts, h.name, "%LINK-3-UPDOWN", None, f"Interface {iface}, changed state to {state}",
+                        ERR, LOCAL7))
+            out.append((ts + SEC, h.name, "%LINEPROTO-5-UPDOWN", None,
+                        f"Line protocol on Interface {iface}, changed state to {state}", NOTICE, LOCAL7))
+        return up + SEC
+
+    start, end = _flap(rng, w, w.day(4) + 9 * HOUR + 12 * MIN + 33 * SEC, 30, out, emit)
+    return Plant("self_heal", f"uplink {iface} on sw-core01 flaps: down, back up within a minute, "
+                 "every 12-100 minutes for about 30 hours",
+                 f"Interface {iface}, changed state to down", [h.name], start, end)
+
+
+def globex_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("nyc-edge-01")
+    nic = "e1000e 0000:03:00.0 eth1"
+
+    def emit(down: int, up: int) -> int:
+        out.append((down, h.name, "kernel", None, f"{nic}: NIC Link is Down", WARNING, KERN))
+        out.append((down + 120, h.name, "kernel", None,
+                    "bond0: link status definitely down for interface eth1, disabling it", WARNING, KERN))
+        out.append((up, h.name, "kernel", None, f"{nic}: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
+                    INFO, KERN))
+        out.append((up + 110, h.name, "kernel", None,
+                    "bond0: link status definitely up for interface eth1, 1000 Mbps full duplex", INFO, KERN))
+        return up + 110
+
+    start, end = _flap(rng, w, w.day(2) + 20 * HOUR + 40 * MIN + 10 * SEC, 20, out, emit)
+    return Plant("self_heal", "WAN link eth1 on nyc-edge-01 flaps: NIC link down, up again within a minute, "
+                 "every 12-100 minutes for about 20 hours",
+                 f"{nic}: NIC Link is Down", [h.name], start, end)
+
+
+PLANTERS = {
+    "acme": (acme_backup, acme_burst, acme_spread, acme_flap),
+    "globex": (globex_backup, globex_burst, globex_spread, globex_flap),
+}
