@@ -1,22 +1,402 @@
 """The command line: parse options, call one library function, render the result.
 
-Domain errors become one line on stderr and a non-zero exit here, at the edge.
+Domain errors become one line on stderr and a non-zero exit here, at the
+edge; ``--json`` prints machine-readable output instead of tables.
 """
 from __future__ import annotations
 
+import json
+import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from brainstem import __version__
+from brainstem.models import CANDIDATE_TYPES, DECISION_BANDS, REVIEW_DECISIONS, to_dict
+
+DEFAULT_DB = "brainstem.db"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _db_default() -> str:
+    return os.environ.get("BRAINSTEM_DB", DEFAULT_DB)
+
+
+def _errors():
+    """Exceptions a user can cause, turned into one clear line."""
+    from brainstem.ingest import IngestError
+    from brainstem.memory.review import ReviewError
+    from brainstem.settings import SettingsError
+    from brainstem.store import StoreError
+    return (IngestError, ReviewError, SettingsError, StoreError, LookupError, ValueError, OSError)
+
+
+class _Command(click.Command):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _errors() as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _errors() as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+_Group.group_class = _Group
+
+
+def db_option(f):
+    return click.option("--db", default=_db_default, show_default="./brainstem.db or $BRAINSTEM_DB",
+                        help="Path of the brainstem database (SQLite file).")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")(f)
+
+
+def config_option(f):
+    return click.option("--config", type=click.Path(dir_okay=False), default=None,
+                        help="Settings file (TOML); also $BRAINSTEM_CONFIG.")(f)
+
+
+def tenant_option(f):
+    return click.option("--tenant", "-t", default=None, help="Tenant slug (default: the 'default' tenant).")(f)
+
+
+def _workspace(db: str, config: str | None = None, *, create: bool = False, upgrade: bool = False):
+    from brainstem.settings import load_settings
+    from brainstem.workspace import Workspace
+    return Workspace(db, load_settings(config), create=create, upgrade=upgrade)
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _short(text: str, n: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="brainstem")
 def cli() -> None:
-    """brainstem: operational memory for MSPs and ops teams."""
+    """brainstem: operational memory for MSPs and ops teams.
+
+    Ingest logs, find the patterns that matter, review them, and remember.
+    """
 
 
+# -- ingest -------------------------------------------------------------------------------
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True)
+@tenant_option
+@click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json"]), default="auto",
+              help="Input format; detected per file by default.")
+@click.option("--json-map", default=None, metavar="FIELD=PATH,...",
+              help="JSON lines mapping, e.g. 'timestamp=ts,host=host.name,message=msg,severity=level'.")
+@click.option("--rules", "rules_dir", default=None, type=click.Path(file_okay=False),
+              help="Directory of NodeBrain rule files (*.nb) to run over the events.")
+@db_option
+@config_option
+@json_option
+def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json):
+    """Ingest log files, directories or globs (plain or .gz) for one tenant."""
+    from brainstem.pipeline.ingest import total_bytes
+
+    mapping = _json_mapping(json_map) if json_map else None
+    ws = _workspace(db, config, create=True)
+    show_bar = sys.stderr.isatty() and not as_json
+    if show_bar:
+        with click.progressbar(length=total_bytes(paths), label="ingesting", file=sys.stderr,
+                               show_eta=True, width=30) as bar:
+            stats = ws.ingest(paths, tenant=tenant, fmt=None if fmt == "auto" else fmt, json_mapping=mapping,
+                              on_progress=bar.update, rules_dir=rules_dir)
+    else:
+        stats = ws.ingest(paths, tenant=tenant, fmt=None if fmt == "auto" else fmt, json_mapping=mapping,
+                          rules_dir=rules_dir)
+    if as_json:
+        _emit({"lines_read": stats.lines_read, "events_stored": stats.events_stored,
+               "duplicates_skipped": stats.duplicates, "bad_lines": stats.bad_lines,
+               "new_signatures": stats.new_signatures, "elapsed_seconds": round(stats.elapsed, 3),
+               "events_per_second": round(stats.rate, 1),
+               "bad": [{"path": p, "line": n, "reason": r} for p, n, r in stats.bad]})
+        return
+    for path, line, reason in stats.bad[:20]:
+        click.echo(f"bad line {path}:{line}: {reason}", err=True)
+    if stats.bad_lines > 20:
+        click.echo(f"... and {stats.bad_lines - 20} more bad lines", err=True)
+    click.echo(f"{stats.lines_read} lines read, {stats.events_stored} events stored, "
+               f"{stats.duplicates} duplicates skipped, {stats.bad_lines} bad lines, "
+               f"{stats.elapsed:.2f}s, {stats.rate:,.0f} events/s")
+
+
+def _json_mapping(spec: str):
+    from brainstem.ingest import JsonMapping
+    fields = {}
+    for part in spec.split(","):
+        if "=" not in part:
+            raise click.BadParameter(f"expected FIELD=PATH, got {part!r}", param_hint="--json-map")
+        k, v = part.split("=", 1)
+        fields[k.strip()] = v.strip()
+    try:
+        return JsonMapping(**fields)
+    except (TypeError, ValueError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--json-map") from None
+
+
+# -- fingerprint ------------------------------------------------------------------------------
+@cli.command("fingerprint")
+@click.argument("file", default="-", type=click.File("r", encoding="utf-8", errors="replace"))
+@json_option
+def fingerprint_command(file, as_json):
+    """Print '<signature_key>\\t<template>' for each message line of FILE (or stdin)."""
+    from brainstem.workspace import Workspace
+    rows = Workspace.fingerprint(file)
+    if as_json:
+        _emit([{"signature_key": k, "template": t} for k, t in rows])
+        return
+    out = sys.stdout
+    for key, template in rows:
+        out.write(f"{key}\t{template}\n")
+
+
+# -- reading ------------------------------------------------------------------------------------
+@cli.command("signatures")
+@tenant_option
+@click.option("--limit", default=30, show_default=True, help="How many, most frequent first.")
+@db_option
+@json_option
+def signatures_command(tenant, limit, db, as_json):
+    """List a tenant's signatures (log templates), most frequent first."""
+    sigs = _workspace(db).signatures(tenant, limit=limit)
+    if as_json:
+        _emit([to_dict(s) for s in sigs])
+        return
+    click.echo(f"{'KEY':<18} {'COUNT':>8}  {'LAST SEEN':<16}  PATTERN")
+    for s in sigs:
+        click.echo(f"{s.signature_key:<18} {s.occurrence_count:>8}  {s.last_seen_at:%Y-%m-%d %H:%M}  "
+                   f"{_short(s.normalized_pattern, 90)}")
+
+
+def _band(value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.rstrip("+")
+    if name not in DECISION_BANDS:
+        raise click.BadParameter(f"{value!r}: choose one of {', '.join(DECISION_BANDS)} (with + for 'or above')",
+                                 param_hint="--band")
+    return name
+
+
+@cli.command("candidates")
+@tenant_option
+@click.option("--band", default=None, metavar="BAND[+]",
+              help=f"Only this band or above ({', '.join(DECISION_BANDS)}), e.g. review+.")
+@click.option("--type", "types", multiple=True, type=click.Choice(CANDIDATE_TYPES), help="Only these types.")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--all-tenants", is_flag=True, help="Across every tenant (explicitly crossing the walls).")
+@db_option
+@json_option
+def candidates_command(tenant, band, types, limit, all_tenants, db, as_json):
+    """List candidates, best score first, with their explanations."""
+    cands = _workspace(db).candidates(tenant, min_band=_band(band), types=tuple(types), limit=limit,
+                                      all_tenants=all_tenants)
+    if as_json:
+        _emit([to_dict(c) for c in cands])
+        return
+    _print_candidates(cands)
+
+
+def _print_candidates(cands) -> None:
+    if not cands:
+        click.echo("no candidates")
+        return
+    for c in cands:
+        click.echo(f"{c.score_total:.2f}  {c.decision_band:<26} {c.candidate_type:<10} {c.candidate_id}")
+        click.echo(f"      {_short(c.explanation, 150)}")
+
+
+@cli.command("show")
+@click.argument("object_id")
+@db_option
+@json_option
+def show_command(object_id, db, as_json):
+    """Show any object by id with its provenance links both ways."""
+    obj, out, inc = _workspace(db).show(object_id)
+    if as_json:
+        _emit({"object": to_dict(obj), "links_out": [to_dict(x) for x in out], "links_in": [to_dict(x) for x in inc]})
+        return
+    for k, v in to_dict(obj).items():
+        if isinstance(v, (dict, list)):
+            v = json.dumps(v, ensure_ascii=False, default=str)
+        click.echo(f"{k:>22}: {_short(str(v), 200)}")
+    if out:
+        click.echo("links out:")
+        for link in out:
+            click.echo(f"  --{link.link_type}--> {link.target_type} {link.target_id}")
+    if inc:
+        click.echo("links in:")
+        for link in inc:
+            click.echo(f"  <--{link.link_type}-- {link.source_type} {link.source_id}")
+
+
+@cli.command("incidents")
+@tenant_option
+@db_option
+@json_option
+def incidents_command(tenant, db, as_json):
+    """List a tenant's incident memories."""
+    incs = _workspace(db).incidents(tenant)
+    if as_json:
+        _emit([to_dict(i) for i in incs])
+        return
+    if not incs:
+        click.echo("no incident memories yet (promote a candidate with `brainstem promote ID`)")
+    for i in incs:
+        click.echo(f"{i.incident_memory_id}  {i.status:<8} seen {i.recurrence_count}x, last "
+                   f"{i.last_observed_at:%Y-%m-%d %H:%M}  {_short(i.title, 90)}")
+
+
+@cli.command("stats")
+@db_option
+@json_option
+def stats_command(db, as_json):
+    """Count every kind of object, per tenant."""
+    counts = _workspace(db).stats()
+    if as_json:
+        _emit(counts)
+        return
+    kinds = ["asset", "event", "signature", "group", "candidate", "incident_memory", "lesson", "runbook_hint",
+             "review", "link"]
+    click.echo(f"{'TENANT':<16}" + "".join(f"{k[:10]:>11}" for k in kinds))
+    for slug, c in sorted(counts.items()):
+        click.echo(f"{slug:<16}" + "".join(f"{c.get(k, 0):>11}" for k in kinds))
+
+
+# -- the human loop ----------------------------------------------------------------------------
+@cli.command("review")
+@click.argument("subject_id")
+@click.option("--decision", "-d", required=True, type=click.Choice(REVIEW_DECISIONS))
+@click.option("--notes", default="", help="Why; shown with the decision.")
+@click.option("--reviewer", default=lambda: os.environ.get("USER", ""), help="Who decided (default: $USER).")
+@db_option
+@config_option
+@json_option
+def review_command(subject_id, decision, notes, reviewer, db, config, as_json):
+    """Record a decision on a candidate (or incident memory, lesson); it changes later scores."""
+    rev, rescored = _workspace(db, config).review(subject_id, decision, notes=notes, reviewer=reviewer)
+    if as_json:
+        _emit({"review": to_dict(rev), "rescored": [to_dict(c) for c in rescored]})
+        return
+    click.echo(f"recorded {rev.decision} on {rev.subject_id} ({rev.review_id})")
+    for c in rescored:
+        click.echo(f"  rescored {c.candidate_id}: {c.score_total:.2f} {c.decision_band}")
+
+
+@cli.command("promote")
+@click.argument("candidate_id")
+@click.option("--title", default=None, help="Title of the incident memory (default: the candidate's).")
+@click.option("--lesson", default=None, help="What was learned (creates a Lesson).")
+@click.option("--hint", default=None, help="What to do when it recurs (creates a Runbook Hint).")
+@click.option("--reviewer", default=lambda: os.environ.get("USER", ""))
+@db_option
+@config_option
+@json_option
+def promote_command(candidate_id, title, lesson, hint, reviewer, db, config, as_json):
+    """Turn a candidate into (or add it to) an incident memory."""
+    inc = _workspace(db, config).promote(candidate_id, title=title, lesson=lesson, hint=hint, reviewer=reviewer)
+    if as_json:
+        _emit(to_dict(inc))
+        return
+    click.echo(f"incident memory {inc.incident_memory_id}: {inc.title} (seen {inc.recurrence_count}x)")
+
+
+@cli.command("recall")
+@click.argument("text", required=False)
+@click.option("--event", "event_id", default=None, help="Recall by an event id.")
+@click.option("--signature", "signature_key", default=None, help="Recall by a signature key.")
+@tenant_option
+@click.option("--limit", default=10, show_default=True)
+@db_option
+@json_option
+def recall_command(text, event_id, signature_key, tenant, limit, db, as_json):
+    """Have we seen this before? Matching incident memories, ranked, with lessons and hints."""
+    found = _workspace(db).recall(text, tenant=tenant, event_id=event_id, signature_key=signature_key, limit=limit)
+    if as_json:
+        _emit([{"incident": to_dict(r.incident), "score": r.score, "reasons": r.reasons,
+                "lessons": [to_dict(x) for x in r.lessons], "hints": [to_dict(x) for x in r.hints]} for r in found])
+        return
+    if not found:
+        click.echo("not seen before: no matching incident memory")
+        return
+    for r in found:
+        i = r.incident
+        click.echo(f"{r.score:.2f}  {i.incident_memory_id}  {i.title}  (seen {i.recurrence_count}x, last "
+                   f"{i.last_observed_at:%Y-%m-%d %H:%M}; {', '.join(r.reasons)})")
+        for les in r.lessons:
+            click.echo(f"      lesson: {les.recommendation}")
+        for h in r.hints:
+            click.echo(f"      next step: {h.hint_text}")
+
+
+# -- demo and database --------------------------------------------------------------------------------
+@cli.command("demo")
+@click.option("--data-dir", default="demo-data", show_default=True, type=click.Path(file_okay=False),
+              help="Where the generated demo logs are written.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--top", default=5, show_default=True, help="Candidates shown per tenant.")
+@db_option
+@json_option
+def demo_command(data_dir, seed, top, db, as_json):
+    """Generate a week of demo syslog for two tenants, ingest it and show what stands out."""
+    from brainstem.demo.run import run_demo
+    ws = _workspace(db, create=True)
+    result = run_demo(ws, Path(data_dir), seed=seed, top=top)
+    if as_json:
+        _emit({t: {"ingest": vars(r["stats"]) | {"bad": []}, "top": [to_dict(c) for c in r["top"]]}
+               for t, r in result.items()})
+        return
+    for slug, r in result.items():
+        s = r["stats"]
+        click.echo(f"\n== tenant {slug}: {s.lines_read} lines read, {s.events_stored} events stored, "
+                   f"{s.duplicates} duplicates skipped, {s.bad_lines} bad lines, {s.elapsed:.2f}s, "
+                   f"{s.rate:,.0f} events/s")
+        _print_candidates(r["top"])
+    first = next((r["top"][0] for r in result.values() if r["top"]), None)
+    if first is not None:
+        click.echo("\nNext: look closer, then tell brainstem what you think:")
+        click.echo(f"  .venv/bin/brainstem show {first.candidate_id} --db {db}")
+        click.echo(f"  .venv/bin/brainstem review {first.candidate_id} --decision useful --db {db}")
+        click.echo(f"  .venv/bin/brainstem promote {first.candidate_id} --hint 'check the backup target' --db {db}")
+        slug = next(t for t, r in result.items() if r["top"] and r["top"][0] is first)
+        click.echo(f"  .venv/bin/brainstem recall 'Backup job nightly-db failed' --tenant {slug} --db {db}")
+
+
+@cli.group("db", cls=_Group)
+def db_group():
+    """Database maintenance."""
+
+
+@db_group.command("upgrade")
+@db_option
+def db_upgrade_command(db):
+    """Apply pending schema migrations to an existing database."""
+    ws = _workspace(db, create=False, upgrade=True)
+    for name in ws.store.applied:
+        click.echo(f"applied migration {name}")
+    click.echo(f"{db}: schema version {ws.store.schema_version()}")
+
+
+# -- the rule engine ---------------------------------------------------------------------------------
 @cli.command("nb")
 @click.argument("files", nargs=-1)
 @click.option("--test", "test_mode", is_flag=True, help="Print every timestamp as 0000-00-00 00:00:00 (like nb ++test).")

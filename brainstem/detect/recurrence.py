@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
+from brainstem.detect.self_heal import polarity
 
 _BUCKETS = {"hour": 3600, "day": 86400}
 _MAX_BUCKETS_KEPT = 60
@@ -44,8 +45,17 @@ class RecurrenceDetector(Detector):
         self.min_buckets = min_buckets
         self.max_hour_slots = max_hour_slots
         self.tracks: dict[str, _Track] = {}
+        self._recovery: dict[str, bool] = {}
 
     def learn_one(self, obs: Observation) -> list[Finding]:
+        # A recovery message ("changed state to up", "Started ...") coming back
+        # is not a problem coming back; its problem side carries the pattern.
+        recovery = self._recovery.get(obs.template)
+        if recovery is None:
+            pol = polarity(obs.template)
+            recovery = self._recovery[obs.template] = pol is not None and not pol[1]
+        if recovery:
+            return []
         t = self.tracks.get(obs.signature_key)
         if t is None:
             t = self.tracks[obs.signature_key] = _Track()

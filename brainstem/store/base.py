@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from brainstem.models import (
     Asset, Candidate, CorrelationGroup, Event, IncidentMemory, Lesson, ProvenanceLink,
@@ -87,6 +87,14 @@ class Store(ABC):
     @abstractmethod
     def write(self, batch: WriteBatch) -> int:
         """Commit a batch in one transaction; return the number of new events stored."""
+
+    @abstractmethod
+    def event_high_water(self, tenant_id: str) -> int:
+        """A mark that grows with every stored event of the tenant (for checkpoints)."""
+
+    @abstractmethod
+    def events_after(self, tenant_id: str, mark: int) -> Iterator[Event]:
+        """The tenant's events stored after ``mark``, in the order they were stored."""
 
     @abstractmethod
     def put_review(self, review: ReviewDecision) -> None: ...

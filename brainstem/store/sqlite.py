@@ -50,8 +50,9 @@ class SQLiteStore(Store):
         version = self.schema_version()
         if version > LATEST:
             raise StoreError(f"{self.path}: schema version {version} is newer than this brainstem ({LATEST}); upgrade brainstem")
+        self.applied: list[str] = []
         if version == 0 or upgrade:
-            self.upgrade()
+            self.applied = self.upgrade()
         elif version < LATEST:
             raise StoreError(f"{self.path}: schema version {version} is older than this brainstem ({LATEST}); "
                              f"run `brainstem db upgrade --db {self.path}`")
@@ -137,6 +138,16 @@ class SQLiteStore(Store):
                 self.conn.executemany("INSERT OR REPLACE INTO pipeline_state VALUES (?, ?, ?, ?, ?)",
                                       [(t, c, v, dumps(d), now) for t, c, v, d in batch.state])
         return stored
+
+    def event_high_water(self, tenant_id: str) -> int:
+        row = self.conn.execute("SELECT MAX(rowid) FROM events WHERE tenant_id = ?", (tenant_id,)).fetchone()
+        return row[0] or 0
+
+    def events_after(self, tenant_id: str, mark: int):
+        t = TABLES["event"]
+        cur = self.conn.execute(f"{t.select_sql} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid", (tenant_id, mark))
+        for row in cur:
+            yield t.decode(row)
 
     def _put(self, kind: str, obj: Any) -> None:
         t = TABLES[kind]

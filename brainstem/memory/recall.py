@@ -1,0 +1,104 @@
+"""Recall: "have we seen this before, and what did we do?"
+
+Given a message, an event or a signature, find the tenant's incident
+memories that match, ranked. A match on the signature itself (the message
+fingerprints to a template the incident was promoted from) ranks above a
+match on words alone; words are compared as sets (Jaccard) between the query
+and the incident's title, summary and patterns. Read-only: the template miner
+is only asked to ``match``, never to learn.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from brainstem.fingerprint import TemplateMiner
+from brainstem.models import IncidentMemory, Lesson, RunbookHint
+from brainstem.pipeline.events import normalize_message
+from brainstem.store.base import Store
+
+_WORD = re.compile(r"[a-z][a-z0-9_\-]{2,}")
+_STOP = frozenset("the and for from with this that was were has have not are but into via port".split())
+
+
+@dataclass
+class Recalled:
+    incident: IncidentMemory
+    score: float
+    reasons: list[str]
+    lessons: list[Lesson] = field(default_factory=list)
+    hints: list[RunbookHint] = field(default_factory=list)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and "<*>" not in w}
+
+
+def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: str | None = None,
+           signature_key: str | None = None, limit: int = 10) -> list[Recalled]:
+    keys: set[str] = set()
+    query_text = text or ""
+    if event_id:
+        ev = store.get(event_id)
+        if ev is None or ev.tenant_id != tenant_id:
+            raise LookupError(f"{event_id}: no event with this id at this tenant")
+        if ev.signature_key:
+            keys.add(ev.signature_key)
+        query_text = ev.message_normalized
+    if signature_key:
+        keys.add(signature_key)
+        sigs = store.signatures(tenant_id, [signature_key])
+        if not sigs:
+            raise LookupError(f"{signature_key}: no signature with this key at this tenant")
+        query_text = query_text or sigs[0].normalized_pattern
+    aliases = store.aliases(tenant_id)
+    keys |= {aliases[k] for k in keys if k in aliases}
+    if text:
+        keys |= _match_text(store, tenant_id, text)
+    words = _words(query_text)
+    sig_patterns = {}
+    out: list[Recalled] = []
+    for inc in store.incidents(tenant_id):
+        inc_keys = set(inc.metadata.get("signature_keys", []))
+        reasons, score = [], 0.0
+        if keys & inc_keys:
+            score += 1.0
+            reasons.append("same signature")
+        if words:
+            if inc.incident_memory_id not in sig_patterns:
+                pats = " ".join(s.normalized_pattern for s in store.signatures(tenant_id, inc_keys))
+                sig_patterns[inc.incident_memory_id] = _words(f"{inc.title} {inc.summary} {pats}")
+            iw = sig_patterns[inc.incident_memory_id]
+            overlap = len(words & iw) / len(words | iw) if iw else 0.0
+            if overlap >= 0.15:
+                score += overlap
+                reasons.append(f"{len(words & iw)} words in common")
+        if score <= 0:
+            continue
+        if inc.status != "active":
+            score *= 0.8
+        out.append(Recalled(incident=inc, score=round(score, 4), reasons=reasons))
+    out.sort(key=lambda r: (-r.score, -(r.incident.recurrence_count), r.incident.incident_memory_id))
+    out = out[:limit]
+    if out:
+        lessons, hints = store.lessons(tenant_id), store.hints(tenant_id)
+        for r in out:
+            iid = r.incident.incident_memory_id
+            r.lessons = [les for les in lessons if iid in les.source_incident_memory_ids]
+            r.hints = [h for h in hints if iid in h.trigger_incident_ids]
+    return out
+
+
+def _match_text(store: Store, tenant_id: str, text: str) -> set[str]:
+    """Signature keys the text fingerprints to, with and without a 'service: ' prefix."""
+    saved = store.load_state(tenant_id, "miner") or store.load_state("*", "miner")
+    if not saved:
+        return set()
+    miner = TemplateMiner.from_state(saved[1])
+    msg = normalize_message(text)
+    keys = set()
+    for candidate in (msg, msg.split(": ", 1)[-1]):
+        m = miner.match(candidate)
+        if m is not None:
+            keys.add(m.key)
+    return keys

@@ -1,0 +1,103 @@
+"""Records -> events: event time, deterministic ids, normalization, severity.
+
+The event id is derived from the tenant, the raw line and its ordinal among
+identical lines at the same timestamp in one file, so ingesting the same input
+twice (even through another path, or inside a concatenated file) stores
+nothing twice, while two genuinely repeated lines in one second both count.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from brainstem.detect.base import SEVERITY_RANK
+from brainstem.ingest.record import Record
+from brainstem.models import Event, stable_id
+
+_SPACES = re.compile(r"\s+")
+
+# words that say how bad a message is when the source did not say it
+_SEVERITY_WORDS = (
+    (2, re.compile(r"\b(panic|fatal|emerg\w*|critical|crit|kernel bug|segfault|out of memory|oom-killer)\b", re.I)),
+    (3, re.compile(r"\b(err|error|errors|fail|failed|failure|failing|denied|refused|timed? ?out|timeout|"
+                   r"unreachable|exceeded|corrupt\w*|invalid|abort\w*|cannot|can't|unable|exception)\b", re.I)),
+    (4, re.compile(r"\b(warn|warning|retry\w*|down|degraded|lost|dropp\w*|block\w*|unsynchroni[sz]ed|"
+                   r"deprecated|slow|full)\b", re.I)),
+)
+
+
+def template_severity(template: str) -> int:
+    """A severity rank guessed from a template's words (6, info, when none says otherwise)."""
+    for rank, rx in _SEVERITY_WORDS:
+        if rx.search(template):
+            return rank
+    return 6
+
+
+def normalize_message(message: str) -> str:
+    """Whitespace folded, ends trimmed: what the template miner learns from."""
+    if "  " in message or "\t" in message or "\n" in message or "\r" in message:
+        return _SPACES.sub(" ", message).strip()
+    return message.strip()
+
+
+class _FileState:
+    __slots__ = ("last_ts", "ordinal_ts", "ordinals")
+
+    def __init__(self) -> None:
+        self.last_ts: datetime | None = None
+        self.ordinal_ts: datetime | None = None
+        self.ordinals: dict[str, int] = {}
+
+
+class EventFactory:
+    """Turns records into events for one tenant.
+
+    Keeps a little state per source file (records of several files arrive
+    interleaved): the last timestamp, which a line without one inherits, and
+    the ordinals of identical lines at the current timestamp.
+    """
+
+    def __init__(self, tenant_id: str, fallback: datetime | None = None):
+        self.tenant_id = tenant_id
+        self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
+        self._files: dict[str, _FileState] = {}
+
+    def make(self, rec: Record) -> Event:
+        st = self._files.get(rec.source_path)
+        if st is None:
+            if len(self._files) > 256:
+                self._files.clear()
+            st = self._files[rec.source_path] = _FileState()
+        ts = rec.timestamp
+        inherited = ts is None
+        if inherited:
+            ts = st.last_ts or self.fallback
+        else:
+            st.last_ts = ts
+        if ts != st.ordinal_ts:
+            st.ordinals.clear()
+            st.ordinal_ts = ts
+        raw = rec.raw
+        n = st.ordinals.get(raw, 0)
+        st.ordinals[raw] = n + 1
+        tid = self.tenant_id
+        message = normalize_message(rec.message)
+        service = rec.service
+        meta = rec.metadata
+        if inherited:
+            meta["time_inherited"] = True
+        meta["line"] = rec.line_no
+        return Event(
+            event_id=stable_id("ev_", tid, raw, ts.timestamp() if inherited else "", n),
+            tenant_id=tid, timestamp=ts, message_raw=raw, source_type=rec.source_type,
+            source_path=rec.source_path, host=rec.host, service=service,
+            severity=rec.severity, facility=rec.facility, message_normalized=message,
+            structured_fields=rec.structured_fields,
+            signature_input=f"{service}: {message}" if service else message,
+            ingest_metadata=meta,
+        )
+
+
+def severity_rank(severity: str | None) -> int | None:
+    return SEVERITY_RANK.get(severity) if severity else None

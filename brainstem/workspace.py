@@ -1,0 +1,139 @@
+"""The library's front door: one object per database, one method per thing a user does.
+
+    from brainstem.workspace import Workspace
+    ws = Workspace("brainstem.db")
+    stats = ws.ingest(["/var/log/syslog"], tenant="acme")
+    for c in ws.candidates("acme", min_band="review"):
+        print(c.score_total, c.explanation)
+
+Each method is a thin composition of the stage modules; the CLI, the REST API
+and the web console call these and nothing deeper.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from brainstem.fingerprint import fingerprint_lines
+from brainstem.ingest import JsonMapping
+from brainstem.memory.promote import promote as _promote
+from brainstem.memory.recall import Recalled, recall as _recall
+from brainstem.memory.review import review as _review
+from brainstem.models import (
+    Candidate, IncidentMemory, ProvenanceLink, ReviewDecision, Signature, Tenant, stable_id,
+)
+from brainstem.pipeline.ingest import ingest_paths
+from brainstem.pipeline.runner import RunStats
+from brainstem.settings import Settings, load_settings
+from brainstem.store import CandidateQuery, StoreError, open_store
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
+
+
+class Workspace:
+    """A brainstem database and its settings."""
+
+    def __init__(self, db: str | Path, settings: Settings | None = None, *, create: bool = True,
+                 upgrade: bool = False):
+        self.settings = settings or load_settings()
+        self.store = open_store(db, create=create, upgrade=upgrade)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- tenants ------------------------------------------------------------------
+    def tenant(self, ref: str | None = None, *, create: bool = False) -> Tenant:
+        """A tenant by slug or id; the default tenant when ``ref`` is None."""
+        ref = ref or self.settings.default_tenant
+        t = self.store.get_tenant(ref)
+        if t is not None:
+            return t
+        if not create:
+            known = ", ".join(x.slug for x in self.store.list_tenants()) or "none yet"
+            raise LookupError(f"no tenant {ref!r} in {self.store.path} (known: {known})")
+        slug = ref.lower()
+        if not _SLUG.match(slug):
+            raise ValueError(f"bad tenant name {ref!r}: use letters, digits, '-', '_' or '.'")
+        t = Tenant(tenant_id=stable_id("tn_", slug), name=ref, slug=slug)
+        self.store.put_tenant(t)
+        return t
+
+    # -- the pipeline ---------------------------------------------------------------
+    def ingest(self, paths: Iterable[str], *, tenant: str | None = None, fmt: str | None = None,
+               json_mapping: JsonMapping | None = None, on_progress: Callable[[int], None] | None = None,
+               rules_dir: str | None = None) -> RunStats:
+        paths = list(paths)
+        from brainstem.ingest import expand_paths
+        expand_paths(paths)  # path errors before the tenant is created
+        t = self.tenant(tenant, create=True)
+        rules = None
+        rules_dir = rules_dir or self.settings.rules_dir
+        if rules_dir:
+            from brainstem.rules.bridge import RuleBridge
+            rules = RuleBridge.from_dir(rules_dir, t.tenant_id)
+        return ingest_paths(self.store, self.settings, t, paths, fmt=fmt, json_mapping=json_mapping,
+                            on_progress=on_progress, rules=rules)
+
+    @staticmethod
+    def fingerprint(lines: Iterable[str]) -> list[tuple[str, str]]:
+        return fingerprint_lines(lines)
+
+    # -- reading ------------------------------------------------------------------------
+    def signatures(self, tenant: str | None = None, limit: int = 50) -> list[Signature]:
+        return self.store.signatures(self.tenant(tenant).tenant_id, limit=limit)
+
+    def candidates(self, tenant: str | None = None, *, min_band: str | None = None,
+                   types: tuple[str, ...] = (), limit: int = 20, all_tenants: bool = False) -> list[Candidate]:
+        tid = None if all_tenants else self.tenant(tenant).tenant_id
+        return self.store.candidates(CandidateQuery(tenant_id=tid, min_band=min_band, types=types, limit=limit))
+
+    def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
+        return self.store.incidents(self.tenant(tenant).tenant_id)
+
+    def show(self, object_id: str) -> tuple[Any, list[ProvenanceLink], list[ProvenanceLink]]:
+        """An object and its provenance links (outgoing, incoming)."""
+        obj = self.store.get(object_id)
+        if obj is None:
+            raise LookupError(f"{object_id}: no object with this id in {self.store.path}")
+        out, inc = self.store.links(object_id)
+        return obj, out, inc
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        return self.store.counts()
+
+    # -- the human loop ---------------------------------------------------------------------
+    def review(self, subject_id: str, decision: str, *, notes: str = "",
+               reviewer: str = "") -> tuple[ReviewDecision, list[Candidate]]:
+        rev, rescored = _review(self.store, self.settings, subject_id, decision, notes=notes, reviewer=reviewer)
+        if decision == "promote" and subject_id.startswith("cand_"):
+            _promote(self.store, subject_id)
+        return rev, rescored
+
+    def promote(self, candidate_id: str, *, title: str | None = None, lesson: str | None = None,
+                hint: str | None = None, reviewer: str = "") -> IncidentMemory:
+        inc = _promote(self.store, candidate_id, title=title, lesson=lesson, hint=hint)
+        _review(self.store, self.settings, candidate_id, "promote", notes="promoted to incident memory",
+                reviewer=reviewer)
+        return inc
+
+    def recall(self, text: str | None = None, *, tenant: str | None = None, event_id: str | None = None,
+               signature_key: str | None = None, limit: int = 10) -> list[Recalled]:
+        if not (text or event_id or signature_key):
+            raise ValueError("give a message, --event ID or --signature KEY")
+        t = self.tenant(tenant)
+        return _recall(self.store, t.tenant_id, text=text, event_id=event_id, signature_key=signature_key,
+                       limit=limit)
+
+    # -- schema ------------------------------------------------------------------------------
+    def upgrade(self) -> list[str]:
+        return self.store.upgrade()
+
+
+__all__ = ["StoreError", "Workspace"]
