@@ -31,6 +31,8 @@ from .masking import VAR, kind, param_names
 from .tokens import tokenize
 
 SIMILARITY = 0.5
+# How many tokens longer or shorter a template may be for a stretch (see _stretch).
+STRETCH = 8
 # Distinct words seen at a position before it is taken for a variable.
 EVIDENCE = 3
 STATE_FORMAT = "brainstem.miner"
@@ -51,7 +53,7 @@ class Match:
 
 class _Cluster:
     __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
-                 "count", "last_time", "last_seq", "seen")
+                 "count", "last_time", "last_seq", "seen", "flex")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
                  last_time: float = 0.0, last_seq: int = 0) -> None:
@@ -64,6 +66,8 @@ class _Cluster:
         # position -> distinct words seen there (at most EVIDENCE), for positions
         # where messages differed by a plain word but did not yet prove a variable
         self.seen: dict[int, list[str]] = {}
+        # index of the one <*> that may stand for any number of tokens, or -1
+        self.flex = -1
         self.set_tokens(tokens)
 
     def set_tokens(self, tokens: list[str]) -> None:
@@ -164,6 +168,7 @@ class TemplateMiner:
         self._by_key: dict[str, _Cluster] = {}
         self._buckets: dict[tuple[int, tuple[str, ...]], dict[int, _Cluster]] = {}
         self._by_len: dict[int, dict[int, _Cluster]] = {}
+        self._flex: dict[tuple[str, ...], dict[int, _Cluster]] = {}
         self._aliases: dict[str, str] = {}
         self._next_cid = 0
         self._seq = 0
@@ -188,11 +193,17 @@ class TemplateMiner:
         tokens = tokenize(message)
         masked, cls = _mask(tokens)
         c = self._find(masked, cls)
+        stretched = False
         if c is None:
-            c = self._create(masked)
-            self._touch(c, time)
-            self._evict_if_needed(keep=c)
-            return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
+            c = self._stretch(masked, cls)
+            if c is None:
+                c = self._create(masked)
+                self._touch(c, time)
+                self._evict_if_needed(keep=c)
+                return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
+            stretched = True
+        if c.flex >= 0:
+            tokens, masked, cls = _align(c, tokens, masked, cls)  # type: ignore[misc]
 
         gen, unproven = _differences(c, masked, cls)
         if unproven:
@@ -205,9 +216,10 @@ class TemplateMiner:
             self._touch(sib, time)
             self._evict_if_needed(keep=sib)
             return Match(sib.key, sib.text, sib.version, self._params(sib, tokens), True, False)
-        changed = bool(gen)
-        if changed:
+        changed = bool(gen) or stretched
+        if gen:
             self._generalize(c, gen)
+        if changed:
             c = self._merge_around(c)
         self._touch(c, time)
         params = self._params(c, tokens)
@@ -224,7 +236,11 @@ class TemplateMiner:
         tokens = tokenize(message)
         masked, cls = _mask(tokens)
         c = self._find(masked, cls, remember=False)
-        if c is None or _differences(c, masked, cls)[1]:
+        if c is None:
+            return None
+        if c.flex >= 0:
+            tokens, masked, cls = _align(c, tokens, masked, cls)  # type: ignore[misc]
+        if _differences(c, masked, cls)[1]:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
 
@@ -256,14 +272,25 @@ class TemplateMiner:
         n = len(masked)
         cands: list[_Cluster] = []
         buckets = self._buckets
+        flex = self._flex
         for h in _head_patterns(_head(masked, cls)):
             b = buckets.get((n, h))
             if b:
                 cands.extend(b.values())
+            if flex:
+                b = flex.get(h)
+                if b:
+                    cands.extend(b.values())
         best = None
         best_rank: tuple[float, int, int] = (-1.0, -1, 0)
         for c in cands:
-            r = _similarity(c.tokens, c.cls, masked, cls)
+            if c.flex >= 0:
+                view = _align(c, masked, masked, cls)
+                if view is None:
+                    continue
+                r = _similarity(c.tokens, c.cls, view[1], view[2])
+            else:
+                r = _similarity(c.tokens, c.cls, masked, cls)
             if r is None or r[0] < SIMILARITY:
                 continue
             rank = (r[0], r[1], -c.cid)
@@ -272,6 +299,44 @@ class TemplateMiner:
         if remember and len(self._shape_cache) < _CACHE_MAX:
             self._shape_cache[shape] = best
         return best
+
+    def _stretch(self, masked: list[str], cls: list[int]) -> _Cluster | None:
+        """Make a template of another length take the message with one ``<*>`` of any length.
+
+        Tried only when no template of the message's length fits. The template
+        and the message must agree on a prefix and a suffix covering at least
+        half of the longer one; the rest, at most one token on the shorter
+        side and no plain words on either, becomes the stretchable ``<*>``.
+        """
+        n = len(masked)
+        patterns = _head_patterns(_head(masked, cls))
+        best = None
+        best_rank: tuple[int, int] = (-1, 0)
+        for length in range(max(1, n - STRETCH), n + STRETCH + 1):
+            if length == n:
+                continue
+            for h in patterns:
+                for c in self._buckets.get((length, h), {}).values():
+                    cut = _stretch_cut(c, masked, cls)
+                    if cut is not None:
+                        rank = (cut[0] + cut[1], -c.cid)
+                        if rank > best_rank:
+                            best, best_rank = (c, cut), rank
+        if best is None:
+            return None
+        c, (p, s, var) = best
+        length = len(c.tokens)
+        self._unindex(c)
+        c.seen = {i if i < p else i - (length - s) + p + 1: v for i, v in c.seen.items()
+                  if i < p or i >= length - s}
+        text = c.text
+        c.set_tokens(c.tokens[:p] + [var] + c.tokens[length - s:])
+        c.flex = p
+        if c.text != text:
+            c.version += 1
+        self._index(c)
+        self._changed()
+        return c
 
     def _params(self, c: _Cluster, tokens: list[str]) -> dict[str, str]:
         values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
@@ -292,11 +357,20 @@ class TemplateMiner:
             c.last_time = time
 
     def _index(self, c: _Cluster) -> None:
+        if c.flex >= 0:
+            self._flex.setdefault(c.head, {})[c.cid] = c
+            return
         n = len(c.tokens)
         self._buckets.setdefault((n, c.head), {})[c.cid] = c
         self._by_len.setdefault(n, {})[c.cid] = c
 
     def _unindex(self, c: _Cluster) -> None:
+        if c.flex >= 0:
+            bucket = self._flex[c.head]
+            del bucket[c.cid]
+            if not bucket:
+                del self._flex[c.head]
+            return
         n = len(c.tokens)
         bucket = self._buckets[(n, c.head)]
         del bucket[c.cid]
@@ -340,15 +414,17 @@ class TemplateMiner:
 
     def _retemplate(self, c: _Cluster, tokens: list[str]) -> None:
         self._unindex(c)
+        text = c.text
         c.set_tokens(tokens)
-        c.version += 1
+        if c.text != text:
+            c.version += 1
         self._index(c)
         self._changed()
 
     def _merge_around(self, c: _Cluster) -> _Cluster:
         """Merge ``c`` with same-length templates it agrees with everywhere; return the survivor."""
         merged = True
-        while merged:
+        while merged and c.flex < 0:
             merged = False
             for d in sorted(self._by_len.get(len(c.tokens), {}).values(), key=lambda x: x.cid):
                 if d is c or not _compatible(c, d):
@@ -403,7 +479,7 @@ class TemplateMiner:
             "templates": [
                 {"id": c.cid, "key": c.key, "tokens": list(c.tokens), "version": c.version,
                  "count": c.count, "last_time": c.last_time, "last_seq": c.last_seq,
-                 "seen": [[i, list(v)] for i, v in sorted(c.seen.items())]}
+                 "seen": [[i, list(v)] for i, v in sorted(c.seen.items())], "flex": c.flex}
                 for c in self._clusters.values()
             ],
             "aliases": [[old, new] for old, new in self._aliases.items()],
@@ -426,6 +502,7 @@ class TemplateMiner:
                 c = _Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
                              int(t["count"]), float(t["last_time"]), int(t["last_seq"]))
                 c.seen = {int(i): [str(x) for x in v] for i, v in t["seen"]}
+                c.flex = int(t["flex"])
                 miner._add(c)
             miner._aliases = {str(old): str(new) for old, new in state["aliases"]}
         except (KeyError, TypeError) as exc:
@@ -455,6 +532,58 @@ def _similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> t
     if not words:
         return 1.0, 0
     return agree / words, equal
+
+
+def _align(c: _Cluster, tokens: list[str], masked: list[str], cls: list[int]
+           ) -> tuple[list[str], list[str], list[int]] | None:
+    """The message seen through a stretchable template: its middle tokens joined into one.
+
+    None when the message is too short, or when the template's ``<*>`` wants a
+    space in front that the message does not have.
+    """
+    f = c.flex
+    n = len(masked)
+    tail = len(c.tokens) - f - 1
+    end = n - tail
+    if end < f:
+        return None
+    if c.tokens[f][:1] == " " and (end == f or masked[f][:1] != " "):
+        return None
+    joined = "".join(tokens[f:end])
+    return (tokens[:f] + [joined] + tokens[end:],
+            masked[:f] + ["".join(masked[f:end])] + masked[end:],
+            cls[:f] + [VALUE] + cls[end:])
+
+
+def _agree(t: str, a: int, m: str, b: int) -> bool:
+    if t == m:
+        return True
+    if a == PUNCT or b == PUNCT:
+        return False
+    return a == WILD or (a == VALUE and b == VALUE)
+
+
+def _stretch_cut(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[int, int, str] | None:
+    """(prefix length, suffix length, the <*> token) when ``c`` can stretch to the message."""
+    tt, tc = c.tokens, c.cls
+    length, n = len(tt), len(masked)
+    short = min(length, n)
+    p = 0
+    while p < short and _agree(tt[p], tc[p], masked[p], cls[p]):
+        p += 1
+    s = 0
+    while s < short - p and _agree(tt[length - 1 - s], tc[length - 1 - s], masked[n - 1 - s], cls[n - 1 - s]):
+        s += 1
+    if 2 * (p + s) < max(length, n) or min(length, n) - p - s > 1:
+        return None
+    mid_t, mid_m = tt[p:length - s], masked[p:n - s]
+    if any(k == PLAIN for k in tc[p:length - s]) or any(k == PLAIN for k in cls[p:n - s]):
+        return None
+    firsts = [m[0] for m in (mid_t, mid_m) if m]
+    spaced = all(f[:1] == " " for f in firsts)
+    if spaced and len(firsts) < 2:
+        return None  # one side empty: "a <*> b" would not match "a b"
+    return p, s, " " + VAR if spaced else VAR
 
 
 def _differences(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
