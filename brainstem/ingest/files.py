@@ -5,8 +5,11 @@ call. Nothing here stores anything; the pipeline turns records into events.
 """
 from __future__ import annotations
 
+import bz2
 import glob
 import gzip
+import itertools
+import lzma
 import os
 import re
 import zlib
@@ -31,6 +34,8 @@ PROGRESS_EVERY = 4096          # lines between on_progress calls
 BINARY_SHARE = 0.3             # a line with more non-text chars than this is garbage
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BZ2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 _GLOB_CHARS = frozenset("*?[")
 _NON_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
@@ -169,9 +174,10 @@ def _make_parsers(fmt: str, json_mapping, resolver):
     return None, None
 
 
-def _lines(fh, path: str, report: IngestReport, state: list):
-    """(line_no, text, truncated) for each line; sets state[0] to the error
-    that ended reading early, if any. Empty lines are counted but not yielded."""
+def _lines(fh, state: list):
+    """(line_no, text, truncated) for each non-empty line. state[0] is set to
+    (line_no, reason) when a read error ends the file early; state[1] tracks
+    the physical lines read so far."""
     readline = fh.readline
     line_no = 0
     try:
@@ -190,8 +196,9 @@ def _lines(fh, path: str, report: IngestReport, state: list):
             text = b.decode("utf-8", "replace").rstrip("\r\n")
             if not text or text.isspace():
                 continue
+            state[1] = line_no
             yield line_no, text, truncated
-    except (OSError, EOFError, zlib.error) as e:
+    except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
         state[0] = (line_no + 1, f"read error after line {line_no}: {e}")
     state[1] = line_no
 
@@ -203,16 +210,27 @@ def _is_garbage(text: str) -> bool:
     return bad > BINARY_SHARE * len(text)
 
 
+def _open_stream(fh):
+    """The decompressed stream of an open binary file, told by magic bytes."""
+    head = fh.peek(6)[:6]
+    if head[:2] == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=fh, mode="rb")
+    if head[:3] == _BZ2_MAGIC and head[3:4].isdigit() and head[4:6] in (b"1A", b"\x17r"):
+        return bz2.BZ2File(fh, "rb")
+    if head == _XZ_MAGIC:
+        return lzma.LZMAFile(fh, "rb")
+    return fh
+
+
 def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference_time: datetime,
           on_progress) -> Iterator[Record]:
-    with fh:
-        report.files.append(path)
-        raw_fh = fh
-        head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
-        stream = gzip.GzipFile(fileobj=fh, mode="rb") if head == _GZIP_MAGIC else fh
-        size_done = 0
-        state = [None, 0]
-        lines = _lines(stream, path, report, state)
+    report.files.append(path)
+    state: list = [None, 0]
+    size_done = 0
+    records = 0
+    try:
+        stream = _open_stream(fh)
+        lines = _lines(stream, state)
 
         sample = []
         if fmt == "auto":
@@ -224,21 +242,16 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
 
         resolver = YearResolver(reference_time)
         primary, secondary = _make_parsers(fmt, json_mapping, resolver)
-        app = AppLogParser(resolver)
         primary_parse = primary.parse if primary is not None else None
         secondary_parse = secondary.parse if secondary is not None else None
-        app_parse = app.parse
+        app_parse = AppLogParser(resolver).parse
+        tell = fh.tell
         n = 0
-        records = 0
 
-        def source():
-            yield from sample
-            yield from lines
-
-        for line_no, text, truncated in source():
+        for line_no, text, truncated in itertools.chain(sample, lines):
             n += 1
             if on_progress is not None and n % PROGRESS_EVERY == 0:
-                pos = raw_fh.tell()
+                pos = tell()
                 on_progress(pos - size_done)
                 size_done = pos
             rec = None
@@ -263,15 +276,17 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
                 report.truncated_lines += 1
             records += 1
             yield rec
-
+    finally:
+        # also runs when the consumer stops early (generator closed)
         if state[0] is not None:
             report.add_bad(path, state[0][0], state[0][1])
         report.lines_read += state[1]
         report.records += records
         try:
-            end = raw_fh.tell()
+            end = fh.tell()
         except (OSError, ValueError):
             end = size_done
+        fh.close()
         report.bytes_read += end
         if on_progress is not None and end > size_done:
             on_progress(end - size_done)

@@ -25,6 +25,7 @@ _ISO = re.compile(
     r"(?:<(\d{1,3})>)?(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?"
     r"(Z|[+-]\d\d:\d\d)? +")
 # TAG: program (anything up to space, '[' or ':'), optional " <version>", optional [pid], ':'
+_PRI_ONLY = re.compile(r"<(\d{1,3})>(?=[^\d\s])")  # "<13>su: msg" as sent by some devices: no timestamp
 _TAG = re.compile(r"((?:-- )?[^\s\[\]:]+(?: v?\d[\w.\-]*)?)(?:\[([^\]\s]{0,32})\])?: ?")
 _PROG_MODULE = re.compile(r"([^()]+)\(([^()]+)\)")  # sshd(pam_unix)
 _KERNEL_UPTIME = re.compile(r"\[ *(\d+\.\d+)\] ?")
@@ -61,7 +62,7 @@ class Rfc3164Parser:
                     return None
                 m = _ISO.match(text)
                 if m is None:
-                    return None
+                    return self._no_timestamp(text, path, line_no)
                 ts = self._iso_ts(m)
             else:
                 ts = self._bsd_ts(m)
@@ -83,6 +84,17 @@ class Rfc3164Parser:
             facility, severity = fs
         return self._body(text, m.end(), ts, path, line_no, facility, severity,
                           pri is not None, m.re is _ISO)
+
+    def _no_timestamp(self, text, path, line_no):
+        m = _PRI_ONLY.match(text)
+        if m is None:
+            return None
+        fs = decode_pri(m[1])
+        if fs is None:
+            return None
+        rec = self._body(text, m.end(), None, path, line_no, fs[0], fs[1], True, False)
+        rec.metadata["no_timestamp"] = True
+        return rec
 
     def _bsd_ts(self, m):
         # consecutive lines often share a second: reuse the datetime (and the year state)

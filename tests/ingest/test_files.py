@@ -237,3 +237,33 @@ def test_progress_deltas_sum_to_file_size(tmp_path, compress):
     assert len(recs) == PROGRESS_EVERY * 3 + 5
     assert len(calls) >= 3 and all(n >= 0 for n in calls)
     assert sum(calls) == p.stat().st_size
+
+
+@pytest.mark.parametrize("ext,compress", [("bz2", "bz2"), ("xz", "lzma")])
+def test_bz2_and_xz(tmp_path, ext, compress):
+    import bz2
+    import lzma
+    mod = {"bz2": bz2, "lzma": lzma}[compress]
+    p = write(tmp_path / f"f.{ext}", mod.compress((SYSLOG * 2).encode()))
+    recs, rep = read(p)
+    assert [r.service for r in recs] == ["su", "su"] and rep.bytes_read == p.stat().st_size
+
+
+def test_text_starting_like_bz2_is_text(tmp_path):
+    # the 6-byte check (BZh + level digit + block magic) keeps ordinary text as text
+    (r,), _ = read(write(tmp_path / "f.log", "BZh9 is a line of text\n"))
+    assert r.message == "BZh9 is a line of text"
+    # a file that looks compressed but is not: a read error at line 1, nothing else breaks
+    p = write(tmp_path / "g.log", "BZh91AY&SY is not bzip2\n")
+    recs, rep = read(p)
+    assert recs == [] and rep.bad_lines == 1 and rep.bad[0][:2] == (str(p), 1)
+
+
+def test_stopping_early_still_accounts(tmp_path):
+    p = write(tmp_path / "f.log", SYSLOG * 100)
+    report = IngestReport()
+    it = read_records(p, report=report, reference_time=REF)
+    first = [next(it) for _ in range(3)]
+    it.close()
+    assert len(first) == 3 and report.records == 3 and report.files == [str(p)]
+    assert report.lines_read >= 3

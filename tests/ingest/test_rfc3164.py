@@ -150,3 +150,10 @@ def test_loghub_syslog_files(loghub_dir, name):
             assert r.pid == str(int(float(row["PID"])))
     # timestamps never go backwards by more than a day in these files (rollover handled)
     assert all((b.timestamp - a.timestamp).days >= -1 for a, b in zip(recs, recs[1:]))
+
+
+def test_pri_without_timestamp(lines_file):
+    (r, s), _ = lines_file("<13>su: hello", "<86>host sshd[9]: x", fmt="rfc3164")
+    assert r.timestamp is None and r.metadata == {"format": "rfc3164", "no_timestamp": True}
+    assert (r.host, r.service, r.facility, r.severity, r.message) == (None, "su", "user", "notice", "hello")
+    assert (s.host, s.service, s.pid, s.facility, s.severity) == ("host", "sshd", "9", "authpriv", "info")
