@@ -1,0 +1,284 @@
+"""The cache node: a tree of asserted rows with hits/kids/rows counters.
+
+Depth 0 is the root, depth d holds the values of attribute d. Each depth has its
+own thresholds: (hits) on the node itself, [kids] = distinct values below it,
+{rows} = distinct complete rows below it. A threshold fires when its counter
+reaches it (one level per insertion) and re-arms when the counter falls below the
+`^reset` value. See docs/rules.md for the spec and docs/nodebrain-divergences.md
+for where this deliberately differs from NodeBrain 0.9.04 (D1-D3).
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .cachespec import CacheSpec, Level
+from .values import UNKNOWN, show
+
+if TYPE_CHECKING:
+    from .cells import Term
+
+STATES = ("normal", "minor", "major", "critical", "critical")
+
+
+class CNode:
+    __slots__ = ("value", "parent", "children", "hits", "rows", "kids",
+                 "hi", "ri", "ki", "dead", "expires")
+
+    def __init__(self, value: object, parent: "CNode | None", leaf: bool) -> None:
+        self.value = value
+        self.parent = parent
+        self.children: dict | None = None if leaf else {}
+        self.hits = self.rows = self.kids = 0
+        self.hi = self.ri = self.ki = 1   # index of the next threshold to reach
+        self.dead = False
+        self.expires = 0.0
+
+
+def _kill(node: CNode) -> None:
+    node.dead = True
+    if node.children:
+        for kid in node.children.values():
+            _kill(kid)
+
+
+class Cache:
+    """Skill state of one `define X node cache:(...)` node."""
+
+    def __init__(self, engine, ctx: "Term", spec: CacheSpec) -> None:
+        self.engine = engine
+        self.ctx = ctx
+        self.spec = spec
+        self.levels: list[Level] = spec.levels
+        self.n = len(spec.levels) - 1
+        self.counting = spec.counting
+        self.interval = spec.interval
+        self.root = CNode(None, None, self.n == 0)
+        self.timers: deque = deque()
+        self.watchers: list = []      # NodeCall cells that read this cache
+        self.alerted = False          # a threshold was reached since definition (show)
+        self.published = False
+        self.action_term = ctx.child("_action")
+        self.action_term.value = "insert"
+
+    # -- insertion -----------------------------------------------------------
+    def insert(self, values: list, alert_mode: bool) -> tuple[list, bool]:
+        """Add one row; return (term assignments, whether the context is alerted)."""
+        n, levels, counting, mode = self.n, self.levels, self.counting, alert_mode
+        assigns: list = []
+        add = assigns.append
+        fired = False
+        node = self.root
+        path = []
+        for d in range(n + 1):
+            lv = levels[d]
+            if counting:
+                node.hits += 1
+                if lv.hits_term is not None:
+                    add((lv.hits_term, float(node.hits)))
+                    t, i = lv.hit_t, node.hi
+                    if t[i] and node.hits >= t[i]:
+                        add((lv.hit_state, STATES[i]))
+                        node.hi = i + 1
+                        fired = True
+                    else:
+                        add((lv.hit_state, STATES[0] if mode and i == 1 else UNKNOWN))
+            else:
+                node.hits = 1
+            if d == n:
+                break
+            v = values[d]
+            add((levels[d + 1].term, v))
+            kids = node.children
+            child = kids.get(v)
+            if child is None:
+                child = kids[v] = CNode(v, node, d + 1 == n)
+                node.kids += 1
+                self.published = True
+                if lv.kid_state is not None:
+                    t, i = lv.kid_t, node.ki
+                    if t[i] and node.kids >= t[i]:
+                        add((lv.kid_state, STATES[i]))
+                        node.ki = i + 1
+                        fired = True
+                    else:
+                        add((lv.kid_state, STATES[0] if mode and i == 1 else UNKNOWN))
+            elif lv.kid_state is not None:
+                add((lv.kid_state, STATES[0] if mode and node.ki == 1 else UNKNOWN))
+            if lv.kids_term is not None:
+                add((lv.kids_term, float(node.kids)))
+            path.append(node)
+            node = child
+        leaf = node
+        if self.interval:
+            self._schedule(leaf)
+        newrow = leaf.rows == 0
+        leaf.rows = 1
+        for d in range(n - 1, -1, -1):
+            node, lv = path[d], levels[d]
+            if newrow:
+                node.rows += 1
+                if lv.row_state is not None:
+                    t, i = lv.row_t, node.ri
+                    if t[i] and node.rows >= t[i]:
+                        add((lv.row_state, STATES[i]))
+                        node.ri = i + 1
+                        fired = True
+                    else:
+                        add((lv.row_state, STATES[0] if mode and i == 1 else UNKNOWN))
+            elif lv.row_state is not None:
+                add((lv.row_state, STATES[0] if mode and node.ri == 1 else UNKNOWN))
+            if lv.rows_term is not None:
+                add((lv.rows_term, float(node.rows)))
+        if fired:
+            self.alerted = True
+        elif self.spec.exist and newrow:
+            add((self.action_term, "add"))
+            fired = True
+        return assigns, fired or mode
+
+    def _schedule(self, leaf: CNode) -> None:
+        due = self.engine.now + self.interval
+        if not self.counting:
+            leaf.expires = due  # one live timer per row: older entries go stale
+        if not self.timers:
+            self.engine.set_timer(due, self)
+        self.timers.append((due, leaf))
+
+    # -- removal -------------------------------------------------------------
+    def find(self, values: list) -> CNode | None:
+        node = self.root
+        for v in values:
+            if not node.children:
+                return None
+            node = node.children.get(v)
+            if node is None:
+                return None
+        return node
+
+    def delete(self, values: list, alert_mode: bool) -> tuple[list, bool]:
+        """`!c(row)` / `c. assert !(prefix)`; `!()` empties the cache."""
+        if not values:
+            self.empty()
+            return [], alert_mode
+        node = self.find(values[: self.n])
+        if node is None:
+            return [], alert_mode
+        self._remove(node, len(values[: self.n]))
+        if self.spec.exist:
+            return [(self.action_term, "delete")], True
+        return [], alert_mode
+
+    def _remove(self, node: CNode, depth: int) -> None:
+        """Remove `node` and any ancestor left empty; counters drop up to the root."""
+        hits, rows = node.hits, node.rows
+        parent = node.parent
+        while parent.parent is not None and parent.kids == 1:
+            node, parent, depth = parent, parent.parent, depth - 1
+        del parent.children[node.value]
+        _kill(node)
+        self.published = True
+        levels = self.levels
+        parent.kids -= 1
+        d = depth - 1
+        if parent.kids < levels[d].kid_t[0]:
+            parent.ki = 1
+        p: CNode | None = parent
+        while p is not None:
+            lv = levels[d]
+            if self.counting:
+                p.hits -= hits
+                if p.hits < lv.hit_t[0]:
+                    p.hi = 1
+            p.rows -= rows
+            if p.rows < lv.row_t[0]:
+                p.ri = 1
+            p, d = p.parent, d - 1
+
+    def empty(self) -> None:
+        _kill(self.root)
+        self.root = CNode(None, None, self.n == 0)
+        self.timers.clear()
+        self.published = True
+
+    def _decrement(self, leaf: CNode) -> None:
+        """One insertion aged out: drop a hit, or the row when it was the last."""
+        if leaf.hits < 2:
+            self._remove(leaf, self.n)
+            return
+        if not self.counting:
+            return
+        node: CNode | None = leaf
+        d = self.n
+        while node is not None:
+            node.hits -= 1
+            if node.hits < self.levels[d].hit_t[0]:  # each depth its own reset (D2)
+                node.hi = 1
+            node, d = node.parent, d - 1
+
+    def alarm(self, now: float) -> None:
+        """Process the timers due by `now` (engine time)."""
+        timers = self.timers
+        expire_opt = self.spec.expire
+        eng = self.engine
+        changed = False
+        while timers and timers[0][0] <= now:
+            due, leaf = timers.popleft()
+            if leaf.dead or (not self.counting and leaf.expires != due):
+                continue
+            row = None
+            if expire_opt and leaf.hits < 2:
+                row = self.row_of(leaf)
+            self._decrement(leaf)
+            changed = True
+            if row is not None:
+                eng.cache_expired(self, row)
+        if changed:
+            eng.cache_changed(self)
+        if expire_opt and changed:
+            eng.cache_assign(self, [(self.action_term, "insert")], False)
+        if timers:
+            eng.set_timer(timers[0][0], self)
+
+    def row_of(self, leaf: CNode) -> list:
+        vals = []
+        node: CNode | None = leaf
+        while node is not None and node.parent is not None:
+            vals.append(node.value)
+            node = node.parent
+        vals.reverse()
+        return vals
+
+    # -- lookups -------------------------------------------------------------
+    def evaluate(self, values: list) -> object:
+        from .values import FALSE, TRUE
+        if not values:
+            return UNKNOWN
+        for v in values:
+            if v is UNKNOWN:
+                return FALSE
+        node = self.find(values)
+        return TRUE if node is not None and node.hits else FALSE
+
+    def facet(self, name: str, values: list) -> object:
+        node = self.find(values)
+        if node is None:
+            return 0.0
+        return float(node.hits if name == "hits" else node.rows if name == "rows" else node.kids)
+
+    # -- show ------------------------------------------------------------------
+    def element_lines(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(node: CNode, col: int, label: str) -> None:
+            pad = "  " * col
+            if node.children is None:
+                out.append(f"{pad}{label}({node.hits}:{node.hi})")
+                return
+            out.append(f"{pad}{label}({node.hits}:{node.hi}){{{node.rows}:{node.ri}}}"
+                       f"[{node.kids}:{node.ki}],")
+            for kid in node.children.values():
+                walk(kid, col + 1, show(kid.value))
+
+        walk(self.root, 2, "???")
+        return out

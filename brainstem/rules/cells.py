@@ -1,0 +1,302 @@
+"""Cells: constants, terms and formulas, evaluated lazily with change propagation.
+
+A cell is *enabled* while something subscribes to it (a rule, or an enabled cell);
+only enabled cells keep a current value and are re-evaluated when an operand
+changes, level by level (level = 1 + the deepest operand), by the engine's queue.
+A cell nobody subscribes to is computed on demand (`peek`) and shows as `#`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .values import FALSE, TRUE, UNKNOWN, is_true, show
+
+
+class Cell:
+    __slots__ = ("value", "subs", "refs", "level", "queued")
+    is_rule = False
+
+    def __init__(self) -> None:
+        self.value: object = UNKNOWN
+        self.subs: list = []
+        self.refs = 0
+        self.level = 0
+        self.queued = False
+
+    def operands(self) -> tuple:
+        return ()
+
+    def compute(self) -> object:
+        return self.value
+
+    def peek(self) -> object:
+        """The value now, computed on demand when nothing keeps this cell current."""
+        return self.value if self.refs else self.compute_fresh()
+
+    def compute_fresh(self) -> object:
+        return self.compute()
+
+    def enable(self, sub) -> None:
+        """`sub` (a cell or rule) subscribes; the first subscriber wakes the cell up."""
+        self.subs.append(sub)
+        self.refs += 1
+        if self.refs == 1:
+            for op in self.operands():
+                op.enable(self)
+            self.value = self.compute()
+
+    def disable(self, sub) -> None:
+        try:
+            self.subs.remove(sub)
+        except ValueError:
+            return
+        self.refs -= 1
+        if self.refs == 0:
+            for op in self.operands():
+                op.disable(self)
+
+    def display(self, top: bool = False) -> str:
+        raise NotImplementedError
+
+
+class Const(Cell):
+    __slots__ = ()
+
+    def __init__(self, value: object) -> None:
+        super().__init__()
+        self.value = value
+
+    def peek(self) -> object:
+        return self.value
+
+    def enable(self, sub) -> None:
+        pass  # constants never change, so nobody needs to hear from them
+
+    def disable(self, sub) -> None:
+        pass
+
+    def display(self, top: bool = False) -> str:
+        return show(self.value)
+
+
+class Term(Cell):
+    """A named cell in a glossary; any term can also serve as a context."""
+
+    __slots__ = ("name", "parent", "children", "defn", "node", "rule", "if_rules",
+                 "alert_terms", "__weakref__")
+
+    def __init__(self, name: str, parent: "Term | None") -> None:
+        super().__init__()
+        self.name = name
+        self.parent = parent
+        self.children: dict[str, Term] = {}
+        self.defn: Cell | None = None       # formula for `==` / `define cell`
+        self.node = None                    # node skill (a Cache) when defined as node
+        self.rule = None                    # Rule when defined as a rule
+        self.if_rules: list = []            # `if` rules that answer alerts to this context
+        self.alert_terms: tuple = ()        # terms the last alert to this context set
+
+    def operands(self) -> tuple:
+        return (self.defn,) if self.defn is not None else ()
+
+    def compute(self) -> object:
+        return self.defn.value if self.defn is not None else self.value
+
+    def compute_fresh(self) -> object:
+        return self.defn.peek() if self.defn is not None else self.value
+
+    root_prefix = False  # show.rooted() prints top-context terms as `_.name`
+
+    def path(self) -> str:
+        if Term.root_prefix and self.parent is not None and self.parent.parent is None:
+            return "_." + self.name
+        parts = []
+        t: Term | None = self
+        while t is not None and t.parent is not None:
+            parts.append(t.name)
+            t = t.parent
+        return ".".join(reversed(parts))
+
+    def display(self, top: bool = False) -> str:
+        return self.path()
+
+    def child(self, name: str) -> "Term":
+        t = self.children.get(name)
+        if t is None:
+            t = self.children[name] = Term(name, self)
+        return t
+
+
+def _arith(fn: Callable[[float, float], float]):
+    def op(a: object, b: object) -> object:
+        if type(a) is float and type(b) is float:
+            return fn(a, b)
+        return UNKNOWN
+    return op
+
+
+def _div(a: object, b: object) -> object:
+    if type(a) is float and type(b) is float and b != 0.0:
+        return a / b
+    return UNKNOWN
+
+
+def _relation(fn: Callable[[object, object], bool], mixed_eq: object):
+    def op(a: object, b: object) -> object:
+        if a is UNKNOWN or b is UNKNOWN:
+            return UNKNOWN
+        ta, tb = type(a), type(b)
+        if ta is tb and (ta is float or ta is str):
+            return TRUE if fn(a, b) else FALSE
+        # a string and a number (or logical values): only (in)equality is known
+        if mixed_eq is None:
+            return UNKNOWN
+        eq = a is b
+        return (TRUE if eq else FALSE) if mixed_eq is TRUE else (FALSE if eq else TRUE)
+    return op
+
+
+def _and(a: object, b: object) -> object:
+    if a is FALSE or b is FALSE:
+        return FALSE
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return b
+
+
+def _or(a: object, b: object) -> object:
+    if is_true(a):
+        return a
+    if is_true(b):
+        return b
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    return FALSE
+
+
+_REGEX_CACHE: dict[str, re.Pattern] = {}
+
+
+def _match(a: object, b: object) -> object:
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    if type(a) is not str or type(b) is not str:
+        return FALSE
+    rx = _REGEX_CACHE.get(b)
+    if rx is None:
+        rx = _REGEX_CACHE[b] = re.compile(b)
+    return TRUE if rx.search(a) else FALSE
+
+
+BINARY: dict[str, Callable[[object, object], object]] = {
+    "+": _arith(lambda a, b: a + b),
+    "-": _arith(lambda a, b: a - b),
+    "*": _arith(lambda a, b: a * b),
+    "/": _div,
+    "=": _relation(lambda a, b: a == b, TRUE),
+    "<>": _relation(lambda a, b: a != b, FALSE),
+    "<": _relation(lambda a, b: a < b, None),
+    "<=": _relation(lambda a, b: a <= b, None),
+    ">": _relation(lambda a, b: a > b, None),
+    ">=": _relation(lambda a, b: a >= b, None),
+    "&": _and,
+    "|": _or,
+    "~": _match,
+}
+
+UNARY: dict[str, Callable[[object], object]] = {
+    "!": lambda a: UNKNOWN if a is UNKNOWN else (TRUE if a is FALSE else FALSE),
+    "?": lambda a: TRUE if a is UNKNOWN else FALSE,
+    "!!": lambda a: a if a is UNKNOWN or a is FALSE else TRUE,
+    "!?": lambda a: FALSE if a is UNKNOWN else TRUE,
+}
+
+
+class Binary(Cell):
+    __slots__ = ("op", "a", "b", "fn")
+
+    def __init__(self, op: str, a: Cell, b: Cell) -> None:
+        super().__init__()
+        self.op, self.a, self.b, self.fn = op, a, b, BINARY[op]
+        self.level = max(a.level, b.level) + 1
+
+    def operands(self) -> tuple:
+        return (self.a, self.b)
+
+    def compute(self) -> object:
+        return self.fn(self.a.value, self.b.value)
+
+    def compute_fresh(self) -> object:
+        return self.fn(self.a.peek(), self.b.peek())
+
+    def display(self, top: bool = False) -> str:
+        inner = self.a.display() + self.op + self.b.display()
+        return inner if top else "(" + inner + ")"
+
+
+class Unary(Cell):
+    __slots__ = ("op", "a", "fn")
+
+    def __init__(self, op: str, a: Cell) -> None:
+        super().__init__()
+        self.op, self.a, self.fn = op, a, UNARY[op]
+        self.level = a.level + 1
+
+    def operands(self) -> tuple:
+        return (self.a,)
+
+    def compute(self) -> object:
+        return self.fn(self.a.value)
+
+    def compute_fresh(self) -> object:
+        return self.fn(self.a.peek())
+
+    def display(self, top: bool = False) -> str:
+        return self.op + self.a.display()
+
+
+class NodeCall(Cell):
+    """`c(args)` (a node condition) or `c@facet(args)`: asks the node's skill."""
+
+    __slots__ = ("term", "facet", "args")
+
+    def __init__(self, term: Term, args: list[Cell], facet: str | None = None) -> None:
+        super().__init__()
+        self.term, self.args, self.facet = term, args, facet
+        self.level = max([a.level for a in args], default=0) + 1
+
+    def operands(self) -> tuple:
+        return tuple(self.args)
+
+    def enable(self, sub) -> None:
+        first = self.refs == 0
+        super().enable(sub)
+        if first and self.term.node is not None:
+            self.term.node.watchers.append(self)  # re-evaluate when the node changes
+
+    def disable(self, sub) -> None:
+        super().disable(sub)
+        if self.refs == 0 and self.term.node is not None:
+            try:
+                self.term.node.watchers.remove(self)
+            except ValueError:
+                pass
+
+    def _ask(self, values: list) -> object:
+        node = self.term.node
+        if node is None:
+            return UNKNOWN
+        if self.facet is None:
+            return node.evaluate(values)
+        return node.facet(self.facet, values)
+
+    def compute(self) -> object:
+        return self._ask([a.value for a in self.args])
+
+    def compute_fresh(self) -> object:
+        return self._ask([a.peek() for a in self.args])
+
+    def display(self, top: bool = False) -> str:
+        head = self.term.path() + ("@" + self.facet if self.facet else "")
+        return head + "(" + ",".join(a.display() for a in self.args) + ")"

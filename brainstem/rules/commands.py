@@ -1,0 +1,266 @@
+"""Command execution: context prefixes, `$` substitution, define/assert/alert/show,
+shell actions, and the fast path for plain `alert a="x",b=1;` lines."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from typing import TYPE_CHECKING
+
+from .cache import Cache
+from .cachespec import parse_spec
+from .cells import Term
+from .errors import RuleError, RuleSyntaxError
+from .lexer import NAME, OP
+from .parser import Parser
+from .rules import Rule
+from .show import PlainNode, show_formula, show_rules, show_term
+from .values import plain
+
+if TYPE_CHECKING:
+    from .engine import RuleEngine
+
+_PREFIX = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\.\s+")
+_VERB = re.compile(r"[A-Za-z]+")
+_SUBST = re.compile(r"\$\{([^}]*)\}")
+_FAST_ALERT = re.compile(
+    r'alert\s+((?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
+    r'[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?))\s*;?\s*$')
+_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(-?\d+(?:\.\d+)?))')
+
+
+def substitute(engine: "RuleEngine", ctx: Term, text: str) -> str:
+    """Replace each `${term}` by the term's value (strings unquoted, Unknown as ?)."""
+    def one(m: re.Match) -> str:
+        t = engine.find(ctx, m.group(1).strip())
+        return "?" if t is None else plain(t.peek())
+    return _SUBST.sub(one, text)
+
+
+def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bool = False) -> None:
+    """Run one command; `pos` is where it starts in `text` (for error columns)."""
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    if pos >= n or text[pos] == "#":
+        return
+    m = _PREFIX.match(text, pos)
+    if m:
+        ctx = engine.resolve(ctx, m.group(1))
+        pos = m.end()
+        if pos >= n or text[pos] == "#":
+            return
+    ch = text[pos]
+    if ch == "$":
+        execute(engine, ctx, substitute(engine, ctx, text[pos + 1:]), 0, nested)
+        return
+    if ch in "-=":
+        shell(engine, ctx, text[pos + 1:].strip(), ch)
+        return
+    m = _VERB.match(text, pos)
+    verb = m.group() if m else text[pos]
+    body = m.end() if m else pos + 1
+    if verb == "assert" or verb == "alert":
+        p = Parser(engine, ctx, text, body)
+        items, _ = p.assertions()
+        _end(p)
+        if verb == "alert":
+            engine.alert_terms(ctx, items)
+        else:
+            engine.apply(ctx, items, False)
+        if not nested:
+            engine.react()
+    elif verb == "define":
+        define(engine, ctx, text, body)
+        if not nested:
+            engine.react()
+    elif verb == "show":
+        show(engine, ctx, text, body)
+    else:
+        raise RuleSyntaxError(f"verb {verb!r} not recognized", pos, verb)
+
+
+def _end(p: Parser) -> None:
+    tok = p.lx.peek()
+    if tok[1] == ";" and tok[0] == OP:
+        p.lx.next()
+        tok = p.lx.peek()
+    if tok[0] != "END":
+        raise p.error("unexpected token", tok)
+
+
+def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
+    p = Parser(engine, ctx, text, pos)
+    name = p.lx.next()
+    if name[0] != NAME:
+        raise p.error("expecting a term name to define", name)
+    term = ctx.child(name[1]) if "." not in name[1] else engine.resolve(ctx, name[1])
+    kind = p.lx.next()
+    word = kind[1]
+    if word == "cell":
+        cell = p.expr()
+        _end(p)
+        engine.define(term, cell)
+    elif word == "node":
+        _define_node(engine, p, term)
+    elif word in ("on", "if", "when"):
+        p.ctx = ctx
+        p.expect("(")
+        cond = p.expr()
+        p.expect(")")
+        items, atext, command = [], "", None
+        if not p.at(":") and not p.at_end():
+            items, atext = p.assertions(stop=(":", ";"))
+        if p.at(":"):
+            p.lx.next()
+            command = p.lx.rest().strip()
+        else:
+            _end(p)
+        engine.add_rule(Rule(term, word, cond, items, atext, command, ctx))
+    else:
+        raise p.error("expecting cell, node, on, if or when", kind)
+
+
+def _define_node(engine: "RuleEngine", p: Parser, term: Term) -> None:
+    if p.at_end():
+        _end(p)
+        term.node = PlainNode()
+        return
+    skill = p.lx.next()
+    if skill[1] != "cache":
+        raise p.error("only the cache skill is available", skill)
+    spec = parse_spec(p, term)
+    _end(p)
+    cache = Cache(engine, term, spec)
+    term.node = cache
+    if spec.interval:
+        term.child("_interval").value = spec.interval_text
+    if spec.release is not None:
+        spec.release.enable(_Release(engine, cache, spec.release))
+
+
+class _Release:
+    """Empties the cache each time the release condition becomes true."""
+    __slots__ = ("engine", "cache", "cell", "level", "queued", "state")
+    is_rule = True
+    dead = False
+
+    def __init__(self, engine: "RuleEngine", cache: Cache, cell) -> None:
+        self.engine, self.cache, self.cell = engine, cache, cell
+        self.level = cell.level + 1
+        self.queued = False
+        self.state = cell.value
+
+    def check(self, ready: list) -> None:
+        from .values import is_true
+        new, old = self.cell.value, self.state
+        self.state = new
+        if is_true(new) and not is_true(old):
+            self.cache.empty()
+            self.engine.cache_changed(self.cache)
+
+
+def show(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
+    rest = text[pos:].strip()
+    if rest.startswith("-r"):
+        for line in show_rules(ctx):
+            engine.emit(line)
+        return
+    p = Parser(engine, ctx, text, pos)
+    while not p.at_end():
+        if p.at("("):
+            cell = p.expr()
+            engine.emit(show_formula(cell))
+        else:
+            tok = p.lx.next()
+            if tok[0] != NAME:
+                raise p.error("expecting a term or (formula) to show", tok)
+            term = engine.find(ctx, tok[1]) or engine.resolve(ctx, tok[1])
+            for line in show_term(term):
+                engine.emit(line)
+        if p.at(","):
+            p.lx.next()
+    _end(p)
+
+
+def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
+    """`-cmd` runs a shell command, `=cmd` runs one and reads its output as commands.
+    `-sleep N` only advances the engine clock (timed scenarios run instantly)."""
+    words = command.split()
+    if kind == "-" and len(words) == 2 and words[0] == "sleep":
+        try:
+            seconds = float(words[1])
+        except ValueError:
+            seconds = None
+        if seconds is not None:
+            engine.emit(f"[0] Started: -{command}")
+            engine.emit("[0] Exit(0)")
+            engine.advance_to(engine.now + seconds)
+            return
+    if not engine.allow_shell:
+        engine.message("W", f"Shell command not run (use --allow-shell): {kind}{command}")
+        return
+    engine.emit(f"[0] Started: {kind}{command}")
+    run = subprocess.run(shlex.split(command), capture_output=True, text=True)
+    if kind == "=":
+        for line in run.stdout.splitlines():
+            try:
+                execute(engine, ctx, line)
+            except RuleError as exc:
+                engine.message("E", f"{exc}")
+    else:
+        for line in (run.stdout + run.stderr).splitlines():
+            engine.emit(line)
+    engine.emit(f"[0] Exit({run.returncode})")
+
+
+def run_action(engine: "RuleEngine", rule: Rule) -> None:
+    cmd = rule.command or ""
+    ctx = rule.ctx
+    if cmd.startswith("$"):
+        cmd = substitute(engine, ctx, cmd[1:].lstrip())
+    prefix = ctx.path()
+    engine.emit(": " + (prefix + ". " if prefix else "") + cmd)
+    try:
+        execute(engine, ctx, cmd, 0, nested=True)
+    except RuleError as exc:
+        engine.message("E", f"Rule {rule.name} action: {exc}")
+
+
+def fast_alert(engine: "RuleEngine", line: str) -> bool:
+    """`alert name="str",name=num,...;` to the top context without the parser."""
+    if not _FAST_ALERT.match(line):
+        return False
+    names, values = [], []
+    for name, s, num in _PAIR.findall(line):
+        names.append(name)
+        values.append(s if num == "" else float(num))
+    engine.alert_values(engine.root, names, values)
+    return True
+
+
+def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]:
+    """Run commands line by line; an error is reported and the next line runs."""
+    errors: list[str] = []
+    emit = engine.emit if echo else None
+    root = engine.root
+    for lineno, raw in enumerate(lines, 1):
+        line = raw.rstrip("\r\n")
+        if emit is not None:
+            emit("> " + line)
+        if line.startswith("alert ") and fast_alert(engine, line):
+            continue
+        try:
+            execute(engine, root, line)
+        except RuleSyntaxError as exc:
+            col = exc.offset + 1
+            msg = f"{source}:{lineno}:{col}: {exc.message} at {exc.token!r}"
+            errors.append(msg)
+            engine.message("E", msg)
+            engine.react()
+        except RuleError as exc:
+            msg = f"{source}:{lineno}: {exc}"
+            errors.append(msg)
+            engine.message("E", msg)
+            engine.react()
+    return errors

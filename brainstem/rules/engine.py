@@ -1,0 +1,422 @@
+"""The rule engine: terms and contexts, change propagation, rule firing, timers.
+
+Time is the engine's clock (`now`, epoch seconds): event time in brainstem, and a
+simulated clock in the interpreter (`-sleep N` advances it). Timers (cache expiry,
+time conditions) fire when the clock is advanced past them, never by wall clock.
+
+One *command cycle* is one assert/alert (or one timer): assignments publish changes,
+cells are re-evaluated level by level, rules made ready fire (each at most once per
+cycle), their actions may publish more changes, and so on until nothing is left.
+"""
+from __future__ import annotations
+
+import heapq
+import time as _time
+from typing import Callable
+
+from .cache import Cache
+from .cells import Cell, Const, NodeCall, Term
+from .errors import LoadError, RuleError, RuleSyntaxError
+from .rules import Firing, Rule
+from .values import UNKNOWN, from_python, is_true, to_python
+
+
+class RuleEngine:
+    """A NodeBrain-compatible rule engine driven by explicit (event) time.
+
+    >>> eng = RuleEngine()
+    >>> eng.load('define c node cache:(~(1h):host[2],user);'
+    ...          'c. define wide if(host__kidState);'
+    ...          'define feed if(type="that") c(host,user);')
+    >>> fired = []
+    >>> eng.on_fire = fired.append
+    >>> for u in ("bob", "ann"):
+    ...     _ = eng.alert({"type": "that", "host": "h1", "user": u}, time=1000.0)
+    >>> [f.rule for f in fired]
+    ['feed', 'feed', 'c.wide']
+    """
+
+    def __init__(self, allow_shell: bool = False, *, test_mode: bool = False,
+                 now: float | None = None) -> None:
+        self.allow_shell = allow_shell
+        self.test_mode = test_mode
+        self.root = Term("", None)
+        self.now = float(_time.time() if now is None else now)
+        self.on_fire: Callable[[Firing], None] | None = None
+        self.sink: Callable[[str], None] | None = None   # log lines (interpreter)
+        self.error_count = 0
+        self._queue: list[list] = [[] for _ in range(16)]
+        self._qlow = 1 << 30
+        self._qhigh = -1
+        self._ready: list[Rule] = []
+        self._alerted: list[Term] = []
+        self._timers: list = []
+        self._seq = 0
+        self._firings: list[Firing] | None = None
+        self._stamp_at = None
+        self._stamp = ""
+        self._alert_terms_cache: dict = {}
+        self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
+
+    # -- names ---------------------------------------------------------------
+    def find(self, ctx: Term, name: str) -> Term | None:
+        """Look a name up without creating it (upward search for the first part)."""
+        return self._lookup(ctx, name, False)
+
+    def resolve(self, ctx: Term, name: str) -> Term:
+        """Find a name, creating missing terms in the context where the search starts."""
+        return self._lookup(ctx, name, True)  # type: ignore[return-value]
+
+    def _lookup(self, ctx: Term, name: str, create: bool) -> Term | None:
+        if name.startswith("@."):
+            base, parts = self.root, name[2:].split(".")
+        elif name.startswith("."):
+            base = ctx
+            rest = name[1:]
+            while rest.startswith("."):
+                base = base.parent or base
+                rest = rest[1:]
+            parts = rest.split(".")
+        else:
+            parts = name.split(".")
+            first = parts[0]
+            base = None
+            c: Term | None = ctx
+            while c is not None:
+                t = c.children.get(first)
+                if t is not None:
+                    base = c
+                    break
+                c = c.parent
+            if base is None:
+                if not create:
+                    return None
+                base = ctx
+        term = base
+        for part in parts:
+            if part.startswith("'"):
+                part = part[1:-1]
+            nxt = term.children.get(part)
+            if nxt is None:
+                if not create:
+                    return None
+                nxt = term.child(part)
+            term = nxt
+        return term
+
+    # -- values and propagation ----------------------------------------------
+    def schedule(self, item) -> None:
+        if item.queued:
+            return
+        item.queued = True
+        lvl = item.level
+        q = self._queue
+        while lvl >= len(q):
+            q.append([])
+        q[lvl].append(item)
+        if lvl < self._qlow:
+            self._qlow = lvl
+        if lvl > self._qhigh:
+            self._qhigh = lvl
+
+    def assign(self, term: Term, value: object) -> None:
+        """`term=value`: replaces any formula; publishes a change to subscribers."""
+        if term.defn is not None:
+            if term.refs:
+                term.defn.disable(term)
+            term.defn = None
+        old = term.value
+        if value is old or (type(value) is type(old) and value == old):
+            return
+        term.value = value
+        for s in term.subs:
+            if not s.queued:
+                self.schedule(s)
+
+    def define(self, term: Term, cell: Cell) -> None:
+        """`term==formula` / `define term cell formula`: the term tracks the formula."""
+        if term.defn is not None and term.refs:
+            term.defn.disable(term)
+        term.defn = cell
+        self._relevel(term, cell.level + 1)
+        if term.refs:
+            cell.enable(term)
+            self.schedule(term)
+
+    def _relevel(self, item, level: int) -> None:
+        if item.level >= level:
+            return
+        item.level = level
+        for s in getattr(item, "subs", ()):
+            self._relevel(s, level + 1)
+
+    def _evaluate(self) -> None:
+        q = self._queue
+        ready = self._ready
+        while self._qlow <= self._qhigh:
+            lvl = self._qlow
+            bucket = q[lvl]
+            self._qlow = lvl + 1
+            for item in bucket:
+                item.queued = False
+                if item.is_rule:
+                    if not item.dead:
+                        item.check(ready)
+                    continue
+                new = item.compute()
+                old = item.value
+                if new is old or (type(new) is type(old) and new == old):
+                    continue
+                item.value = new
+                for s in item.subs:
+                    if not s.queued:
+                        self.schedule(s)
+            bucket.clear()
+        self._qlow, self._qhigh = 1 << 30, -1
+
+    def react(self) -> None:
+        """Run the command cycle to quiescence (see module docstring)."""
+        fired: set[int] = set()
+        while True:
+            self._evaluate()
+            if self._alerted:
+                ctxs, self._alerted = self._alerted, []
+                for i, ctx in enumerate(ctxs):
+                    if ctx in ctxs[:i]:
+                        continue
+                    for r in ctx.if_rules:
+                        if is_true(r.cond.value):
+                            self._ready.append(r)
+            if not self._ready:
+                return
+            ready, self._ready = self._ready, []
+            for r in ready:
+                if r.dead:
+                    continue
+                if id(r) in fired:
+                    self.message("E", f"Cycle error - {r.name} repetitive firing suppressed - status=P")
+                    continue
+                fired.add(id(r))
+                self._fire(r)
+
+    # -- rules ---------------------------------------------------------------
+    def add_rule(self, rule: Rule) -> None:
+        term = rule.term
+        if term.rule is not None:
+            self.remove_rule(term.rule)
+        term.rule = rule
+        rule.cond.enable(rule)
+        rule.state = rule.cond.value  # defined while true: wait for a transition
+        if rule.kind == "if":
+            rule.ctx.if_rules.append(rule)
+
+    def remove_rule(self, rule: Rule) -> None:
+        rule.dead = True
+        rule.cond.disable(rule)
+        if rule.kind == "if":
+            rule.ctx.if_rules.remove(rule)
+        if rule.term.rule is rule:
+            rule.term.rule = None
+        if rule.kind == "when" and rule.term.parent is not None:
+            rule.term.parent.children.pop(rule.term.name, None)
+
+    def _fire(self, rule: Rule) -> None:
+        if self.sink is not None:
+            self.message("I", rule.fired_text)
+        if self.on_fire is not None or self._firings is not None:
+            f = Firing(rule.name, rule.ctx.path(), self.now, rule.kind, self._snapshot(rule))
+            if self._firings is not None:
+                self._firings.append(f)
+            if self.on_fire is not None:
+                self.on_fire(f)
+        if rule.kind == "when":
+            self.remove_rule(rule)
+        if rule.assertions:
+            self.apply(rule.ctx, rule.assertions, False)
+        if rule.command is not None:
+            from .commands import run_action
+            run_action(self, rule)
+
+    def _snapshot(self, rule: Rule) -> dict:
+        terms: dict = {}
+        ctx = rule.ctx
+        for t in ctx.alert_terms:
+            terms[t.name] = to_python(t.value)
+        for t in ctx.children.values():
+            if t.rule is None and t.node is None and not t.children and t.value is not UNKNOWN:
+                if ctx is not self.root:
+                    terms[t.name] = to_python(t.value)
+        stack = [rule.cond]
+        while stack:
+            c = stack.pop()
+            if isinstance(c, Term):
+                terms.setdefault(c.path(), to_python(c.value))
+            stack.extend(c.operands())
+        return terms
+
+    # -- assertions ----------------------------------------------------------
+    def apply(self, ctx: Term, items: list, alert_mode: bool) -> None:
+        """Run an assertion list; node rows are inserted after the plain terms."""
+        pending = None
+        for a in items:
+            kind = a.kind
+            if kind == "set":
+                self.assign(a.term, a.cell.peek())
+            elif kind == "def":
+                self.define(a.term, a.cell)
+            else:
+                node = a.term.node
+                if not isinstance(node, Cache):
+                    raise RuleError(f"{a.term.path() or '_'} is not a cache node")
+                values = [c.peek() for c in a.args]
+                if kind == "node":
+                    if len(values) < node.n:
+                        raise RuleError(f"{a.term.path()} needs {node.n} arguments")
+                    result = node.insert(values[: node.n], alert_mode)
+                else:
+                    result = node.delete(values, alert_mode)
+                if pending is None:
+                    pending = []
+                pending.append((node, result))
+        if pending:
+            for node, (assigns, alert) in pending:
+                self.cache_changed(node)
+                self.cache_assign(node, assigns, alert)
+
+    def alert_terms(self, ctx: Term, items: list) -> None:
+        """An alert: the terms the previous alert set and this one doesn't revert to ?."""
+        terms = tuple(a.term for a in items if a.kind in ("set", "def"))
+        for t in ctx.alert_terms:
+            if t not in terms:
+                self.assign(t, UNKNOWN)
+        ctx.alert_terms = terms
+        self.apply(ctx, items, True)
+        self._alerted.append(ctx)
+
+    def cache_assign(self, cache: Cache, assigns: list, alert: bool) -> None:
+        assign = self.assign
+        for term, value in assigns:
+            assign(term, value)
+        if alert:
+            self._alerted.append(cache.ctx)
+
+    def cache_changed(self, cache: Cache) -> None:
+        for w in cache.watchers:
+            if not w.queued:
+                self.schedule(w)
+
+    def cache_expired(self, cache: Cache, row: list) -> None:
+        """A row aged out of a `!~(..)` cache: alert its context with _action="expire"."""
+        assigns: list = [(cache.action_term, "expire")]
+        for lv in cache.levels:
+            for st in (lv.hit_state, lv.row_state, lv.kid_state):
+                if st is not None:
+                    assigns.append((st, UNKNOWN))
+        for lv, v in zip(cache.levels[1:], row):
+            assigns.append((lv.term, v))
+        self.cache_changed(cache)
+        self.cache_assign(cache, assigns, True)
+        self.react()
+
+    # -- time ----------------------------------------------------------------
+    def set_timer(self, due: float, obj) -> None:
+        self._seq += 1
+        heapq.heappush(self._timers, (due, self._seq, obj))
+
+    def advance_to(self, t: float) -> None:
+        """Move the clock to `t` (never backwards), firing the timers that fall due."""
+        timers = self._timers
+        while timers and timers[0][0] <= t:
+            due, _, obj = heapq.heappop(timers)
+            if due > self.now:
+                self.now = due
+            obj.alarm(due)
+            self.react()
+        if t > self.now:
+            self.now = t
+
+    def time_condition(self, parser) -> Cell:
+        from .schedule import parse_time_condition
+        return parse_time_condition(self, parser)
+
+    # -- output --------------------------------------------------------------
+    def stamp(self) -> str:
+        if self.test_mode:
+            return "0000-00-00 00:00:00"
+        sec = int(self.now)
+        if sec != self._stamp_at:
+            self._stamp_at = sec
+            self._stamp = _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(sec))
+        return self._stamp
+
+    def message(self, severity: str, text: str) -> None:
+        if severity == "E":
+            self.error_count += 1
+        if self.sink is not None:
+            self.sink(f"{self.stamp()} NB000{severity} {text}")
+
+    def emit(self, line: str) -> None:
+        if self.sink is not None:
+            self.sink(line)
+
+    # -- library API -----------------------------------------------------------
+    def load(self, text: str, source: str = "<rules>") -> None:
+        """Run rule commands (one per line). Raises LoadError listing file:line:col errors."""
+        from .commands import run_lines
+        errors = run_lines(self, text.splitlines(), source, echo=False)
+        if errors:
+            raise LoadError(errors)
+
+    def alert(self, attrs: dict, time: float, context: str | None = None) -> list[Firing]:
+        """`alert` attrs to a context (None = top) at engine time `time`; return the firings.
+
+        The clock first advances to `time` (clamped: it never goes back) and due
+        timers fire. Values: str, int/float, bool, None (= Unknown).
+        """
+        self.advance_to(time)
+        ctx = self.root if context is None else self.resolve(self.root, context)
+        out: list[Firing] = []
+        self._firings = out
+        try:
+            self.alert_values(ctx, list(attrs), [from_python(v) for v in attrs.values()])
+        finally:
+            self._firings = None
+        return out
+
+    def alert_values(self, ctx: Term, names: list, values: list) -> None:
+        """The hot path of an alert: engine values (float/str/...), no parsing."""
+        key = (id(ctx), tuple(names))
+        terms = self._alert_terms_cache.get(key)
+        if terms is None:
+            terms = tuple(self.resolve(ctx, n) for n in names)
+            self._alert_terms_cache[key] = terms
+        prev = ctx.alert_terms
+        if prev is not terms and prev:
+            for t in prev:
+                if t not in terms:
+                    self.assign(t, UNKNOWN)
+        ctx.alert_terms = terms
+        assign = self.assign
+        for t, v in zip(terms, values):
+            assign(t, v)
+        self._alerted.append(ctx)
+        self.react()
+
+
+    def value(self, name: str) -> object:
+        """A term's current value (qualified name from the top context), as Python."""
+        t = self.find(self.root, name)
+        return None if t is None else to_python(t.peek())
+
+    def evaluate(self, formula: str, context: str | None = None) -> object:
+        """Evaluate a formula once (like `show (formula)`), as Python."""
+        from .parser import Parser
+        ctx = self.root if context is None else self.resolve(self.root, context)
+        p = Parser(self, ctx, formula)
+        cell = p.expr()
+        if not p.at_end():
+            raise RuleSyntaxError("unexpected token", p.lx.peek()[2], p.lx.peek()[1])
+        return to_python(cell.peek())
+
+
+__all__ = ["RuleEngine", "Firing", "Const", "NodeCall"]

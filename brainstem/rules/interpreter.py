@@ -1,0 +1,47 @@
+"""`brainstem nb`: run NodeBrain command files and write NodeBrain's log format."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from .commands import run_lines
+from .engine import RuleEngine
+
+_FLUSH_EVERY = 4096
+
+
+def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextIO) -> int:
+    """Run each source (a path, or "-" for stdin) in one engine; return the exit code
+    (1 if any command had an error, as reported in the log)."""
+    eng = RuleEngine(allow_shell=allow_shell, test_mode=test_mode)
+    buf: list[str] = []
+
+    def sink(line: str) -> None:
+        buf.append(line)
+        if len(buf) >= _FLUSH_EVERY:
+            out.write("\n".join(buf) + "\n")
+            buf.clear()
+
+    eng.sink = sink
+    failed = False
+    for i, src in enumerate(sources, 1):
+        eng.message("I", f"Argument [{i}] {src}")
+        try:
+            if src == "-":
+                eng.message("I", "Reading from standard input.")
+                errors = run_lines(eng, sys.stdin, "<stdin>", echo=True)
+            else:
+                with open(src, encoding="utf-8", errors="replace") as fh:
+                    errors = run_lines(eng, fh, src, echo=True)
+                eng.message("I", f'Source file "{src}" included.')
+        except OSError as exc:
+            eng.message("E", f"Unable to read {src}: {exc.strerror}")
+            failed = True
+            continue
+        failed = failed or bool(errors)
+    code = 1 if failed or eng.error_count else 0
+    eng.message("I", f"NodeBrain nb[0] terminating - exit code={code}")
+    if buf:
+        out.write("\n".join(buf) + "\n")
+    out.flush()
+    return code

@@ -1,0 +1,77 @@
+"""`show` output, formatted as NodeBrain prints it."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .cache import Cache
+from .cells import Cell, Term
+from .values import show as show_value
+
+if TYPE_CHECKING:
+    from .engine import RuleEngine
+
+
+class PlainNode:
+    """A `define X node;` without a skill: only a context."""
+    watchers: list = []
+
+    def evaluate(self, values: list) -> object:
+        from .values import UNKNOWN
+        return UNKNOWN
+
+    def facet(self, name: str, values: list) -> object:
+        return 0.0
+
+
+def rooted(cell: Cell) -> str:
+    """Display a cell with top-context terms written `_.name` (as a cache's release
+    condition is printed)."""
+    Term.root_prefix = True  # type: ignore[attr-defined]
+    try:
+        return cell.display(top=True)
+    finally:
+        Term.root_prefix = False  # type: ignore[attr-defined]
+
+
+def node_lines(term: Term) -> list[str]:
+    node = term.node
+    name = term.path()
+    value = "?" if node.watchers else "#"
+    if not isinstance(node, Cache):
+        return [f"{name} = {value} == node "]
+    spec = node.spec
+    rel = f"({rooted(spec.release)})" if spec.release is not None else ""
+    text = rel + spec.text()
+    return [f"{name} = {value} == node cache{text}",
+            f"  Specification: {text}",
+            f"  Options: Expire={int(spec.expire)} Count={int(spec.counting)}",
+            f"  Status:  Alert={int(node.alerted)}  Publish={int(node.published)}",
+            "  Elements:"] + node.element_lines()
+
+
+def term_line(term: Term) -> str:
+    name = term.path()
+    if term.rule is not None:
+        return term.rule.show_line()
+    if term.defn is not None:
+        value = show_value(term.value) if term.refs else "#"
+        return f"{name} = {value} == {term.defn.display()}"
+    return f"{name} = {show_value(term.value)}"
+
+
+def show_term(term: Term) -> list[str]:
+    if term.node is None:
+        return [term_line(term)]
+    lines = node_lines(term)
+    for key in sorted(term.children):
+        lines.append(term_line(term.children[key]))
+    return lines
+
+
+def show_rules(ctx: Term) -> list[str]:
+    return [ctx.children[k].rule.show_line() for k in sorted(ctx.children)
+            if ctx.children[k].rule is not None]
+
+
+def show_formula(cell: Cell) -> str:
+    return f"() = {show_value(cell.peek())} == {cell.display()}"
