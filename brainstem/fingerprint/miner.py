@@ -218,7 +218,7 @@ class TemplateMiner:
             return Match(sib.key, sib.text, sib.version, self._params(sib, tokens), True, False)
         changed = bool(gen) or stretched
         if gen:
-            self._generalize(c, gen)
+            self._generalize(c, gen, masked)
         if changed:
             c = self._merge_around(c)
         self._touch(c, time)
@@ -405,10 +405,11 @@ class TemplateMiner:
         del self._by_key[c.key]
         self._unindex(c)
 
-    def _generalize(self, c: _Cluster, positions: list[int]) -> None:
+    def _generalize(self, c: _Cluster, positions: list[int], masked: list[str]) -> None:
         new = list(c.tokens)
         for i in positions:
-            new[i] = " " + VAR if new[i][:1] == " " else VAR
+            # a space before <*> only if every message had one there
+            new[i] = " " + VAR if new[i][:1] == " " and masked[i][:1] == " " else VAR
             c.seen.pop(i, None)
         self._retemplate(c, new)
 
@@ -438,8 +439,8 @@ class TemplateMiner:
 
     def _absorb(self, keep: _Cluster, drop: _Cluster) -> None:
         self._remove(drop)
-        tokens = [t if (t == u or kw) else (u if uw else (" " + VAR if t[:1] == " " else VAR))
-                  for t, u, kw, uw in zip(keep.tokens, drop.tokens, keep.wild, drop.wild)]
+        tokens = [t if t == u else (" " + VAR if t[:1] == " " and u[:1] == " " else VAR)
+                  for t, u in zip(keep.tokens, drop.tokens)]
         keep.count += drop.count
         keep.last_seq = max(keep.last_seq, drop.last_seq)
         keep.last_time = max(keep.last_time, drop.last_time)
@@ -596,7 +597,11 @@ def _differences(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[list[i
     gen: list[int] = []
     unproven: list[int] = []
     for i, (t, a, m, b) in enumerate(zip(c.tokens, c.cls, masked, cls)):
-        if a == WILD or t == m:
+        if t == m:
+            continue
+        if a == WILD:
+            if t[0] == " " and m[:1] != " ":
+                gen.append(i)  # "<*>" loses its leading space
             continue
         if a == VALUE or b == VALUE:
             gen.append(i)
