@@ -49,6 +49,7 @@ class Finding:
     episode_start: float | None = None
     episode_end: float | None = None
     episode_events: int = 0
+    first_ts: float | None = None   # when the pattern's evidence began, if before ``ts``
 
 
 class Detector(ABC):

@@ -82,9 +82,14 @@ class RecurrenceDetector(Detector):
         # already-recurring bucket only every so often (bounded write volume).
         if not new_bucket and t.count % 50:
             return []
+        if new_bucket:
+            # the first finding carries the sample of every bucket so far
+            event_ids = tuple(t.samples) if len(t.buckets) == self.min_buckets else (obs.event_id,)
+        else:
+            event_ids = ()
         return [Finding(
             candidate_type="recurrence", key=obs.signature_key, signature_keys=(obs.signature_key,),
-            ts=obs.ts, event_ids=(obs.event_id,) if new_bucket else (),
+            ts=obs.ts, event_ids=event_ids, first_ts=t.first,
             assets=tuple(sorted(t.assets)),
             metrics=self._metrics(t, slots),
         )]

@@ -3,8 +3,8 @@
 Given a message, an event or a signature, find the tenant's incident
 memories that match, ranked. A match on the signature itself (the message
 fingerprints to a template the incident was promoted from) ranks above a
-match on words alone; words are compared as sets (Jaccard) between the query
-and the incident's title, summary and patterns. Read-only: the template miner
+match on words alone; words count by the share of the query's words found in
+the incident's title, summary and patterns. Read-only: the template miner
 is only asked to ``match``, never to learn.
 """
 from __future__ import annotations
@@ -69,10 +69,11 @@ def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: s
                 pats = " ".join(s.normalized_pattern for s in store.signatures(tenant_id, inc_keys))
                 sig_patterns[inc.incident_memory_id] = _words(f"{inc.title} {inc.summary} {pats}")
             iw = sig_patterns[inc.incident_memory_id]
-            overlap = len(words & iw) / len(words | iw) if iw else 0.0
-            if overlap >= 0.15:
-                score += overlap
-                reasons.append(f"{len(words & iw)} words in common")
+            # containment, not Jaccard: a short query should find a long memory
+            overlap = len(words & iw) / len(words)
+            if overlap >= 0.3:
+                score += 0.8 * overlap
+                reasons.append(f"{len(words & iw)} of {len(words)} words match")
         if score <= 0:
             continue
         if inc.status != "active":

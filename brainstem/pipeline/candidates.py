@@ -79,8 +79,9 @@ class CandidateBook:
         ts = _dt(f.ts)
         if ts > c.last_seen_at:
             c.last_seen_at = ts
-        if ts < c.first_seen_at:
-            c.first_seen_at = ts
+        first = _dt(f.first_ts) if f.first_ts is not None else ts
+        if first < c.first_seen_at:
+            c.first_seen_at = first
         meta = c.metadata
         meta["event_count"] = meta.get("event_count", 0) + 1
         meta["metrics"] = f.metrics

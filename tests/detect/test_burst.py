@@ -1,0 +1,60 @@
+from brainstem.detect.base import Observation
+from brainstem.detect.burst import BurstDetector
+
+
+def _obs(ts, key="k", asset="web1"):
+    return Observation(ts=ts, event_id=f"e{ts:.3f}{key}", signature_key=key, asset=asset, severity=3, template="t")
+
+
+def _feed(d, obs):
+    out = []
+    for o in obs:
+        out += d.learn_one(o)
+    return out
+
+
+def test_burst_far_above_baseline_is_found_once_per_episode():
+    d = BurstDetector(window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    # a quiet signature: one event every 10 minutes for 6 hours
+    quiet = [_obs(t * 600.0) for t in range(36)]
+    assert _feed(d, quiet) == []
+    start = 36 * 600.0
+    burst = [_obs(start + i * 0.5) for i in range(100)]     # 100 events in 50 s
+    found = _feed(d, burst)
+    assert found, "a 100-event burst over a 1-per-10-min baseline must be found"
+    episodes = {f.episode for f in found}
+    assert len(episodes) == 1
+    last = found[-1]
+    assert last.metrics["bursts"] == 1 and last.metrics["peak"] == 100
+    assert last.episode_events == 100 - 19  # the episode starts at the 20th event
+    # after quiet returns, a second burst is a second episode of the same candidate
+    later = start + 7200
+    _feed(d, [_obs(later + i * 600.0) for i in range(3)])
+    found2 = _feed(d, [_obs(later + 2000 + i * 0.5) for i in range(60)])
+    assert {f.key for f in found2} == {"k"}
+    assert found2[-1].metrics["bursts"] == 2
+    assert len({f.episode for f in found2}) == 1 and found2[0].episode not in episodes
+
+
+def test_steady_high_rate_is_not_a_burst():
+    d = BurstDetector(window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    steady = [_obs(i * 2.0) for i in range(20000)]   # 150 per window, all day
+    assert _feed(d, steady) == []
+
+
+def test_no_burst_during_warm_up():
+    d = BurstDetector(window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    assert _feed(d, [_obs(i * 0.1) for i in range(500)]) == []
+
+
+def test_state_round_trip_mid_burst():
+    def run(split):
+        d = BurstDetector()
+        obs = [_obs(t * 600.0) for t in range(36)] + [_obs(21600 + i) for i in range(80)]
+        out = _feed(d, obs[:split])
+        if split < len(obs):
+            e = BurstDetector()
+            e.load_state(d.to_state())
+            out += _feed(e, obs[split:])
+        return [(f.episode, f.metrics) for f in out]
+    assert run(116) == run(60) == run(40)
