@@ -235,7 +235,7 @@ def fast_alert(engine: "RuleEngine", line: str) -> bool:
     for name, s, num in _PAIR.findall(line):
         names.append(name)
         values.append(s if num == "" else float(num))
-    engine.alert_values(engine.root, names, values)
+    engine.alert_values(engine.root, tuple(names), values)
     return True
 
 

@@ -18,7 +18,7 @@ from .cache import Cache
 from .cells import Cell, Const, NodeCall, Term
 from .errors import LoadError, RuleError, RuleSyntaxError
 from .rules import Firing, Rule
-from .values import UNKNOWN, from_python, is_true, to_python
+from .values import FALSE, UNKNOWN, from_python, to_python
 
 
 class RuleEngine:
@@ -176,21 +176,32 @@ class RuleEngine:
 
     def react(self) -> None:
         """Run the command cycle to quiescence (see module docstring)."""
-        fired: set[int] = set()
+        fired: set[int] | None = None
+        ready = self._ready
         while True:
-            self._evaluate()
+            if self._qhigh >= 0:
+                self._evaluate()
             if self._alerted:
                 ctxs, self._alerted = self._alerted, []
-                for i, ctx in enumerate(ctxs):
-                    if ctx in ctxs[:i]:
-                        continue
+                seen = None
+                for ctx in ctxs:
+                    if seen is not None:
+                        if ctx in seen:
+                            continue
+                        seen.append(ctx)
+                    else:
+                        seen = [ctx]
                     for r in ctx.if_rules:
-                        if is_true(r.cond.value):
-                            self._ready.append(r)
-            if not self._ready:
+                        v = r.cond.value
+                        if v is not UNKNOWN and v is not FALSE:
+                            ready.append(r)
+            if not ready:
                 return
-            ready, self._ready = self._ready, []
-            for r in ready:
+            batch = ready[:]
+            ready.clear()
+            if fired is None:
+                fired = set()
+            for r in batch:
                 if r.dead:
                     continue
                 if id(r) in fired:
@@ -238,20 +249,31 @@ class RuleEngine:
             run_action(self, rule)
 
     def _snapshot(self, rule: Rule) -> dict:
-        terms: dict = {}
-        ctx = rule.ctx
-        for t in ctx.alert_terms:
+        """Relevant terms: the condition's, the cache's (row, counters, states), and
+        those the last alert to the context set; names relative to the context."""
+        snap = rule.snap
+        if snap is None:
+            ctx = rule.ctx
+            found: dict = {}
+            node = ctx.node
+            if isinstance(node, Cache):
+                found["_action"] = node.action_term
+                for lv in node.levels:
+                    for t in (lv.term, lv.hits_term, lv.hit_state, lv.rows_term, lv.row_state,
+                              lv.kids_term, lv.kid_state):
+                        if t is not None and t is not ctx:
+                            found[t.name] = t
+            stack = [rule.cond]
+            while stack:
+                c = stack.pop()
+                if isinstance(c, Term):
+                    key = c.name if c.parent is ctx else c.path()
+                    found.setdefault(key, c)
+                stack.extend(c.operands())
+            snap = rule.snap = tuple(found.items())
+        terms = {k: to_python(t.value) for k, t in snap}
+        for t in rule.ctx.alert_terms:
             terms[t.name] = to_python(t.value)
-        for t in ctx.children.values():
-            if t.rule is None and t.node is None and not t.children and t.value is not UNKNOWN:
-                if ctx is not self.root:
-                    terms[t.name] = to_python(t.value)
-        stack = [rule.cond]
-        while stack:
-            c = stack.pop()
-            if isinstance(c, Term):
-                terms.setdefault(c.path(), to_python(c.value))
-            stack.extend(c.operands())
         return terms
 
     # -- assertions ----------------------------------------------------------
@@ -373,19 +395,45 @@ class RuleEngine:
         The clock first advances to `time` (clamped: it never goes back) and due
         timers fire. Values: str, int/float, bool, None (= Unknown).
         """
-        self.advance_to(time)
+        timers = self._timers
+        if timers and timers[0][0] <= time:
+            self.advance_to(time)
+        elif time > self.now:
+            self.now = time
         ctx = self.root if context is None else self.resolve(self.root, context)
+        values = []
+        for v in attrs.values():
+            tv = type(v)
+            values.append(v if tv is str or tv is float else from_python(v))
         out: list[Firing] = []
         self._firings = out
         try:
-            self.alert_values(ctx, list(attrs), [from_python(v) for v in attrs.values()])
+            self.alert_values(ctx, tuple(attrs), values)
         finally:
             self._firings = None
         return out
 
-    def alert_values(self, ctx: Term, names: list, values: list) -> None:
+    def alert_rows(self, names: tuple, rows, times, context: str | None = None) -> int:
+        """Feed many events fast: `rows` are tuples of values in `names` order, `times`
+        their event times. Firings go to `on_fire` only. Returns the number fed."""
+        ctx = self.root if context is None else self.resolve(self.root, context)
+        names = tuple(names)
+        timers = self._timers
+        alert_values = self.alert_values
+        n = 0
+        for row, t in zip(rows, times):
+            if timers and timers[0][0] <= t:
+                self.advance_to(t)
+            elif t > self.now:
+                self.now = t
+            values = [v if type(v) is str or type(v) is float else from_python(v) for v in row]
+            alert_values(ctx, names, values)
+            n += 1
+        return n
+
+    def alert_values(self, ctx: Term, names: tuple, values: list) -> None:
         """The hot path of an alert: engine values (float/str/...), no parsing."""
-        key = (id(ctx), tuple(names))
+        key = (id(ctx), names)
         terms = self._alert_terms_cache.get(key)
         if terms is None:
             terms = tuple(self.resolve(ctx, n) for n in names)

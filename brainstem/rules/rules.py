@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 class Rule:
     __slots__ = ("term", "kind", "cond", "assertions", "assert_text", "command", "ctx",
-                 "level", "queued", "state", "fired_text", "dead", "name")
+                 "level", "queued", "state", "fired_text", "dead", "name", "snap")
     is_rule = True
 
     def __init__(self, term: "Term", kind: str, cond: "Cell", assertions: list["Assertion"],
@@ -31,6 +31,7 @@ class Rule:
         self.queued = False
         self.state: object = None
         self.dead = False
+        self.snap: tuple | None = None   # (name, term) pairs for Firing.terms, built lazily
         # the log line is fixed per rule, so build it once (hot path)
         self.fired_text = f"Rule {self.name} fired " + (f"({assert_text})" if assert_text else "")
 
