@@ -155,11 +155,7 @@ class TenantPipeline:
                 aid = self._new_asset(host)
             e.asset_id = aid
         e.correlation_keys = {"signature": key, "host": host, "service": e.service}
-        meta = self.meta
-        if meta["first_ts"] is None or ts < meta["first_ts"]:
-            meta["first_ts"] = ts
-        if meta["last_ts"] is None or ts > meta["last_ts"]:
-            meta["last_ts"] = ts
+        self._clock(ts)
         obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern)
         findings = []
         for d in self.detectors:
@@ -174,6 +170,14 @@ class TenantPipeline:
                 for f in self.rules.observe(e, sig):
                     self.book.apply(f)
         return findings
+
+    def _clock(self, ts: float) -> None:
+        """The tenant's timeline so far (novelty is judged against it)."""
+        meta = self.meta
+        if meta["first_ts"] is None or ts < meta["first_ts"]:
+            meta["first_ts"] = ts
+        if meta["last_ts"] is None or ts > meta["last_ts"]:
+            meta["last_ts"] = ts
 
     def _new_signature(self, e: Event, m) -> Signature:
         key = m.key
@@ -241,6 +245,7 @@ class TenantPipeline:
         high = self.meta.get("high_water", 0)
         for e in self.store.events_after(self.tid, high):
             ts = e.timestamp.timestamp()
+            self._clock(ts)
             m = self.miner.learn(e.signature_input, ts)
             sig = self.sigs.get(m.key)
             rank = sig.metadata.get("severity_rank", 6) if sig else 6

@@ -22,10 +22,10 @@ SEVERITY_VALUE = {0: 1.0, 1: 1.0, 2: 0.95, 3: 0.8, 4: 0.55, 5: 0.3, 6: 0.1, 7: 0
 SEVERITY_NAME = {0: "emergency", 1: "alert", 2: "critical", 3: "error", 4: "warning", 5: "notice", 6: "info", 7: "debug"}
 
 COMPONENTS_BY_TYPE = {
-    "recurrence": ("severity", "frequency", "regularity", "novelty"),
+    "recurrence": ("severity", "frequency", "regularity"),
     "burst": ("severity", "burstiness", "frequency", "spread", "novelty"),
     "spread": ("severity", "spread", "frequency", "novelty"),
-    "self_heal": ("severity", "recovery", "frequency", "spread"),
+    "self_heal": ("severity", "recovery", "frequency"),
     "rule": ("severity", "frequency", "spread", "novelty"),
 }
 
@@ -78,14 +78,24 @@ def _saturate(x: float, half: float) -> float:
     return 1.0 - math.exp(-math.log(2) * max(x, 0.0) / half) if half > 0 else 0.0
 
 
+def novelty(at: float, first_seen: float, ctx: Context) -> float:
+    """How new the signature was when the candidate began: 1 if it first appeared
+    then, 0 if the tenant had known it for as long as it has had history (0.5
+    when there is less than a day of history to judge by)."""
+    history = at - ctx.first_ts
+    if history < 86400:
+        return 0.5
+    age = max(at - first_seen, 0.0)
+    return round(1.0 - min(age / history, 1.0), 4)
+
+
 def _raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[str, float]:
     m = cand.metadata.get("metrics", {})
     ctype = cand.candidate_type
     events = cand.metadata.get("event_count", 0)
-    span = max(ctx.last_ts - ctx.first_ts, 1.0)
     raw = {
         "severity": SEVERITY_VALUE.get(sig.severity_rank, 0.3),
-        "novelty": min(max((sig.first_seen - ctx.first_ts) / span, 0.0), 1.0),
+        "novelty": novelty(cand.first_seen_at.timestamp(), sig.first_seen, ctx),
         "spread": _saturate(max(len(cand.metadata.get("assets", [])) - 1, 0), 4),
     }
     if ctype == "recurrence":
@@ -95,10 +105,10 @@ def _raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[
         raw["burstiness"] = min(math.log10(max(m.get("ratio", 1.0), 1.0)) / 2.0, 1.0)
         raw["frequency"] = _saturate(m.get("peak", 0), 50)
     elif ctype == "spread":
-        raw["spread"] = _saturate(m.get("max_assets", 0) - 2, 6)
-        raw["frequency"] = _saturate(events, 30)
+        raw["spread"] = _saturate(m.get("max_assets", 0) - 1, 4)
+        raw["frequency"] = _saturate(events, 10)
     elif ctype == "self_heal":
-        raw["recovery"] = _saturate(m.get("pairs", 0), 5)
+        raw["recovery"] = _saturate(m.get("pairs", 0), 3)
         raw["frequency"] = _saturate(m.get("pairs", 0), 10)
     else:
         raw["frequency"] = _saturate(cand.metadata.get("firings", events), 5)

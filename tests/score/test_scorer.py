@@ -65,9 +65,15 @@ def test_bands_follow_configured_thresholds():
     assert band_for(0.95, s) == "promote_to_incident_memory"
 
 
-def test_novelty_rises_for_a_signature_first_seen_late():
-    early, late = _cand("spread"), _cand("spread")
-    score(early, SignatureFacts("p", 3, first_seen=CTX.first_ts), CTX, Feedback(), SETTINGS)
-    score(late, SignatureFacts("p", 3, first_seen=CTX.last_ts - 60), CTX, Feedback(), SETTINGS)
-    assert late.score_total > early.score_total
-    assert "first seen at this tenant" in late.explanation
+def test_novelty_is_high_for_a_signature_new_when_the_candidate_began():
+    from datetime import timedelta
+    known, new = _cand("spread"), _cand("spread")
+    for c in (known, new):
+        c.first_seen_at = T0 + timedelta(days=5)
+    at = known.first_seen_at.timestamp()
+    score(known, SignatureFacts("p", 3, first_seen=CTX.first_ts), CTX, Feedback(), SETTINGS)
+    score(new, SignatureFacts("p", 3, first_seen=at - 60), CTX, Feedback(), SETTINGS)
+    assert next(x["raw"] for x in known.score_breakdown if x["name"] == "novelty") == 0.0
+    assert next(x["raw"] for x in new.score_breakdown if x["name"] == "novelty") > 0.99
+    assert new.score_total > known.score_total
+    assert "first seen at this tenant" in new.explanation and "first seen" not in known.explanation

@@ -1,0 +1,3 @@
+from brainstem.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""The pipeline end to end through the library, on real files and a real SQLite database."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from brainstem.pipeline.events import EventFactory
+from brainstem.pipeline.runner import RunStats, TenantPipeline
+from brainstem.ingest import IngestReport, read_records
+from brainstem.settings import load_settings
+from brainstem.workspace import Workspace
+
+from tests.pipeline.scenario import START, scenario_lines, write
+
+
+def _ws(tmp_path, name="b.db", **overrides):
+    return Workspace(tmp_path / name, load_settings(env={}, **overrides))
+
+
+def _snapshot(ws, tenant="acme"):
+    return sorted((c.candidate_id, c.candidate_type, round(c.score_total, 4), c.decision_band,
+                   c.metadata["metrics"].get("buckets"), c.metadata["metrics"].get("pairs"),
+                   c.metadata["metrics"].get("max_assets"), c.metadata["event_count"])
+                  for c in ws.candidates(tenant, limit=1000))
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scenario")
+    return write(root / "syslog.log", scenario_lines())
+
+
+def test_finds_the_planted_patterns(tmp_path, scenario):
+    ws = _ws(tmp_path)
+    stats = ws.ingest([str(scenario)], tenant="acme")
+    assert stats.events_stored == stats.lines_read > 4000 and stats.bad_lines == 0
+    found = {(c.candidate_type, c.title.split(": ", 1)[1]) for c in ws.candidates("acme", min_band="review")}
+    assert any(t == "recurrence" and p.startswith("bacula-dir: Backup job nightly-db failed") for t, p in found)
+    assert any(t == "spread" and p.startswith("ntpd: no servers can be used") for t, p in found)
+    assert any(t == "self_heal" and "changed state to down" in p for t, p in found)
+    cron = [c for c in ws.candidates("acme", limit=100) if "session opened" in c.title]
+    assert all(c.decision_band in ("ignore", "watch") for c in cron), "fleet-wide cron chatter must not need review"
+    assert {a.lower() for a in ws.store.asset_ids(ws.tenant("acme").tenant_id)} >= {"web01", "backup01", "sw01"}
+
+
+def test_reingest_stores_nothing_twice(tmp_path, scenario):
+    ws = _ws(tmp_path)
+    first = ws.ingest([str(scenario)], tenant="acme")
+    before = _snapshot(ws)
+    counts = ws.stats()["acme"]
+    again = ws.ingest([str(scenario)], tenant="acme")
+    assert again.events_stored == 0 and again.duplicates == first.events_stored
+    assert _snapshot(ws) == before
+    assert ws.stats()["acme"] == counts
+
+
+def test_same_candidates_whatever_the_batch_size(tmp_path, scenario):
+    small = _ws(tmp_path, "small.db", batch_size=7)
+    big = _ws(tmp_path, "big.db", batch_size=5000)
+    small.ingest([str(scenario)], tenant="acme")
+    big.ingest([str(scenario)], tenant="acme")
+    assert _snapshot(small) == _snapshot(big)
+
+
+def test_split_files_merge_by_event_time(tmp_path, scenario):
+    rows = scenario_lines()
+    per_host = {}
+    for r in rows:
+        per_host.setdefault(r[1], []).append(r)
+    paths = [str(write(tmp_path / "hosts" / f"{h}.log", rs, mtime=rows[-1][0])) for h, rs in per_host.items()]
+    whole = _ws(tmp_path, "whole.db")
+    split = _ws(tmp_path, "split.db")
+    whole.ingest([str(scenario)], tenant="acme")
+    split.ingest(paths, tenant="acme")
+    assert _snapshot(whole) == _snapshot(split)
+
+
+def test_two_runs_equal_one_and_a_crash_loses_nothing(tmp_path):
+    rows = scenario_lines()
+    cut = len(rows) // 2
+    a = write(tmp_path / "a.log", rows[:cut], mtime=rows[-1][0])
+    b = write(tmp_path / "b.log", rows[cut:], mtime=rows[-1][0])
+    one = _ws(tmp_path, "one.db")
+    one.ingest([str(a), str(b)], tenant="acme")
+    two = _ws(tmp_path, "two.db")
+    two.ingest([str(a)], tenant="acme")
+    two.ingest([str(b)], tenant="acme")
+    assert _snapshot(one) == _snapshot(two)
+
+    # a crash: batches of a.log committed, but the run never checkpointed its stage state
+    crashed = _ws(tmp_path, "crash.db")
+    tenant = crashed.tenant("acme", create=True)
+    p = TenantPipeline(crashed.store, crashed.settings, tenant)
+    p.process(read_records(a, report=IngestReport()), RunStats(), EventFactory(tenant.tenant_id))
+    assert crashed.store.load_state(tenant.tenant_id, "miner") is None
+    crashed.close()
+    resumed = _ws(tmp_path, "crash.db")
+    again = resumed.ingest([str(a), str(b)], tenant="acme")
+    assert again.duplicates == cut
+    assert _snapshot(resumed) == _snapshot(one)
+
+
+def test_tenants_are_walls(tmp_path, scenario):
+    ws = _ws(tmp_path)
+    ws.ingest([str(scenario)], tenant="acme")
+    ws.ingest([str(scenario)], tenant="globex")
+    counts = ws.stats()
+    assert counts["acme"]["event"] == counts["globex"]["event"] > 0   # same lines, stored per tenant
+    top = ws.candidates("acme", min_band="review")[0]
+    ws.promote(top.candidate_id)
+    assert ws.incidents("acme") and not ws.incidents("globex")
+    assert ws.recall("Backup job nightly-db failed", tenant="globex") == []
+    assert ws.recall("Backup job nightly-db failed", tenant="acme")
+    with pytest.raises(LookupError):
+        ws.candidates("initech")
+
+
+def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
+    rows = scenario_lines(days=5)
+    ws = _ws(tmp_path)
+    ws.ingest([str(write(tmp_path / "week1.log", rows))], tenant="acme")
+    rec = next(c for c in ws.candidates("acme", types=("recurrence",)) if "Backup job" in c.title)
+    inc = ws.promote(rec.candidate_id, hint="check the NAS", lesson="the NAS reboots at 02:00")
+    assert inc.recurrence_count == 5
+    later = scenario_lines(days=2, seed=9, start=START + timedelta(days=10))
+    ws.ingest([str(write(tmp_path / "week3.log", later))], tenant="acme")
+    back = ws.store.get(inc.incident_memory_id)
+    assert back.recurrence_count == 7
+    assert back.last_observed_at > inc.last_observed_at
+    assert back.last_observed_at.date() == (START + timedelta(days=11)).date()
+    _, _, incoming = ws.show(inc.incident_memory_id)
+    kinds = {link.link_type for link in incoming}
+    assert {"promoted_to", "pattern_of", "recurrence_of"} <= kinds
+    recalled = ws.recall(tenant="acme", signature_key=rec.metadata["signature_keys"][0])
+    assert recalled[0].incident.incident_memory_id == inc.incident_memory_id
+    assert recalled[0].hints[0].hint_text == "check the NAS"
+    assert recalled[0].lessons[0].recommendation == "the NAS reboots at 02:00"
