@@ -32,12 +32,19 @@ _KERNEL_UPTIME = re.compile(r"\[ *(\d+\.\d+)\] ?")
 _LEVEL_TOKENS = frozenset(("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "TRACE", "CRITICAL"))
 
 
+# Fast path for the common shape "[<PRI>]Mmm dd hh:mm:ss host tag[pid]: msg": one regex.
+# host may not end in ':' and tag may not start with a digit, so every line it
+# accepts gets the same fields as the general path below.
+_FAST = re.compile(
+    r"(?:<(\d{1,3})>)?([A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d) (\S*[^\s:]) "
+    r"([^\s\[\]:\d][^\s\[\]:]*)(?:\[([^\]\s]{0,32})\])?: ?(.*)", re.S)
+
+_PRI_TABLE = {str(n): (FACILITY_NAMES[n >> 3], SEVERITY_NAMES[n & 7]) for n in range(192)}
+
+
 def decode_pri(pri: str) -> tuple[str, str] | None:
-    """'34' -> ('auth', 'critical'); None when out of range (> 191)."""
-    n = int(pri)
-    if n > 191 or (len(pri) > 1 and pri[0] == "0"):
-        return None
-    return FACILITY_NAMES[n >> 3], SEVERITY_NAMES[n & 7]
+    """'34' -> ('auth', 'critical'); None when out of range (> 191) or zero-padded."""
+    return _PRI_TABLE.get(pri)
 
 
 class Rfc3164Parser:
@@ -54,6 +61,41 @@ class Rfc3164Parser:
         self._ts_val = None
 
     def parse(self, text: str, path: str, line_no: int) -> Record | None:
+        f = _FAST.match(text)
+        if f is not None:
+            pri = f[1]
+            facility = severity = None
+            if pri is not None:
+                fs = _PRI_TABLE.get(pri)
+                if fs is None:
+                    return None
+                facility, severity = fs
+            ts_text = f[2]
+            if ts_text == self._ts_key:
+                ts = self._ts_val
+            else:
+                ts = self._bsd_text_ts(ts_text)
+                if ts is None:
+                    return None
+            tag = f[4]
+            message = f[6]
+            fields = {}
+            if tag[-1] == ")":
+                pm = _PROG_MODULE.fullmatch(tag)
+                if pm is not None:
+                    tag = pm[1]
+                    fields["module"] = pm[2]
+            elif tag == "kernel" and message[:1] == "[":
+                k = _KERNEL_UPTIME.match(message)
+                if k is not None:
+                    fields["uptime"] = float(k[1])
+                    message = message[k.end():]
+            return Record(ts, message.strip(), text, "syslog", path, line_no, f[3], tag, f[5] or None,
+                          severity, facility, fields, {"format": "rfc3164"})
+        return self.parse_general(text, path, line_no)
+
+    def parse_general(self, text: str, path: str, line_no: int) -> Record | None:
+        """Every accepted shape; ``parse`` tries a one-regex fast path first."""
         c = text[0]
         if c == "<" or "A" <= c <= "Z":
             m = _BSD.match(text)
@@ -96,6 +138,19 @@ class Rfc3164Parser:
         rec.metadata["no_timestamp"] = True
         return rec
 
+    def _bsd_text_ts(self, ts_text: str):
+        """'Oct 11 22:14:15' (day may be space-padded) -> datetime, cached for the next line."""
+        month = MONTHS.get(ts_text[:3])
+        if month is None:
+            return None
+        day_s, hms = ts_text[4:].split()
+        day = int(day_s)
+        ts = make_dt(self.resolver.year_for(month, day), month, day,
+                     int(hms[:2]), int(hms[3:5]), int(hms[6:8]))
+        self._ts_key = ts_text
+        self._ts_val = ts
+        return ts
+
     def _bsd_ts(self, m):
         # consecutive lines often share a second: reuse the datetime (and the year state)
         key = m.group(2, 3, 4, 5, 6, 7, 8)
@@ -118,6 +173,8 @@ class Rfc3164Parser:
     def _body(self, text, pos, ts, path, line_no, facility, severity, has_pri, iso) -> Record | None:
         host = None
         t = _TAG.match(text, pos)
+        if t is not None and text[t.end() - 1] != " " and t.end() < len(text):
+            t = None  # "a:b host ..." : a host with a colon (IPv6), not a tag
         if t is None or (iso and not has_pri):
             # first token is the host (required for ISO lines without PRI, so an
             # app log "2026-01-01T10:00:00Z INFO x: y" is not read as syslog)

@@ -3,8 +3,10 @@ from __future__ import annotations
 import csv
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from brainstem.ingest.rfc3164 import decode_pri
+from brainstem.ingest.rfc3164 import Rfc3164Parser, decode_pri
+from brainstem.ingest.timestamps import YearResolver
 
 from .conftest import REF, read, utc, write
 
@@ -157,3 +159,22 @@ def test_pri_without_timestamp(lines_file):
     assert r.timestamp is None and r.metadata == {"format": "rfc3164", "no_timestamp": True}
     assert (r.host, r.service, r.facility, r.severity, r.message) == (None, "su", "user", "notice", "hello")
     assert (s.host, s.service, s.pid, s.facility, s.severity) == ("host", "sshd", "9", "authpriv", "info")
+
+
+_host = st.sampled_from(["h", "combo", "10.0.0.1", "my-host.example.com", "::1", "a:b", "su:", "x]"])
+_tag = st.sampled_from(["su", "sshd", "sshd(pam_unix)", "CRON", "kernel", "postfix/smtpd", "1x", "-- root",
+                        "syslogd 1.4.1", "a(b", "gdm-binary", "rpc.statd", ""])
+_pid = st.sampled_from(["", "[1]", "[19939]", "[]", "[a b]"])
+_msg = st.sampled_from(["", "x", " two  spaces ", "[  12.5] up", "[12] x", "a: b", "k=v [x]"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(pri=st.sampled_from(["", "<0>", "<34>", "<191>", "<192>", "<034>"]),
+       day=st.sampled_from(["Oct 11", "Jun  1", "Feb 29", "Dec 31", "Jan 1"]),
+       host=_host, sep=st.sampled_from([" ", "  "]), tag=_tag, pid=_pid, colon=st.sampled_from([": ", ":", " "]),
+       msg=_msg)
+def test_fast_path_agrees_with_general_path(pri, day, host, sep, tag, pid, colon, msg):
+    line = f"{pri}{day} 22:14:15 {host}{sep}{tag}{pid}{colon}{msg}"
+    fast = Rfc3164Parser(YearResolver(REF)).parse(line, "p", 1)
+    general = Rfc3164Parser(YearResolver(REF)).parse_general(line, "p", 1)
+    assert fast == general
