@@ -1,0 +1,151 @@
+"""The command line end to end: a real process, real files, a real database."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline.scenario import scenario_lines, write
+
+COMMANDS = ["ingest", "fingerprint", "signatures", "candidates", "show", "review", "promote", "recall",
+            "incidents", "stats", "demo", "db", "nb"]
+
+
+def run(*args, db=None, input=None, check=True, cwd=None):
+    cmd = [sys.executable, "-m", "brainstem", *args]
+    if db is not None:
+        cmd += ["--db", str(db)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    env.pop("BRAINSTEM_DB", None)
+    p = subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, cwd=cwd, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{cmd} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    return p
+
+
+def _summary(out: str) -> dict[str, int]:
+    line = [x for x in out.splitlines() if "lines read" in x][-1]
+    parts = dict(reversed(p.strip().split(" ", 1)) for p in line.split(",")[:4])
+    return {k: int(v) for k, v in parts.items()}
+
+
+@pytest.mark.parametrize("name", ["Linux", "OpenSSH"])
+def test_ingest_real_loghub_files_and_reingest_is_idempotent(tmp_path, loghub_dir, name):
+    src = loghub_dir / name / f"{name}_2k.log"
+    db = tmp_path / "b.db"
+    first = _summary(run("ingest", str(src), "--tenant", "lab", db=db).stdout)
+    assert first == {"lines read": 2000, "events stored": 2000, "duplicates skipped": 0, "bad lines": 0}
+    second = _summary(run("ingest", str(src), "--tenant", "lab", db=db).stdout)
+    assert second == {"lines read": 2000, "events stored": 0, "duplicates skipped": 2000, "bad lines": 0}
+    stats = json.loads(run("stats", "--json", db=db).stdout)
+    assert stats["lab"]["event"] == 2000
+    assert 10 < stats["lab"]["signature"] < 400
+    sigs = json.loads(run("signatures", "--tenant", "lab", "--json", "--limit", "5", db=db).stdout)
+    assert sigs[0]["occurrence_count"] >= sigs[-1]["occurrence_count"]
+    events = run("show", sigs[0]["signature_id"], db=db).stdout
+    assert "links in:" in events and "fingerprinted_as" in events
+
+
+def test_bad_input_is_counted_with_position_and_the_rest_is_stored(tmp_path):
+    good = scenario_lines(days=1)[:50]
+    lines = [r[2] for r in good]
+    lines.insert(10, "\x00\x01\x02\x03garbage\x00\x00\x00\x00\x00")
+    lines.insert(20, "Mar  2 00:10:00 web01 app: " + "x" * (1 << 20))
+    body = ("\n".join(lines) + "\n").encode()
+    body = body.replace(b"session opened", b"session \xff\xfe opened", 1)
+    path = tmp_path / "mixed.log"
+    path.write_bytes(body + b"Mar  2 23:59:59 web01 app: truncated li")
+    p = run("ingest", str(path), db=tmp_path / "b.db")
+    s = _summary(p.stdout)
+    assert s["bad lines"] == 1 and s["events stored"] == 52
+    assert f"{path}:11" in p.stderr and "binary" in p.stderr
+
+
+def test_gz_directory_and_glob(tmp_path):
+    rows = scenario_lines(days=1)
+    d = tmp_path / "logs"
+    write(d / "a.log", rows[:100])
+    with gzip.open(d / "b.log.gz", "wt") as fh:
+        fh.write("".join(r[2] + "\n" for r in rows[100:200]))
+    s = _summary(run("ingest", str(d), db=tmp_path / "b.db").stdout)
+    assert s["events stored"] == 200
+    s = _summary(run("ingest", str(d / "*.gz"), db=tmp_path / "b.db").stdout)
+    assert s["duplicates skipped"] == 100
+
+
+def test_user_errors_are_one_line_and_nonzero(tmp_path):
+    p = run("ingest", str(tmp_path / "missing.log"), db=tmp_path / "b.db", check=False)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.strip().startswith("Error:") and "missing.log" in p.stderr
+    p = run("candidates", "--bogus", db=tmp_path / "b.db", check=False)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    p = run("stats", db=tmp_path, check=False)
+    assert p.returncode == 1 and "is a directory" in p.stderr and "Traceback" not in p.stderr
+    p = run("show", "cand_nope", db=tmp_path / "b.db", check=False)
+    assert p.returncode == 1 and "cand_nope" in p.stderr
+    p = run("candidates", "--band", "huge", db=tmp_path / "b.db", check=False)
+    assert p.returncode == 2 and "review" in p.stderr
+    p = run("candidates", "--tenant", "nobody", db=tmp_path / "b.db", check=False)
+    assert p.returncode == 1 and "no tenant" in p.stderr
+
+
+def test_fingerprint_contract(tmp_path):
+    lines = ["Connection from 10.0.0.1 port 22", "Connection from 10.0.0.2 port 2222", "disk full on /dev/sda1",
+             "Connection from 10.9.9.9 port 80"]
+    out = run("fingerprint", "-", input="\n".join(lines) + "\n").stdout.splitlines()
+    assert len(out) == 4
+    keys = [x.split("\t")[0] for x in out]
+    assert keys[0] == keys[1] == keys[3] != keys[2]
+    assert out[0].split("\t")[1] == out[3].split("\t")[1]
+    assert "<*>" in out[0] and "10.0.0.1" not in out[0]
+    f = tmp_path / "m.txt"
+    f.write_text("\n".join(lines) + "\n")
+    assert run("fingerprint", str(f)).stdout.splitlines() == out
+
+
+def test_review_promote_recall_flow(tmp_path):
+    db = tmp_path / "b.db"
+    run("ingest", str(write(tmp_path / "s.log", scenario_lines(days=5))), "--tenant", "acme", db=db)
+    cands = json.loads(run("candidates", "--tenant", "acme", "--band", "review+", "--json", db=db).stdout)
+    assert cands and all(c["decision_band"] != "watch" for c in cands)
+    top = cands[0]
+    assert {"severity", "feedback"} <= {b["name"] for b in top["score_breakdown"]}
+    shown = json.loads(run("show", top["candidate_id"], "--json", db=db).stdout)
+    assert shown["links_in"] and shown["object"]["explanation"] == top["explanation"]
+    run("review", top["candidate_id"], "--decision", "useful", "--notes", "real", "--reviewer", "ana", db=db)
+    inc = json.loads(run("promote", top["candidate_id"], "--hint", "restart ntpd", "--json", db=db).stdout)
+    got = json.loads(run("recall", "--tenant", "acme", "--signature",
+                         top["metadata"]["signature_keys"][0], "--json", db=db).stdout)
+    assert got[0]["incident"]["incident_memory_id"] == inc["incident_memory_id"]
+    assert got[0]["hints"][0]["hint_text"] == "restart ntpd"
+    assert "no matching" in run("recall", "kernel panic in the coffee machine", "--tenant", "acme", db=db).stdout
+    incs = run("incidents", "--tenant", "acme", db=db).stdout
+    assert inc["incident_memory_id"] in incs
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name):
+    p = run(name, "--help")
+    assert "Usage:" in p.stdout and len(p.stdout.splitlines()) > 3
+
+
+def test_every_command_is_in_the_user_guide():
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "user-guide.md").read_text()
+    for name in COMMANDS:
+        assert f"brainstem {name}" in guide, f"docs/user-guide.md does not mention `brainstem {name}`"
+
+
+def test_db_upgrade_command(tmp_path):
+    from tests.store.test_sqlite import _first_migration_db
+    db = tmp_path / "old.db"
+    _first_migration_db(db)
+    p = run("stats", db=db, check=False)
+    assert p.returncode == 1 and "db upgrade" in p.stderr
+    out = run("db", "upgrade", db=db).stdout
+    assert "applied migration 2" in out
+    assert json.loads(run("stats", "--json", db=db).stdout)["old"]["event"] == 0
