@@ -56,7 +56,7 @@ class _Cluster:
                  "count", "last_time", "last_seq", "seen", "flex")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
-                 last_time: float = 0.0, last_seq: int = 0) -> None:
+                 last_time: float = 0.0, last_seq: int = 0, flex: int = -1) -> None:
         self.cid = cid
         self.key = key
         self.version = version
@@ -67,7 +67,7 @@ class _Cluster:
         # where messages differed by a plain word but did not yet prove a variable
         self.seen: dict[int, list[str]] = {}
         # index of the one <*> that may stand for any number of tokens, or -1
-        self.flex = -1
+        self.flex = flex
         self.set_tokens(tokens)
 
     def set_tokens(self, tokens: list[str]) -> None:
@@ -75,6 +75,8 @@ class _Cluster:
         self.wild = [t.endswith(VAR) for t in tokens]
         self.cls = _classes(tokens, template=True)
         self.head = _head(tokens, self.cls)
+        if self.flex >= 0:  # words from the stretchable <*> on have no fixed place
+            self.head = _head(tokens[:self.flex], self.cls[:self.flex])
         self.text = "".join(tokens)
 
 
@@ -202,6 +204,7 @@ class TemplateMiner:
                 self._evict_if_needed(keep=c)
                 return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
             stretched = True
+        own_tokens, own_masked = tokens, masked
         if c.flex >= 0:
             tokens, masked, cls = _align(c, tokens, masked, cls)  # type: ignore[misc]
 
@@ -211,11 +214,12 @@ class TemplateMiner:
             # sibling template, with the evidence so far handed on.
             for i in unproven:
                 c.seen[i] = _union(c.seen.get(i), c.tokens[i], masked[i])
-            sib = self._create(masked)
-            sib.seen = {i: list(c.seen[i]) for i in unproven}
+            sib = self._create(own_masked)
+            shift = len(own_masked) - len(masked)
+            sib.seen = {i if i < c.flex or c.flex < 0 else i + shift: list(c.seen[i]) for i in unproven}
             self._touch(sib, time)
             self._evict_if_needed(keep=sib)
-            return Match(sib.key, sib.text, sib.version, self._params(sib, tokens), True, False)
+            return Match(sib.key, sib.text, sib.version, self._params(sib, own_tokens), True, False)
         changed = bool(gen) or stretched
         if gen:
             self._generalize(c, gen, masked)
@@ -273,11 +277,13 @@ class TemplateMiner:
         cands: list[_Cluster] = []
         buckets = self._buckets
         flex = self._flex
-        for h in _head_patterns(_head(masked, cls)):
+        patterns = _head_patterns(_head(masked, cls))
+        for h in patterns:
             b = buckets.get((n, h))
             if b:
                 cands.extend(b.values())
-            if flex:
+        if flex:
+            for h in dict.fromkeys(h[:i] for h in patterns for i in range(len(h) + 1)):
                 b = flex.get(h)
                 if b:
                     cands.extend(b.values())
@@ -330,8 +336,8 @@ class TemplateMiner:
         c.seen = {i if i < p else i - (length - s) + p + 1: v for i, v in c.seen.items()
                   if i < p or i >= length - s}
         text = c.text
-        c.set_tokens(c.tokens[:p] + [var] + c.tokens[length - s:])
         c.flex = p
+        c.set_tokens(c.tokens[:p] + [var] + c.tokens[length - s:])
         if c.text != text:
             c.version += 1
         self._index(c)
@@ -501,9 +507,9 @@ class TemplateMiner:
             for t in sorted(state["templates"], key=lambda t: t["id"]):
                 tokens = [str(x) for x in t["tokens"]]
                 c = _Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
-                             int(t["count"]), float(t["last_time"]), int(t["last_seq"]))
+                             int(t["count"]), float(t["last_time"]), int(t["last_seq"]),
+                             int(t["flex"]))
                 c.seen = {int(i): [str(x) for x in v] for i, v in t["seen"]}
-                c.flex = int(t["flex"])
                 miner._add(c)
             miner._aliases = {str(old): str(new) for old, new in state["aliases"]}
         except (KeyError, TypeError) as exc:
@@ -580,6 +586,9 @@ def _stretch_cut(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[int, i
     mid_t, mid_m = tt[p:length - s], masked[p:n - s]
     if any(k == PLAIN for k in tc[p:length - s]) or any(k == PLAIN for k in cls[p:n - s]):
         return None
+    kept = tc[:p] + tc[length - s:]
+    if PLAIN not in kept or len(kept) - kept.count(WILD) < 2:
+        return None  # too little left to recognize the template by
     firsts = [m[0] for m in (mid_t, mid_m) if m]
     spaced = all(f[:1] == " " for f in firsts)
     if spaced and len(firsts) < 2:

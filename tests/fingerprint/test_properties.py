@@ -72,6 +72,11 @@ def test_families_match_and_restart_is_seamless(fams, rnd):
     for line, (key, template) in zip(lines, fingerprint_lines(lines)):
         assert template_matches(template, line), (template, line)
     cut = rnd.randrange(len(lines) + 1)
+    again = TemplateMiner.from_state(whole.to_state())
+    for line in lines:
+        first = again.learn(line)
+        second = again.learn(line)  # a message just learned is a plain hit
+        assert (second.key, second.template, second.is_new, second.changed) == (first.key, first.template, False, False)
     part = TemplateMiner()
     got = [part.learn(x) for x in lines[:cut]]
     part = TemplateMiner.from_state(json.loads(json.dumps(part.to_state())))
