@@ -6,8 +6,10 @@ call. Nothing here stores anything; the pipeline turns records into events.
 from __future__ import annotations
 
 import bz2
+import codecs
 import glob
 import gzip
+import io
 import itertools
 import lzma
 import os
@@ -174,10 +176,10 @@ def _make_parsers(fmt: str, json_mapping, resolver):
     return None, None
 
 
-def _lines(fh, state: list):
+def _lines(fh, state: list, encoding: str = "utf-8"):
     """(line_no, text, truncated) for each non-empty line. state[0] is set to
     (line_no, reason) when a read error ends the file early; state[1] tracks
-    the physical lines read so far."""
+    the physical lines read so far. A UTF-8 BOM on the first line is dropped."""
     readline = fh.readline
     line_no = 0
     try:
@@ -193,7 +195,9 @@ def _lines(fh, state: list):
                     more = readline(MAX_LINE_BYTES)
                     if not more or more[-1:] == b"\n":
                         break
-            text = b.decode("utf-8", "replace").rstrip("\r\n")
+            text = b.decode(encoding, "replace").rstrip("\r\n")
+            if line_no == 1 and text[:1] == "\ufeff":
+                text = text[1:]
             if not text or text.isspace():
                 continue
             state[1] = line_no
@@ -201,6 +205,19 @@ def _lines(fh, state: list):
     except (OSError, EOFError, zlib.error, lzma.LZMAError) as e:
         state[0] = (line_no + 1, f"read error after line {line_no}: {e}")
     state[1] = line_no
+
+
+def _utf16_lines(stream, state: list, encoding: str):
+    """Lines of a UTF-16 file (BOM-marked, as Windows tools write), re-encoded
+    to UTF-8 so the byte-oriented reader above handles them."""
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline=None)
+
+    class _Utf8View:
+        def readline(self, limit):
+            line = text.readline(limit)
+            return line.encode("utf-8", "replace")
+
+    return _lines(_Utf8View(), state)
 
 
 def _is_garbage(text: str) -> bool:
@@ -230,7 +247,14 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
     records = 0
     try:
         stream = _open_stream(fh)
-        lines = _lines(stream, state)
+        try:
+            head = stream.peek(2)[:2]
+        except (OSError, EOFError, zlib.error, lzma.LZMAError):
+            head = b""  # _lines meets the same error and reports it
+        if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            lines = _utf16_lines(stream, state, "utf-16")
+        else:
+            lines = _lines(stream, state)
 
         sample = []
         if fmt == "auto":

@@ -267,3 +267,23 @@ def test_stopping_early_still_accounts(tmp_path):
     it.close()
     assert len(first) == 3 and report.records == 3 and report.files == [str(p)]
     assert report.lines_read >= 3
+
+
+def test_utf8_bom_first_line(tmp_path):
+    p = write(tmp_path / "f.log", "\ufeff" + SYSLOG + SYSLOG)
+    recs, rep = read(p)
+    assert [r.metadata for r in recs] == [{"format": "rfc3164"}] * 2
+    assert recs[0].raw == SYSLOG.rstrip("\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_file(tmp_path, encoding):
+    text = (SYSLOG + "Oct 11 22:14:16 h app: caf\u00e9\r\n") * 3
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    p = write(tmp_path / "f.log", data)
+    recs, rep = read(p)
+    assert rep.bad_lines == 0 and len(recs) == 6
+    assert [r.service for r in recs] == ["su", "app"] * 3 and recs[1].message == "caf\u00e9"
+    assert [r.line_no for r in recs] == [1, 2, 3, 4, 5, 6]
