@@ -15,7 +15,7 @@ import random
 from datetime import datetime, timezone
 from typing import Callable
 
-from brainstem.demo.hosts import (AUTH, AUTHPRIV, CRON, DAEMON, ERR, INFO, KERN, LOCAL0, LOCAL4, LOCAL7, MAIL,
+from brainstem.demo.hosts import (AUTH, AUTHPRIV, CRON, DAEMON, INFO, KERN, LOCAL0, LOCAL4, LOCAL7, MAIL,
                                   NOTICE, WARNING, Host, Tenant)
 
 Line = tuple[int, str, str, "int | None", str, int, int]
@@ -75,6 +75,7 @@ def ssh_session(rng, t, h, ts, out):
 
 
 def fw_block(rng, t, h, ts, out):
+    """The host firewall dropping internet scans (only internet-facing hosts see them)."""
     src, dpt = ext_ip(rng), rng.choice((23, 22, 445, 3389, 8080, 2323, 5900, 1433, 3306, 6379, 81, 8443))
     mac = "00:16:3e:" + ":".join(f"{rng.randint(0, 255):02x}" for _ in range(3)) + ":00:1c:7f:a2:14:e0:08:00"
     text = (f"[UFW BLOCK] IN=eth0 OUT= MAC={mac} SRC={src} DST={h.ip} LEN={rng.choice((40, 44, 52, 60))} "
@@ -281,10 +282,10 @@ def grafana_request(rng, t, h, ts, out):
 
 
 LINUX_COMMON: list[tuple[float, Builder]] = [
-    (2.0, ssh_session), (6.0, fw_block), (1.5, ntp_adjust), (1.0, local_mail), (0.7, dhcp_renew),
+    (2.0, ssh_session), (1.5, ntp_adjust), (1.0, local_mail), (0.7, dhcp_renew),
 ]
 ROLES: dict[str, list[tuple[float, Builder]]] = {
-    "web": [(45.0, nginx_access), (0.02, nginx_buffered), (2.0, probe)],
+    "web": [(45.0, nginx_access), (0.02, nginx_buffered), (2.0, probe), (12.0, fw_block)],
     "app": [(30.0, app_request), (5.0, app_background)],
     "api": [(30.0, app_request), (5.0, app_background)],
     "db": [(12.0, pg_activity)],
@@ -338,7 +339,6 @@ def _systemd_unit(h: Host, ts: int, unit: str, desc: str, out: list) -> None:
 
 
 def scheduled_day(rng: random.Random, t: Tenant, day_ms: int, out: list) -> None:
-    weekday = (day_ms // DAY + 3) % 7  # 1970-01-01 was a Thursday
     for h in t.linux_hosts():
         for hour in range(24):
             ts = day_ms + hour * HOUR + 17 * MIN + 1000 + rng.randrange(900)
@@ -366,18 +366,6 @@ def scheduled_day(rng: random.Random, t: Tenant, day_ms: int, out: list) -> None
                 out.append((ts, h.name, "prometheus", pid,
                             f'level=info component=tsdb msg="write block" mint={mint} maxt={mint + 2 * HOUR} '
                             f"ulid=01H{hexid(rng, 23).upper()} duration={rng.randint(200, 3000)}ms", INFO, DAEMON))
-        elif h.role == "switch" and weekday < 5:
-            # office ports: up when people dock in the morning, down when they leave
-            for port in rng.sample(range(5, 48), 4):
-                up = day_ms + 7 * HOUR + rng.randrange(3 * HOUR)
-                down = day_ms + 16 * HOUR + rng.randrange(3 * HOUR)
-                for ts, state in ((up, "up"), (down, "down")):
-                    out.append((ts, h.name, "%LINK-3-UPDOWN", None,
-                                f"Interface GigabitEthernet1/0/{port}, changed state to {state}",
-                                ERR if state == "down" else NOTICE, LOCAL7))
-                    out.append((ts + 1000, h.name, "%LINEPROTO-5-UPDOWN", None,
-                                f"Line protocol on Interface GigabitEthernet1/0/{port}, changed state to {state}",
-                                NOTICE, LOCAL7))
 
 
 def _bacula_ok(rng: random.Random, h: Host, ts: int, job: str, out: list) -> None:

@@ -165,15 +165,16 @@ def globex_spread(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
 
 # --- self_heal: a flapping interface -----------------------------------------
 
-def _flap(rng: random.Random, w: Window, at: int, hours: int, out: list, emit) -> tuple[int, int]:
-    """Down, back up 6-55 s later, again 12-100 min later; returns (first, last) line times."""
+def _flap(rng: random.Random, w: Window, at: int, hours: int, gaps: tuple[int, int], out: list,
+          emit) -> tuple[int, int]:
+    """Down, back up 6-55 s later, down again ``gaps`` minutes later; returns (first, last) line times."""
     stop = min(at + hours * HOUR, w.end_ms - 2 * MIN)
     ts, first, last = at, None, at
     while ts < stop:
         up = ts + rng.randint(6, 55) * SEC + rng.randrange(SEC)
         last = emit(ts, up)
         first = ts if first is None else first
-        ts = up + rng.randint(12, 100) * MIN + rng.randrange(MIN)
+        ts = up + rng.randint(*gaps) * MIN + rng.randrange(MIN)
     return (first if first is not None else at), last
 
 
@@ -189,7 +190,7 @@ def acme_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
                         f"Line protocol on Interface {iface}, changed state to {state}", NOTICE, LOCAL7))
         return up + SEC
 
-    start, end = _flap(rng, w, w.day(4) + 9 * HOUR + 12 * MIN + 33 * SEC, 30, out, emit)
+    start, end = _flap(rng, w, w.day(4) + 9 * HOUR + 12 * MIN + 33 * SEC, 30, (12, 100), out, emit)
     return Plant("self_heal", f"uplink {iface} on sw-core01 flaps: down, back up within a minute, "
                  "every 12-100 minutes for about 30 hours",
                  f"Interface {iface}, changed state to down", [h.name], start, end)
@@ -198,21 +199,20 @@ def acme_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
 def globex_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
     h = t.host("nyc-edge-01")
     nic = "e1000e 0000:03:00.0 eth1"
+    vrrp = h.daemon_pid("Keepalived_vrrp")
 
     def emit(down: int, up: int) -> int:
         out.append((down, h.name, "kernel", None, f"{nic}: NIC Link is Down", WARNING, KERN))
-        out.append((down + 120, h.name, "kernel", None,
-                    "bond0: link status definitely down for interface eth1, disabling it", WARNING, KERN))
+        out.append((down + 140, h.name, "Keepalived_vrrp", vrrp, "Netlink reports eth1 down", WARNING, DAEMON))
         out.append((up, h.name, "kernel", None, f"{nic}: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
                     INFO, KERN))
-        out.append((up + 110, h.name, "kernel", None,
-                    "bond0: link status definitely up for interface eth1, 1000 Mbps full duplex", INFO, KERN))
-        return up + 110
+        out.append((up + 130, h.name, "Keepalived_vrrp", vrrp, "Netlink reports eth1 up", INFO, DAEMON))
+        return up + 130
 
-    start, end = _flap(rng, w, w.day(2) + 20 * HOUR + 40 * MIN + 10 * SEC, 20, out, emit)
+    start, end = _flap(rng, w, w.day(2) + 20 * HOUR + 40 * MIN + 10 * SEC, 26, (10, 70), out, emit)
     return Plant("self_heal", "WAN link eth1 on nyc-edge-01 flaps: NIC link down, up again within a minute, "
-                 "every 12-100 minutes for about 20 hours",
-                 f"{nic}: NIC Link is Down", [h.name], start, end)
+                 "every 10-70 minutes for about 26 hours (kernel e1000e and keepalived lines)",
+                 "Netlink reports eth1 down", [h.name], start, end)
 
 
 PLANTERS = {
