@@ -103,3 +103,11 @@ def test_match_never_mutates_and_agrees_with_learn(fams, probe):
             assert found == learned
     else:
         assert learned.is_new or learned.changed
+
+
+@given(message)
+def test_fast_masking_agrees_with_the_reference_classes(text):
+    from brainstem.fingerprint.miner import _classes, _mask
+
+    masked, cls = _mask(tokenize(text))
+    assert cls == _classes(masked, template=False)
