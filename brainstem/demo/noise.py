@@ -370,7 +370,7 @@ def scheduled_day(rng: random.Random, t: Tenant, day_ms: int, out: list) -> None
 
 def _bacula_ok(rng: random.Random, h: Host, ts: int, job: str, out: list) -> None:
     pid = h.daemon_pid("bacula-dir")
-    jobid = _jobid(ts, job)
+    jobid = bacula_jobid(ts, job)
     out.append((ts, h.name, "bacula-dir", pid, f"Start Backup JobId {jobid}, Job={job}", INFO, DAEMON))
     took = rng.randint(8 * 60, 35 * 60)
     out.append((ts + took * 1000, h.name, "bacula-dir", pid,
@@ -378,6 +378,6 @@ def _bacula_ok(rng: random.Random, h: Host, ts: int, job: str, out: list) -> Non
                 f"{took // 3600:02d}:{took // 60 % 60:02d}:{took % 60:02d}", INFO, DAEMON))
 
 
-def _jobid(ts: int, job: str) -> int:
+def bacula_jobid(ts: int, job: str) -> int:
     """Bacula job ids count up across the nights: three jobs a night."""
     return 4200 + (ts // DAY) % 1000 * 3 + ("nightly-files", "nightly-db", "catalog").index(job)

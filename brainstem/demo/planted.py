@@ -11,7 +11,7 @@ import random
 from typing import NamedTuple
 
 from brainstem.demo.hosts import AUTH, DAEMON, ERR, INFO, KERN, LOCAL0, LOCAL7, NOTICE, USER, WARNING, Tenant
-from brainstem.demo.noise import DAY, HOUR, MIN, SEC, _jobid
+from brainstem.demo.noise import DAY, HOUR, MIN, SEC, bacula_jobid
 
 SCANNER_IP = "203.0.113.7"
 
@@ -51,7 +51,7 @@ def acme_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
     first, samples = len(out), []
     for i in range(w.days):
         midnight = w.start_ms + i * DAY
-        jobid = _jobid(midnight + 2 * HOUR, "nightly-db")
+        jobid = bacula_jobid(midnight + 2 * HOUR, "nightly-db")
         out.append((midnight + 2 * HOUR + rng.randrange(3 * SEC), h.name, "bacula-dir", pid,
                     f"Start Backup JobId {jobid}, Job=nightly-db", INFO, DAEMON))
         msg = (f"Backup job nightly-db failed: Fatal error: Network error with FD during Backup: "
@@ -71,12 +71,12 @@ def globex_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
         midnight = w.start_ms + i * DAY
         pid = h.new_pid(rng)
         target = "nyc-db-01:/var/lib/postgresql"
-        out.append((midnight + 90 * MIN + rng.randrange(2 * SEC), h.name, "backup-nightly", pid,
-                    f"INFO: nightly backup of {target} started", INFO, USER))
+        began = midnight + 90 * MIN + rng.randrange(2 * SEC)
+        out.append((began, h.name, "backup-nightly", pid, f"INFO: nightly backup of {target} started", INFO, USER))
+        took = rng.randint(130, 300)
         msg = (f"ERROR: nightly backup of {target} failed: rsync exited with code 30 "
-               f"(timeout in data send/receive) after {rng.randint(125, 290)}s")
-        out.append((midnight + 90 * MIN + rng.randint(130, 300) * SEC + rng.randrange(SEC), h.name, "backup-nightly",
-                    pid, msg, ERR, USER))
+               f"(timeout in data send/receive) after {took}s")
+        out.append((began + took * SEC + rng.randrange(SEC), h.name, "backup-nightly", pid, msg, ERR, USER))
         samples.append(msg)
     start, end = _span(out, first, "ERROR: nightly backup")
     return Plant("recurrence", "cron job backup-nightly fails every night between 01:32 and 01:36 on nyc-bkp-01 (err)",
