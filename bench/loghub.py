@@ -95,43 +95,46 @@ def accuracy_table(root: Path, names: list[str], with_drain: bool) -> None:
     print(f"lowest GA: {worst[0]} {worst[1]:.3f}")
 
 
+def _timed(learn, stream: list[str], first: int, count) -> tuple[float, int, int]:
+    """lines/s over the stream, and the template count after the first ``first`` lines and at the end."""
+    t0 = time.perf_counter()
+    for m in stream[:first]:
+        learn(m)
+    after_first = count()
+    for m in stream[first:]:
+        learn(m)
+    return len(stream) / (time.perf_counter() - t0), after_first, count()
+
+
 def throughput(root: Path, names: list[str], repeat: int, with_drain: bool) -> None:
     base: list[str] = []
     for name in names:
         base.extend(load(root, name)[0])
     stream = base * repeat
-    print(f"\nstream: {len(stream):,} messages ({len(base):,} distinct lines x {repeat})")
+    # Cold path: every message distinct (a serial number appended), so no exact-message cache hits.
+    cold = [f"{m} #{i}" for i, m in enumerate(base)]
+    print(f"\nstream: {len(stream):,} messages ({len(base):,} lines x {repeat}); "
+          f"templates counted after the first {len(base):,} and at the end")
 
     gc.collect()
     miner = TemplateMiner()
-    learn = miner.learn
-    t0 = time.perf_counter()
-    for m in stream:
-        learn(m)
-    bs = len(stream) / (time.perf_counter() - t0)
-    print(f"brainstem learn: {bs:12,.0f} lines/s   templates {len(miner):,}   peak RSS {rss_mb():.0f} MB")
-
-    # Cold path: every message distinct (a serial number appended), no exact-cache hits.
-    cold = [f"{m} #{i}" for i, m in enumerate(base)]
+    bs, first, end = _timed(miner.learn, stream, len(base), lambda: len(miner))
+    print(f"brainstem learn       {bs:10,.0f} lines/s   templates {first:,} -> {end:,}   "
+          f"peak RSS so far {rss_mb():.0f} MB")
     miner = TemplateMiner()
-    learn = miner.learn
-    t0 = time.perf_counter()
-    for m in cold:
-        learn(m)
-    cs = len(cold) / (time.perf_counter() - t0)
-    print(f"brainstem cold (all distinct, {len(cold):,}): {cs:12,.0f} lines/s")
+    cs, _, _ = _timed(miner.learn, cold, len(cold), lambda: len(miner))
+    print(f"brainstem cold        {cs:10,.0f} lines/s   ({len(cold):,} distinct messages)")
 
     if with_drain:
         gc.collect()
         d = drain3_miner()
-        add = d.add_log_message
-        t0 = time.perf_counter()
-        for m in stream:
-            add(m)
-        ds = len(stream) / (time.perf_counter() - t0)
-        print(f"drain3 add_log_message: {ds:12,.0f} lines/s   clusters {len(d.drain.clusters):,}   "
-              f"peak RSS {rss_mb():.0f} MB")
-        print(f"ratio brainstem/drain3: {bs / ds:.1f}x")
+        ds, first, end = _timed(d.add_log_message, stream, len(base), lambda: len(d.drain.clusters))
+        print(f"drain3 add_log_message{ds:10,.0f} lines/s   clusters  {first:,} -> {end:,}   "
+              f"peak RSS so far {rss_mb():.0f} MB")
+        d = drain3_miner()
+        dcs, _, _ = _timed(d.add_log_message, cold, len(cold), lambda: len(d.drain.clusters))
+        print(f"drain3 cold           {dcs:10,.0f} lines/s")
+        print(f"ratio brainstem/drain3: stream {bs / ds:.1f}x, cold {cs / dcs:.1f}x")
 
 
 def main() -> None:
