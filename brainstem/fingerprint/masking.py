@@ -18,7 +18,7 @@ from .tokens import DATETIME
 
 VAR = "<*>"
 
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?")
 _NUM = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?(?:[a-zA-Z%]{1,3})?")
 _HEX = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,})")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -31,6 +31,8 @@ _memo: dict[str, str | None] = {}
 
 def _classify(core: str) -> str | None:
     """Hard-variable kind of a token (without its leading space), or ``""`` for soft, or None."""
+    if _IPV4.fullmatch(core[1:] if core[0] == "/" else core):
+        return "ip"
     first = core[0]
     if first in "/\\~" and len(core) > 1 and core[-1] not in "/\\":
         if any(c.isalnum() for c in core):
@@ -39,8 +41,6 @@ def _classify(core: str) -> str | None:
         return None
     if " " in core or _DATETIME.fullmatch(core):
         return "time"
-    if _IPV4.fullmatch(core):
-        return "ip"
     if _NUM.fullmatch(core):
         return "num"
     if _UUID.fullmatch(core):

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 
-# Timestamps are one token even though they hold spaces and colons.
+# Timestamps and bare IPv4:port addresses are one token even though they hold
+# spaces or colons.
 DATETIME = (
     r"(?:(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}(?:\s+\d{4})?"
     r"|\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-    r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?)(?![\w:])"
+    r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"|\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})(?![\w:])"
 )
 # A word never ends in "." so the full stop of a sentence is its own token.
 _TOKEN_RE = re.compile(
