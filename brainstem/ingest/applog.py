@@ -14,7 +14,7 @@ import re
 
 from .levels import LETTER_LEVELS, LEVEL_WORDS
 from .record import Record
-from .timestamps import LeadingTimestamp, YearResolver
+from .timestamps import MONTHS, LeadingTimestamp, YearResolver, make_dt
 
 _SEP = re.compile(r"\s*[,|]\s*|\s+-\s+|\s+|:\s+")
 _PIDS = re.compile(r"(\d{1,10})\s+(?:(\d{1,10})\s+)?")
@@ -28,6 +28,8 @@ _DASH = re.compile(r"\s+-\s+|\s*")
 _COMPONENT = re.compile(r"([A-Za-z_$][\w.$\-/#]{0,127})(?:\[(\d{1,10})\])?: ")
 _WIDE_COMPONENT = re.compile(r" {2,}(\S{1,64}) {2,}")
 _CONTEXT_COMPONENT = re.compile(r"(?:^|[:/])([A-Za-z_$][\w$.]{0,127})@\d+$")  # log4j %C@%L
+# access logs (common/combined log format): the time is inside the line
+_CLF_TIME = re.compile(r"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 _PIPE = re.compile(r"([^|\s]{1,128})\|(\d{1,10})\|")
 
 
@@ -100,6 +102,14 @@ class AppLogParser:
                     if comp[2]:
                         pid = pid or comp[2]
                     pos = comp.end()
+        if ts is None and "/" in text:
+            a = _CLF_TIME.search(text, 0, 160)
+            if a is not None:
+                month = MONTHS.get(a[2])
+                if month is not None:
+                    ts = make_dt(int(a[3]), month, int(a[1]), int(a[4]), int(a[5]), int(a[6]), None, a[7])
+                    if ts is not None:
+                        fields["client"] = text[:text.find(" ")] if " " in text else text
         message = text[pos:].strip()
         return Record(ts, message, text, "app_log", path, line_no, None, service, pid,
                       severity, None, fields, {"format": "app"})

@@ -105,15 +105,22 @@ class JsonParser:
             return None
         mp = self.mapping
         used = []
-        k, v = _first_scalar(obj, mp.timestamp)
+        # the first candidate that converts wins ("time": 0.25 may be a duration)
         ts = None
+        bad = _MISSING
         meta: dict[str, Any] = {"format": "json"}
-        if k is not None:
+        for p in mp.timestamp:
+            v = lookup(obj, p)
+            if v is _MISSING or v is None or isinstance(v, (bool, dict, list)):
+                continue
             ts = to_timestamp(v)
-            if ts is None:
-                meta["bad_timestamp"] = v
-            else:
-                used.append(k)
+            if ts is not None:
+                used.append(p)
+                break
+            if bad is _MISSING:
+                bad = v
+        if ts is None and bad is not _MISSING:
+            meta["bad_timestamp"] = bad
         k, host = _first_scalar(obj, mp.host)
         if k is not None:
             used.append(k)

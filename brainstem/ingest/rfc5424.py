@@ -16,7 +16,7 @@ from .timestamps import make_dt
 
 _HEADER = re.compile(
     r"<(\d{1,3})>(\d{1,2}) "
-    r"(?:-|(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)) "
+    r"(?:-|(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)?) "
     r"(\S{1,255}) (\S{1,48}) (\S{1,128}) (\S{1,32}) ?")
 _SD_NAME = re.compile(r"[^= \]\"]{1,32}")
 _BOM = "\ufeff"

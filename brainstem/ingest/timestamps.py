@@ -89,9 +89,10 @@ def make_dt(year: int, month: int, day: int, hh: int, mm: int, ss: int,
 
 
 def from_epoch(value: float) -> datetime | None:
-    """Seconds, millis, micros or nanos since the epoch, told apart by size."""
+    """Seconds, millis, micros or nanos since the epoch, told apart by size.
+    Values below 1e8 (before 1973) are taken for something else (a duration)."""
     v = float(value)
-    if v != v or v < 0:
+    if v != v or v < 1e8:
         return None
     if v >= 1e17:
         v /= 1e9

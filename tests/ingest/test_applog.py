@@ -99,3 +99,11 @@ def test_loghub_app_logs(loghub_dir, name):
         assert all(r.service == row["Component"] for r, row in zip(recs, rows))
     # sequential files: time never goes backwards by more than a day (Zookeeper merges nodes)
     assert name == "Zookeeper" or all((b.timestamp - a.timestamp).days >= -1 for a, b in zip(recs, recs[1:]))
+
+
+def test_access_log_time_inside_the_line(lines_file):
+    line = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
+    (r, s), rep = lines_file(line, line.replace("13:55:36", "13:55:37"))
+    assert r.timestamp == utc(2000, 10, 10, 20, 55, 36) and s.timestamp == utc(2000, 10, 10, 20, 55, 37)
+    assert r.message == line and r.structured_fields == {"client": "127.0.0.1"}
+    assert r.metadata == {"format": "app"} and rep.bad_lines == 0

@@ -102,3 +102,11 @@ def test_non_object_lines_fall_back(lines_file):
 def test_detected(lines_file):
     recs, _ = lines_file(*(j(msg=f"m{i}", level="info") for i in range(10)))
     assert all(r.metadata["format"] == "json" for r in recs)
+
+
+def test_timestamp_candidates_that_do_not_convert_are_skipped(lines_file):
+    (r,), _ = lines_file(j(time=0.25, ts="2026-01-02T03:04:05Z", msg="x"))
+    assert r.timestamp == utc(2026, 1, 2, 3, 4, 5)
+    assert r.structured_fields == {"time": 0.25} and "bad_timestamp" not in r.metadata
+    (r,), _ = lines_file(j(time=12, msg="x"))
+    assert r.timestamp is None and r.metadata["bad_timestamp"] == 12

@@ -91,3 +91,8 @@ def test_parser_is_stateless():
     a = p.parse(EXAMPLE, "f", 1)
     b = p.parse(EXAMPLE, "f", 2)
     assert a.structured_fields == b.structured_fields and a.structured_fields is not b.structured_fields
+
+
+def test_timestamp_without_zone_is_utc(lines_file):
+    (r,), _ = lines_file("<13>1 2026-01-01T10:00:00.5 h a - - - x")
+    assert r.timestamp == utc(2026, 1, 1, 10, 0, 0, 500000) and r.metadata["format"] == "rfc5424"
