@@ -27,14 +27,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .masking import VAR, kind, param_names
+from .masking import VAR, param_names
+from .templates import (
+    SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
+    mask, similarity, stretch_cut, union,
+)
 from .tokens import tokenize
 
-SIMILARITY = 0.5
-# How many tokens longer or shorter a template may be for a stretch (see _stretch).
-STRETCH = 8
-# Distinct words seen at a position before it is taken for a variable.
-EVIDENCE = 3
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 1
 _CACHE_MAX = 1 << 16
@@ -51,132 +50,9 @@ class Match:
     changed: bool
 
 
-class _Cluster:
-    __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
-                 "count", "last_time", "last_seq", "seen", "flex")
-
-    def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
-                 last_time: float = 0.0, last_seq: int = 0, flex: int = -1) -> None:
-        self.cid = cid
-        self.key = key
-        self.version = version
-        self.count = count
-        self.last_time = last_time
-        self.last_seq = last_seq
-        # position -> distinct words seen there (at most EVIDENCE), for positions
-        # where messages differed by a plain word but did not yet prove a variable
-        self.seen: dict[int, list[str]] = {}
-        # index of the one <*> that may stand for any number of tokens, or -1
-        self.flex = flex
-        self.set_tokens(tokens)
-
-    def set_tokens(self, tokens: list[str]) -> None:
-        self.tokens = tokens
-        self.wild = [t.endswith(VAR) for t in tokens]
-        self.cls = _classes(tokens, template=True)
-        self.head = _head(tokens, self.cls)
-        if self.flex >= 0:  # words from the stretchable <*> on have no fixed place
-            self.head = _head(tokens[:self.flex], self.cls[:self.flex])
-        self.text = "".join(tokens)
-
-
-_PUNCT = frozenset("=:,;()[]{}\"'@|<>.")
-HEAD_WORDS = 2
-
-# Token classes. A message token is PLAIN (a word), VALUE (looks like a
-# value: a masked variable, a word with digits, dots or slashes inside, a
-# boolean, or the value in key=value) or PUNCT. A template token
-# can also be WILD (<*>). Differing VALUEs generalize at once; differing PLAIN
-# words only after EVIDENCE distinct ones.
-PLAIN, VALUE, PUNCT, WILD = 0, 1, 2, 3
-_BOOLS = frozenset(["true", "false", "null", "none", "True", "False", "None", "NULL", "TRUE", "FALSE"])
-
-
-def _classes(tokens: list[str], template: bool) -> list[int]:
-    out = []
-    prev = ""
-    for tok in tokens:
-        sp = tok[:1] == " "
-        core = tok[1:] if sp else tok
-        if core == VAR:
-            k = WILD if template else VALUE
-        elif core in _PUNCT:
-            k = PUNCT
-        elif (not sp and prev == "=") or core in _BOOLS:
-            k = VALUE
-        elif any(ch.isdigit() for ch in core):
-            k = VALUE
-        else:
-            k = PLAIN
-        out.append(k)
-        prev = tok
-    return out
-
-
-def _head(tokens: list[str], cls: list[int]) -> tuple[str, ...]:
-    """The first words (punctuation skipped) as a lookup key, variables as ``<*>``."""
-    words: list[str] = []
-    for tok, k in zip(tokens, cls):
-        if k == PUNCT:
-            continue
-        words.append(tok.lstrip(" ") if k == PLAIN else VAR)
-        if len(words) == HEAD_WORDS:
-            break
-    return tuple(words)
-
-
-def _head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Every head a template could have and still cover ``head``: each word or ``<*>``."""
-    out: list[tuple[str, ...]] = [()]
-    for w in head:
-        if w == VAR:
-            out = [p + (VAR,) for p in out]
-        else:
-            out = [p + (x,) for p in out for x in (w, VAR)]
-    return out
-
-
 def _make_key(text: str, n: int = 0) -> str:
     data = text if n == 0 else f"{text}\x1f{n}"
     return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-
-
-_TOKEN_MEMO_MAX = 200_000
-_token_memo: dict[str, tuple[str, int]] = {}
-
-
-def _token_info(tok: str) -> tuple[str, int]:
-    """A message token masked, and its class before context (memoized)."""
-    sp = tok[0] == " "
-    core = tok[1:] if sp else tok
-    if kind(core):
-        info = (" " + VAR if sp else VAR, VALUE)
-    else:
-        info = (tok, _classes([tok], template=False)[0])
-    if len(_token_memo) >= _TOKEN_MEMO_MAX:
-        _token_memo.clear()
-    _token_memo[tok] = info
-    return info
-
-
-def _mask(tokens: list[str]) -> tuple[list[str], list[int]]:
-    """Tokens with hard variables replaced by ``<*>``, and each token's class.
-
-    The same classes as ``_classes(masked, template=False)``, faster.
-    """
-    masked = []
-    cls = []
-    memo = _token_memo
-    prev = ""
-    for tok in tokens:
-        info = memo.get(tok) or _token_info(tok)
-        k = info[1]
-        if k == PLAIN and prev == "=" and tok[0] != " ":
-            k = VALUE
-        masked.append(info[0])
-        cls.append(k)
-        prev = tok
-    return masked, cls
 
 
 class TemplateMiner:
@@ -192,17 +68,17 @@ class TemplateMiner:
         if max_templates < 1:
             raise ValueError("max_templates must be at least 1")
         self.max_templates = max_templates
-        self._clusters: dict[int, _Cluster] = {}
-        self._by_key: dict[str, _Cluster] = {}
-        self._buckets: dict[tuple[int, tuple[str, ...]], dict[int, _Cluster]] = {}
-        self._by_len: dict[int, dict[int, _Cluster]] = {}
-        self._flex: dict[tuple[str, ...], dict[int, _Cluster]] = {}
+        self._clusters: dict[int, Cluster] = {}
+        self._by_key: dict[str, Cluster] = {}
+        self._buckets: dict[tuple[int, tuple[str, ...]], dict[int, Cluster]] = {}
+        self._by_len: dict[int, dict[int, Cluster]] = {}
+        self._flex: dict[tuple[str, ...], dict[int, Cluster]] = {}
         self._aliases: dict[str, str] = {}
         self._next_cid = 0
         self._seq = 0
         # Caches: message -> (cluster, params) and masked tokens -> cluster.
-        self._msg_cache: dict[str, tuple[_Cluster, dict[str, str]]] = {}
-        self._shape_cache: dict[tuple[str, ...], _Cluster | None] = {}
+        self._msg_cache: dict[str, tuple[Cluster, dict[str, str]]] = {}
+        self._shape_cache: dict[tuple[str, ...], Cluster | None] = {}
 
     # -- public API ---------------------------------------------------------
 
@@ -219,7 +95,7 @@ class TemplateMiner:
             return Match(c.key, c.text, c.version, dict(params), False, False)
 
         tokens = tokenize(message)
-        masked, cls = _mask(tokens)
+        masked, cls = mask(tokens)
         c = self._find(masked, cls)
         stretched = False
         if c is None:
@@ -232,14 +108,14 @@ class TemplateMiner:
             stretched = True
         own_tokens, own_masked = tokens, masked
         if c.flex >= 0:
-            tokens, masked, cls = _align(c, tokens, masked, cls)  # type: ignore[misc]
+            tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
 
-        gen, unproven = _differences(c, masked, cls)
+        gen, unproven = differences(c, masked, cls)
         if unproven:
             # A word differs where too few distinct words have been seen: a
             # sibling template, with the evidence so far handed on.
             for i in unproven:
-                c.seen[i] = _union(c.seen.get(i), c.tokens[i], masked[i])
+                c.seen[i] = union(c.seen.get(i), c.tokens[i], masked[i])
             sib = self._create(own_masked)
             shift = len(own_masked) - len(masked)
             sib.seen = {i if i < c.flex or c.flex < 0 else i + shift: list(c.seen[i]) for i in unproven}
@@ -264,13 +140,13 @@ class TemplateMiner:
             c, params = hit
             return Match(c.key, c.text, c.version, dict(params), False, False)
         tokens = tokenize(message)
-        masked, cls = _mask(tokens)
+        masked, cls = mask(tokens)
         c = self._find(masked, cls, remember=False)
         if c is None:
             return None
         if c.flex >= 0:
-            tokens, masked, cls = _align(c, tokens, masked, cls)  # type: ignore[misc]
-        if _differences(c, masked, cls)[1]:
+            tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
+        if differences(c, masked, cls)[1]:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
 
@@ -293,17 +169,17 @@ class TemplateMiner:
 
     # -- matching -------------------------------------------------------------
 
-    def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> _Cluster | None:
+    def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> Cluster | None:
         shape = tuple(masked)
         try:
             return self._shape_cache[shape]
         except KeyError:
             pass
         n = len(masked)
-        cands: list[_Cluster] = []
+        cands: list[Cluster] = []
         buckets = self._buckets
         flex = self._flex
-        patterns = _head_patterns(_head(masked, cls))
+        patterns = head_patterns(head(masked, cls))
         for h in patterns:
             b = buckets.get((n, h))
             if b:
@@ -317,12 +193,12 @@ class TemplateMiner:
         best_rank: tuple[float, int, int] = (-1.0, -1, 0)
         for c in cands:
             if c.flex >= 0:
-                view = _align(c, masked, masked, cls)
+                view = align(c, masked, masked, cls)
                 if view is None:
                     continue
-                r = _similarity(c.tokens, c.cls, view[1], view[2])
+                r = similarity(c.tokens, c.cls, view[1], view[2])
             else:
-                r = _similarity(c.tokens, c.cls, masked, cls)
+                r = similarity(c.tokens, c.cls, masked, cls)
             if r is None or r[0] < SIMILARITY:
                 continue
             rank = (r[0], r[1], -c.cid)
@@ -332,7 +208,7 @@ class TemplateMiner:
             self._shape_cache[shape] = best
         return best
 
-    def _stretch(self, masked: list[str], cls: list[int]) -> _Cluster | None:
+    def _stretch(self, masked: list[str], cls: list[int]) -> Cluster | None:
         """Make a template of another length take the message with one ``<*>`` of any length.
 
         Tried only when no template of the message's length fits. The template
@@ -341,7 +217,7 @@ class TemplateMiner:
         side and no plain words on either, becomes the stretchable ``<*>``.
         """
         n = len(masked)
-        patterns = _head_patterns(_head(masked, cls))
+        patterns = head_patterns(head(masked, cls))
         best = None
         best_rank: tuple[int, int] = (-1, 0)
         for length in range(max(1, n - STRETCH), n + STRETCH + 1):
@@ -349,7 +225,7 @@ class TemplateMiner:
                 continue
             for h in patterns:
                 for c in self._buckets.get((length, h), {}).values():
-                    cut = _stretch_cut(c, masked, cls)
+                    cut = stretch_cut(c, masked, cls)
                     if cut is not None:
                         rank = (cut[0] + cut[1], -c.cid)
                         if rank > best_rank:
@@ -370,7 +246,7 @@ class TemplateMiner:
         self._changed()
         return c
 
-    def _params(self, c: _Cluster, tokens: list[str]) -> dict[str, str]:
+    def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
         values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
         if not values:
             return {}
@@ -382,13 +258,13 @@ class TemplateMiner:
         self._msg_cache.clear()
         self._shape_cache.clear()
 
-    def _touch(self, c: _Cluster, time: float | None) -> None:
+    def _touch(self, c: Cluster, time: float | None) -> None:
         c.count += 1
         c.last_seq = self._seq
         if time is not None and time > c.last_time:
             c.last_time = time
 
-    def _index(self, c: _Cluster) -> None:
+    def _index(self, c: Cluster) -> None:
         if c.flex >= 0:
             self._flex.setdefault(c.head, {})[c.cid] = c
             return
@@ -396,7 +272,7 @@ class TemplateMiner:
         self._buckets.setdefault((n, c.head), {})[c.cid] = c
         self._by_len.setdefault(n, {})[c.cid] = c
 
-    def _unindex(self, c: _Cluster) -> None:
+    def _unindex(self, c: Cluster) -> None:
         if c.flex >= 0:
             bucket = self._flex[c.head]
             del bucket[c.cid]
@@ -413,7 +289,7 @@ class TemplateMiner:
         if not same_len:
             del self._by_len[n]
 
-    def _create(self, masked: list[str]) -> _Cluster:
+    def _create(self, masked: list[str]) -> Cluster:
         text = "".join(masked)
         i = 0
         key = _make_key(text)
@@ -421,23 +297,23 @@ class TemplateMiner:
             i += 1
             key = _make_key(text, i)
         self._aliases.pop(key, None)  # the key is live again
-        c = _Cluster(self._next_cid, key, list(masked))
+        c = Cluster(self._next_cid, key, list(masked))
         self._next_cid += 1
         self._add(c)
         self._changed()
         return c
 
-    def _add(self, c: _Cluster) -> None:
+    def _add(self, c: Cluster) -> None:
         self._clusters[c.cid] = c
         self._by_key[c.key] = c
         self._index(c)
 
-    def _remove(self, c: _Cluster) -> None:
+    def _remove(self, c: Cluster) -> None:
         del self._clusters[c.cid]
         del self._by_key[c.key]
         self._unindex(c)
 
-    def _generalize(self, c: _Cluster, positions: list[int], masked: list[str]) -> None:
+    def _generalize(self, c: Cluster, positions: list[int], masked: list[str]) -> None:
         new = list(c.tokens)
         for i in positions:
             # a space before <*> only if every message had one there
@@ -445,7 +321,7 @@ class TemplateMiner:
             c.seen.pop(i, None)
         self._retemplate(c, new)
 
-    def _retemplate(self, c: _Cluster, tokens: list[str]) -> None:
+    def _retemplate(self, c: Cluster, tokens: list[str]) -> None:
         self._unindex(c)
         text = c.text
         c.set_tokens(tokens)
@@ -454,13 +330,13 @@ class TemplateMiner:
         self._index(c)
         self._changed()
 
-    def _merge_around(self, c: _Cluster) -> _Cluster:
+    def _merge_around(self, c: Cluster) -> Cluster:
         """Merge ``c`` with same-length templates it agrees with everywhere; return the survivor."""
         merged = True
         while merged and c.flex < 0:
             merged = False
             for d in sorted(self._by_len.get(len(c.tokens), {}).values(), key=lambda x: x.cid):
-                if d is c or not _compatible(c, d):
+                if d is c or not compatible(c, d):
                     continue
                 keep, drop = (c, d) if c.cid < d.cid else (d, c)
                 self._absorb(keep, drop)
@@ -469,7 +345,7 @@ class TemplateMiner:
                 break
         return c
 
-    def _absorb(self, keep: _Cluster, drop: _Cluster) -> None:
+    def _absorb(self, keep: Cluster, drop: Cluster) -> None:
         self._remove(drop)
         tokens = [t if t == u else (" " + VAR if t[:1] == " " and u[:1] == " " else VAR)
                   for t, u in zip(keep.tokens, drop.tokens)]
@@ -488,7 +364,7 @@ class TemplateMiner:
         while len(self._aliases) > limit:
             del self._aliases[next(iter(self._aliases))]
 
-    def _evict_if_needed(self, keep: _Cluster) -> None:
+    def _evict_if_needed(self, keep: Cluster) -> None:
         if len(self._clusters) <= self.max_templates:
             return
         excess = len(self._clusters) - self.max_templates
@@ -532,7 +408,7 @@ class TemplateMiner:
             miner._seq = int(state["seq"])
             for t in sorted(state["templates"], key=lambda t: t["id"]):
                 tokens = [str(x) for x in t["tokens"]]
-                c = _Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
+                c = Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
                              int(t["count"]), float(t["last_time"]), int(t["last_seq"]),
                              int(t["flex"]))
                 c.seen = {int(i): [str(x) for x in v] for i, v in t["seen"]}
@@ -541,124 +417,3 @@ class TemplateMiner:
         except (KeyError, TypeError) as exc:
             raise ValueError(f"corrupt miner state: {exc!r}") from exc
         return miner
-
-
-def _similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> tuple[float, int] | None:
-    """How well a template (tt, tc) fits tokens (mt, mc) of the same length.
-
-    None when punctuation differs (another structure). Otherwise (score, equal):
-    the share of word positions that agree (equal, or a variable/digits on both
-    sides) and the count of equal word tokens.
-    """
-    agree = equal = words = 0
-    for t, a, m, b in zip(tt, tc, mt, mc):
-        if a == PUNCT or b == PUNCT:
-            if t != m:
-                return None
-            continue
-        words += 1
-        if t == m:
-            agree += 1
-            equal += 1
-        elif a == WILD or (a == VALUE and b == VALUE):
-            agree += 1
-    if not words:
-        return 1.0, 0
-    return agree / words, equal
-
-
-def _align(c: _Cluster, tokens: list[str], masked: list[str], cls: list[int]
-           ) -> tuple[list[str], list[str], list[int]] | None:
-    """The message seen through a stretchable template: its middle tokens joined into one.
-
-    None when the message is too short, or when the template's ``<*>`` wants a
-    space in front that the message does not have.
-    """
-    f = c.flex
-    n = len(masked)
-    tail = len(c.tokens) - f - 1
-    end = n - tail
-    if end < f:
-        return None
-    if c.tokens[f][:1] == " " and (end == f or masked[f][:1] != " "):
-        return None
-    joined = "".join(tokens[f:end])
-    return (tokens[:f] + [joined] + tokens[end:],
-            masked[:f] + ["".join(masked[f:end])] + masked[end:],
-            cls[:f] + [VALUE] + cls[end:])
-
-
-def _agree(t: str, a: int, m: str, b: int) -> bool:
-    if t == m:
-        return True
-    if a == PUNCT or b == PUNCT:
-        return False
-    return a == WILD or (a == VALUE and b == VALUE)
-
-
-def _stretch_cut(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[int, int, str] | None:
-    """(prefix length, suffix length, the <*> token) when ``c`` can stretch to the message."""
-    tt, tc = c.tokens, c.cls
-    length, n = len(tt), len(masked)
-    short = min(length, n)
-    p = 0
-    while p < short and _agree(tt[p], tc[p], masked[p], cls[p]):
-        p += 1
-    s = 0
-    while s < short - p and _agree(tt[length - 1 - s], tc[length - 1 - s], masked[n - 1 - s], cls[n - 1 - s]):
-        s += 1
-    if 2 * (p + s) < max(length, n) or min(length, n) - p - s > 1:
-        return None
-    mid_t, mid_m = tt[p:length - s], masked[p:n - s]
-    if any(k == PLAIN for k in tc[p:length - s]) or any(k == PLAIN for k in cls[p:n - s]):
-        return None
-    kept = tc[:p] + tc[length - s:]
-    if PLAIN not in kept or len(kept) - kept.count(WILD) < 2:
-        return None  # too little left to recognize the template by
-    firsts = [m[0] for m in (mid_t, mid_m) if m]
-    spaced = all(f[:1] == " " for f in firsts)
-    if spaced and len(firsts) < 2:
-        return None  # one side empty: "a <*> b" would not match "a b"
-    return p, s, " " + VAR if spaced else VAR
-
-
-def _differences(c: _Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
-    """Where ``c`` must generalize to take the message, and where it may not yet.
-
-    A position generalizes when the template and message differ and either side
-    has digits, or when EVIDENCE distinct words have been seen there. Other
-    differing positions are returned as unproven.
-    """
-    gen: list[int] = []
-    unproven: list[int] = []
-    for i, (t, a, m, b) in enumerate(zip(c.tokens, c.cls, masked, cls)):
-        if t == m:
-            continue
-        if a == WILD:
-            if t[0] == " " and m[:1] != " ":
-                gen.append(i)  # "<*>" loses its leading space
-            continue
-        if a == VALUE or b == VALUE:
-            gen.append(i)
-        elif len(_union(c.seen.get(i), t, m)) >= EVIDENCE:
-            gen.append(i)
-        else:
-            unproven.append(i)
-    return gen, unproven
-
-
-def _union(seen: list[str] | None, *words: str) -> list[str]:
-    out = list(seen) if seen else []
-    for w in words:
-        if w not in out and len(out) < EVIDENCE:
-            out.append(w)
-    return out
-
-
-def _compatible(a: _Cluster, b: _Cluster) -> bool:
-    """Templates that differ only where one side is a variable, and are similar enough."""
-    for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
-        if t != u and not tw and not uw:
-            return False
-    r = _similarity(a.tokens, a.cls, b.tokens, [VALUE if k == WILD else k for k in b.cls])
-    return r is not None and r[0] >= SIMILARITY

@@ -107,7 +107,7 @@ def test_match_never_mutates_and_agrees_with_learn(fams, probe):
 
 @given(message)
 def test_fast_masking_agrees_with_the_reference_classes(text):
-    from brainstem.fingerprint.miner import _classes, _mask
+    from brainstem.fingerprint.templates import classes, mask
 
-    masked, cls = _mask(tokenize(text))
-    assert cls == _classes(masked, template=False)
+    masked, cls = mask(tokenize(text))
+    assert cls == classes(masked, template=False)

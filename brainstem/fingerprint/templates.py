@@ -1,0 +1,260 @@
+"""A template (cluster) and how a message compares to it.
+
+Token classes, the head index key, similarity, the differences that make a
+template generalize or wait for evidence, stretchable ``<*>`` alignment and
+merging compatibility. :mod:`.miner` drives these; nothing here changes a
+miner's indexes.
+"""
+from __future__ import annotations
+
+from .masking import VAR, kind
+
+SIMILARITY = 0.5
+# How many tokens longer or shorter a template may be for a stretch (see TemplateMiner._stretch).
+STRETCH = 8
+# Distinct words seen at a position before it is taken for a variable.
+EVIDENCE = 3
+
+
+class Cluster:
+    __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
+                 "count", "last_time", "last_seq", "seen", "flex")
+
+    def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
+                 last_time: float = 0.0, last_seq: int = 0, flex: int = -1) -> None:
+        self.cid = cid
+        self.key = key
+        self.version = version
+        self.count = count
+        self.last_time = last_time
+        self.last_seq = last_seq
+        # position -> distinct words seen there (at most EVIDENCE), for positions
+        # where messages differed by a plain word but did not yet prove a variable
+        self.seen: dict[int, list[str]] = {}
+        # index of the one <*> that may stand for any number of tokens, or -1
+        self.flex = flex
+        self.set_tokens(tokens)
+
+    def set_tokens(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.wild = [t.endswith(VAR) for t in tokens]
+        self.cls = classes(tokens, template=True)
+        self.head = head(tokens, self.cls)
+        if self.flex >= 0:  # words from the stretchable <*> on have no fixed place
+            self.head = head(tokens[:self.flex], self.cls[:self.flex])
+        self.text = "".join(tokens)
+
+
+PUNCTUATION = frozenset("=:,;()[]{}\"'@|<>.")
+HEAD_WORDS = 2
+
+# Token classes. A message token is PLAIN (a word), VALUE (looks like a
+# value: a masked variable, a word with digits, dots or slashes inside, a
+# boolean, or the value in key=value) or PUNCT. A template token
+# can also be WILD (<*>). Differing VALUEs generalize at once; differing PLAIN
+# words only after EVIDENCE distinct ones.
+PLAIN, VALUE, PUNCT, WILD = 0, 1, 2, 3
+_BOOLS = frozenset(["true", "false", "null", "none", "True", "False", "None", "NULL", "TRUE", "FALSE"])
+
+
+def classes(tokens: list[str], template: bool) -> list[int]:
+    out = []
+    prev = ""
+    for tok in tokens:
+        sp = tok[:1] == " "
+        core = tok[1:] if sp else tok
+        if core == VAR:
+            k = WILD if template else VALUE
+        elif core in PUNCTUATION:
+            k = PUNCT
+        elif (not sp and prev == "=") or core in _BOOLS:
+            k = VALUE
+        elif any(ch.isdigit() for ch in core):
+            k = VALUE
+        else:
+            k = PLAIN
+        out.append(k)
+        prev = tok
+    return out
+
+
+def head(tokens: list[str], cls: list[int]) -> tuple[str, ...]:
+    """The first words (punctuation skipped) as a lookup key, variables as ``<*>``."""
+    words: list[str] = []
+    for tok, k in zip(tokens, cls):
+        if k == PUNCT:
+            continue
+        words.append(tok.lstrip(" ") if k == PLAIN else VAR)
+        if len(words) == HEAD_WORDS:
+            break
+    return tuple(words)
+
+
+def head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every head a template could have and still cover ``head``: each word or ``<*>``."""
+    out: list[tuple[str, ...]] = [()]
+    for w in head:
+        if w == VAR:
+            out = [p + (VAR,) for p in out]
+        else:
+            out = [p + (x,) for p in out for x in (w, VAR)]
+    return out
+
+
+_TOKEN_MEMO_MAX = 200_000
+_token_memo: dict[str, tuple[str, int]] = {}
+
+
+def _token_info(tok: str) -> tuple[str, int]:
+    """A message token masked, and its class before context (memoized)."""
+    sp = tok[0] == " "
+    core = tok[1:] if sp else tok
+    if kind(core):
+        info = (" " + VAR if sp else VAR, VALUE)
+    else:
+        info = (tok, classes([tok], template=False)[0])
+    if len(_token_memo) >= _TOKEN_MEMO_MAX:
+        _token_memo.clear()
+    _token_memo[tok] = info
+    return info
+
+
+def mask(tokens: list[str]) -> tuple[list[str], list[int]]:
+    """Tokens with hard variables replaced by ``<*>``, and each token's class.
+
+    The same classes as ``classes(masked, template=False)``, faster.
+    """
+    masked = []
+    cls = []
+    memo = _token_memo
+    prev = ""
+    for tok in tokens:
+        info = memo.get(tok) or _token_info(tok)
+        k = info[1]
+        if k == PLAIN and prev == "=" and tok[0] != " ":
+            k = VALUE
+        masked.append(info[0])
+        cls.append(k)
+        prev = tok
+    return masked, cls
+
+
+def similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> tuple[float, int] | None:
+    """How well a template (tt, tc) fits tokens (mt, mc) of the same length.
+
+    None when punctuation differs (another structure). Otherwise (score, equal):
+    the share of word positions that agree (equal, or a variable/digits on both
+    sides) and the count of equal word tokens.
+    """
+    agree = equal = words = 0
+    for t, a, m, b in zip(tt, tc, mt, mc):
+        if a == PUNCT or b == PUNCT:
+            if t != m:
+                return None
+            continue
+        words += 1
+        if t == m:
+            agree += 1
+            equal += 1
+        elif a == WILD or (a == VALUE and b == VALUE):
+            agree += 1
+    if not words:
+        return 1.0, 0
+    return agree / words, equal
+
+
+def align(c: Cluster, tokens: list[str], masked: list[str], cls: list[int]
+           ) -> tuple[list[str], list[str], list[int]] | None:
+    """The message seen through a stretchable template: its middle tokens joined into one.
+
+    None when the message is too short, or when the template's ``<*>`` wants a
+    space in front that the message does not have.
+    """
+    f = c.flex
+    n = len(masked)
+    tail = len(c.tokens) - f - 1
+    end = n - tail
+    if end < f:
+        return None
+    if c.tokens[f][:1] == " " and (end == f or masked[f][:1] != " "):
+        return None
+    joined = "".join(tokens[f:end])
+    return (tokens[:f] + [joined] + tokens[end:],
+            masked[:f] + ["".join(masked[f:end])] + masked[end:],
+            cls[:f] + [VALUE] + cls[end:])
+
+
+def agree(t: str, a: int, m: str, b: int) -> bool:
+    if t == m:
+        return True
+    if a == PUNCT or b == PUNCT:
+        return False
+    return a == WILD or (a == VALUE and b == VALUE)
+
+
+def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int, str] | None:
+    """(prefix length, suffix length, the <*> token) when ``c`` can stretch to the message."""
+    tt, tc = c.tokens, c.cls
+    length, n = len(tt), len(masked)
+    short = min(length, n)
+    p = 0
+    while p < short and agree(tt[p], tc[p], masked[p], cls[p]):
+        p += 1
+    s = 0
+    while s < short - p and agree(tt[length - 1 - s], tc[length - 1 - s], masked[n - 1 - s], cls[n - 1 - s]):
+        s += 1
+    if 2 * (p + s) < max(length, n) or min(length, n) - p - s > 1:
+        return None
+    mid_t, mid_m = tt[p:length - s], masked[p:n - s]
+    if any(k == PLAIN for k in tc[p:length - s]) or any(k == PLAIN for k in cls[p:n - s]):
+        return None
+    kept = tc[:p] + tc[length - s:]
+    if PLAIN not in kept or len(kept) - kept.count(WILD) < 2:
+        return None  # too little left to recognize the template by
+    firsts = [m[0] for m in (mid_t, mid_m) if m]
+    spaced = all(f[:1] == " " for f in firsts)
+    if spaced and len(firsts) < 2:
+        return None  # one side empty: "a <*> b" would not match "a b"
+    return p, s, " " + VAR if spaced else VAR
+
+
+def differences(c: Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
+    """Where ``c`` must generalize to take the message, and where it may not yet.
+
+    A position generalizes when the template and message differ and either side
+    has digits, or when EVIDENCE distinct words have been seen there. Other
+    differing positions are returned as unproven.
+    """
+    gen: list[int] = []
+    unproven: list[int] = []
+    for i, (t, a, m, b) in enumerate(zip(c.tokens, c.cls, masked, cls)):
+        if t == m:
+            continue
+        if a == WILD:
+            if t[0] == " " and m[:1] != " ":
+                gen.append(i)  # "<*>" loses its leading space
+            continue
+        if a == VALUE or b == VALUE:
+            gen.append(i)
+        elif len(union(c.seen.get(i), t, m)) >= EVIDENCE:
+            gen.append(i)
+        else:
+            unproven.append(i)
+    return gen, unproven
+
+
+def union(seen: list[str] | None, *words: str) -> list[str]:
+    out = list(seen) if seen else []
+    for w in words:
+        if w not in out and len(out) < EVIDENCE:
+            out.append(w)
+    return out
+
+
+def compatible(a: Cluster, b: Cluster) -> bool:
+    """Templates that differ only where one side is a variable, and are similar enough."""
+    for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
+        if t != u and not tw and not uw:
+            return False
+    r = similarity(a.tokens, a.cls, b.tokens, [VALUE if k == WILD else k for k in b.cls])
+    return r is not None and r[0] >= SIMILARITY
