@@ -120,7 +120,7 @@ def parse_iso(text: str) -> datetime | None:
 # A match must be followed by a non-word char (checked by the regex itself).
 
 _ISO = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?(?:[.,](\d{1,9}))?"
+    r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?+(?:[.,](\d{1,9}))?+"
     r"(?: ?(Z|z|[+-]\d\d(?::?\d\d)?(?![\d:])))?(?![\w])")
 _YMD_SLASH = re.compile(r"(\d{4}|\d\d)/(\d\d)/(\d\d)[ T-](\d\d):(\d\d):(\d\d)(?:[.,:](\d{1,9}))?(?![\w])")
 _DMY_SLASH = re.compile(r"(\d\d)/(\d\d)/(\d{4})[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
