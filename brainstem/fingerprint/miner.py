@@ -410,8 +410,8 @@ class TemplateMiner:
                 tokens = [str(x) for x in t["tokens"]]
                 c = Cluster(int(t["id"]), str(t["key"]), tokens, int(t["version"]),
                              int(t["count"]), float(t["last_time"]), int(t["last_seq"]),
-                             int(t["flex"]))
-                c.seen = {int(i): [str(x) for x in v] for i, v in t["seen"]}
+                             int(t.get("flex", -1)))
+                c.seen = {int(i): [str(x) for x in v] for i, v in t.get("seen", [])}
                 miner._add(c)
             miner._aliases = {str(old): str(new) for old, new in state["aliases"]}
         except (KeyError, TypeError) as exc:
