@@ -77,7 +77,7 @@ class Workspace:
         rules_dir = rules_dir or self.settings.rules_dir
         if rules_dir:
             from brainstem.rules.bridge import RuleBridge
-            rules = RuleBridge.from_dir(rules_dir, t.tenant_id)
+            rules = RuleBridge.from_dir(rules_dir, t.slug)
         return ingest_paths(self.store, self.settings, t, paths, fmt=fmt, json_mapping=json_mapping,
                             on_progress=on_progress, rules=rules)
 

@@ -4,8 +4,9 @@ A sliding window (``window_seconds``) keeps, per signature, how many of its
 events each asset produced. A spread starts when the window holds at least
 ``min_assets`` distinct assets and more than ``ratio`` times the number the
 signature usually reaches in a window (an EWMA over past tumbling windows),
-so fleet-wide chatter (cron on every host) is not a spread but the same auth
-failure suddenly on 40 hosts is. Same warm-up rule as the burst detector.
+counted over the windows where it appeared at all. So fleet-wide chatter (an
+hourly cron job on every host) is not a spread, but the same auth failure
+suddenly on 40 hosts is. Same warm-up rule as the burst detector.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class _Reach:
     def __init__(self, width: float, span: int):
         self.window: deque[tuple[float, str]] = deque()
         self.counts: dict[str, int] = {}
-        self.baseline = TumblingBaseline(width, span)
+        self.baseline = TumblingBaseline(width, span, skip_empty=True)
         self.seen: set[str] = set()          # assets in the current tumbling window
         self.episode: Episode | None = None
         self.spreads = 0

@@ -7,20 +7,26 @@ from typing import Any
 class TumblingBaseline:
     """EWMA of a per-window value over tumbling windows, empty windows counted as 0.
 
-    ``observe(ts, value)`` sets the value of the window containing ``ts`` (the
-    last value set in a window is the one folded in when the window closes).
-    ``level`` is the baseline *before* the current window, so a burst does not
-    raise its own bar.
+    Callers add to ``value`` for the window containing the latest ``roll(ts)``;
+    the value is folded in when the window closes. ``level`` is the baseline
+    *before* the current window, so a burst does not raise its own bar.
+
+    With ``skip_empty`` the windows where nothing happened are left out, and
+    the first window seeds the level: the baseline is then "how big it usually
+    is when it happens" (the usual reach of an hourly cron job is every host,
+    however quiet the minutes between).
     """
 
-    __slots__ = ("width", "alpha", "level", "window", "value")
+    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded")
 
-    def __init__(self, width: float, span: int):
+    def __init__(self, width: float, span: int, *, skip_empty: bool = False):
         self.width = width
         self.alpha = 2.0 / (span + 1)
         self.level = 0.0
         self.window = -1
         self.value = 0.0
+        self.skip_empty = skip_empty
+        self.seeded = False
 
     def roll(self, ts: float) -> None:
         k = int(ts // self.width)
@@ -28,18 +34,22 @@ class TumblingBaseline:
             return
         if self.window >= 0:
             keep = 1.0 - self.alpha
-            self.level = self.level * keep + self.alpha * self.value
+            if self.skip_empty and not self.seeded:
+                self.level = self.value
+                self.seeded = True
+            else:
+                self.level = self.level * keep + self.alpha * self.value
             gap = k - self.window - 1
-            if gap:
+            if gap and not self.skip_empty:
                 self.level *= keep ** min(gap, 10_000)
         self.window = k
         self.value = 0.0
 
     def to_state(self) -> list[Any]:
-        return [self.level, self.window, self.value]
+        return [self.level, self.window, self.value, self.seeded]
 
     def load(self, state: list[Any]) -> None:
-        self.level, self.window, self.value = state
+        self.level, self.window, self.value, self.seeded = state
 
 
 class Episode:

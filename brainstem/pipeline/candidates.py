@@ -63,7 +63,9 @@ class CandidateBook:
         sig_ids = [self._signature_id(k) for k in f.signature_keys]
         if c is None:
             pattern = self._pattern(f.signature_keys[0])
-            if f.candidate_type == "self_heal" and f.metrics.get("flapping"):
+            if "rule" in f.metrics:
+                title = f.metrics.get("title") or f"Rule {f.metrics['rule']}: {pattern}"
+            elif f.candidate_type == "self_heal" and f.metrics.get("flapping"):
                 title = f"Flapping: {pattern}"
             else:
                 title = _TITLES.get(f.candidate_type, "Rule {}").format(pattern)

@@ -89,9 +89,14 @@ def novelty(at: float, first_seen: float, ctx: Context) -> float:
     return round(1.0 - min(age / history, 1.0), 4)
 
 
+def _kind(cand: Candidate) -> str:
+    """How to score a candidate: rule firings by their own yardstick, whatever type the rule gave them."""
+    return "rule" if "rule" in cand.metadata.get("metrics", {}) else cand.candidate_type
+
+
 def _raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[str, float]:
     m = cand.metadata.get("metrics", {})
-    ctype = cand.candidate_type
+    ctype = _kind(cand)
     events = cand.metadata.get("event_count", 0)
     raw = {
         "severity": SEVERITY_VALUE.get(sig.severity_rank, 0.3),
@@ -111,13 +116,13 @@ def _raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[
         raw["recovery"] = _saturate(m.get("pairs", 0), 3)
         raw["frequency"] = _saturate(m.get("pairs", 0), 10)
     else:
-        raw["frequency"] = _saturate(cand.metadata.get("firings", events), 5)
+        raw["frequency"] = _saturate(m.get("firings", events), 5)
     return raw
 
 
 def score(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedback, settings) -> None:
     """Fill in ``score_total``, ``score_breakdown``, ``decision_band``, ``explanation``, ``confidence``."""
-    names = COMPONENTS_BY_TYPE.get(cand.candidate_type, COMPONENTS_BY_TYPE["rule"])
+    names = COMPONENTS_BY_TYPE.get(_kind(cand), COMPONENTS_BY_TYPE["rule"])
     raw = _raw_components(cand, sig, ctx)
     weights = {n: float(settings[f"weight_{n}"]) for n in names}
     total_w = sum(weights.values()) or 1.0
@@ -165,7 +170,7 @@ def explain(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedba
     m = cand.metadata.get("metrics", {})
     assets = cand.metadata.get("assets", [])
     pattern = sig.pattern if len(sig.pattern) <= 80 else sig.pattern[:77] + "..."
-    ctype = cand.candidate_type
+    ctype = _kind(cand)
     if ctype == "recurrence":
         what = (f"`{pattern}` recurred on {m.get('buckets', 0)} different {m.get('bucket', 'day')}s"
                 f", usually around {m.get('usual_hour', 0):02d}:00 UTC{_hosts(assets)}")
@@ -183,7 +188,8 @@ def explain(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedba
         if m.get("flapping"):
             what = "flapping: " + what
     else:
-        what = f"rule {cand.metadata.get('rule', '?')} fired {cand.metadata.get('firings', 0)} times on `{pattern}`{_hosts(assets)}"
+        row = f" for {m['row']}" if m.get("row") else ""
+        what = f"rule {m.get('rule', '?')} fired {m.get('firings', 0)} times{row} on `{pattern}`{_hosts(assets)}"
     parts = [what, f"severity {SEVERITY_NAME.get(sig.severity_rank, 'unknown')}"]
     if raw.get("novelty", 0) > 0.5:
         parts.append(f"first seen at this tenant {_when(sig.first_seen)}")

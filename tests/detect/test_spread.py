@@ -37,3 +37,12 @@ def test_many_events_on_one_host_are_not_a_spread():
     for i in range(2000):
         out += d.learn_one(_obs(9000 + i * 0.5, "web1"))
     assert out == []
+
+
+def test_hourly_job_on_every_host_at_once_is_not_a_spread():
+    d = SpreadDetector(window_seconds=600, min_assets=5, ratio=3, baseline_windows=12)
+    out = []
+    for hour in range(72):
+        for h in range(10):
+            out += d.learn_one(_obs(hour * 3600.0 + h * 3, f"host{h}"))
+    assert out == []
