@@ -4,9 +4,11 @@ A sliding window (``window_seconds``) keeps, per signature, how many of its
 events each asset produced. A spread starts when the window holds at least
 ``min_assets`` distinct assets and more than ``ratio`` times the number the
 signature usually reaches in a window (an EWMA over past tumbling windows),
-counted over the windows where it appeared at all. So fleet-wide chatter (an
-hourly cron job on every host) is not a spread, but the same auth failure
-suddenly on 40 hosts is. Same warm-up rule as the burst detector.
+counted over the windows where it appeared at all, once it has appeared in
+``ROUTINE_WINDOWS`` of them. So fleet-wide chatter (an hourly cron job on
+every host) is not a spread, but the same auth failure suddenly on 40 hosts
+is, and so is its return a week later. Same warm-up rule as the burst
+detector.
 """
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.window import Episode, TumblingBaseline
+
+# A signature's usual reach counts once it has shown up in this many windows;
+# before that it is not routine, and reaching many assets is news.
+ROUTINE_WINDOWS = 2
 
 
 class _Reach:
@@ -74,10 +80,11 @@ class SpreadDetector(Detector):
         if ep is None:
             if ts < self.origin + self.width * self.span:
                 return []
-            threshold = max(self.min_assets, self.ratio * r.baseline.level)
+            usual = r.baseline.level if r.baseline.windows >= ROUTINE_WINDOWS else 0.0
+            threshold = max(self.min_assets, self.ratio * usual)
             if n < threshold:
                 return []
-            ep = r.episode = Episode(window[0][0], r.baseline.level, threshold)
+            ep = r.episode = Episode(window[0][0], usual, threshold)
             r.spreads += 1
             for _, asset in window:
                 ep.assets[asset] = ep.assets.get(asset, 0) + 1

@@ -17,7 +17,7 @@ class TumblingBaseline:
     however quiet the minutes between).
     """
 
-    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded")
+    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows")
 
     def __init__(self, width: float, span: int, *, skip_empty: bool = False):
         self.width = width
@@ -27,12 +27,15 @@ class TumblingBaseline:
         self.value = 0.0
         self.skip_empty = skip_empty
         self.seeded = False
+        self.windows = 0          # windows folded in that had something in them
 
     def roll(self, ts: float) -> None:
         k = int(ts // self.width)
         if k <= self.window:
             return
         if self.window >= 0:
+            if self.value:
+                self.windows += 1
             keep = 1.0 - self.alpha
             if self.skip_empty and not self.seeded:
                 self.level = self.value
@@ -46,10 +49,10 @@ class TumblingBaseline:
         self.value = 0.0
 
     def to_state(self) -> list[Any]:
-        return [self.level, self.window, self.value, self.seeded]
+        return [self.level, self.window, self.value, self.seeded, self.windows]
 
     def load(self, state: list[Any]) -> None:
-        self.level, self.window, self.value, self.seeded = state
+        self.level, self.window, self.value, self.seeded, self.windows = state
 
 
 class Episode:
