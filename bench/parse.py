@@ -1,4 +1,4 @@
-"""Ingest speed: ``python tests/ingest/bench_ingest.py [N_LINES]`` (a script, not a test).
+"""Ingest speed: ``.venv/bin/python bench/parse.py [N_LINES]`` (a script, not a test).
 
 Generates synthetic files in a temp dir (RFC 3164, RFC 5424, app log, JSON)
 and prints lines/s for read_records over each, and for the RFC 3164 parser
