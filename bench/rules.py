@@ -44,13 +44,17 @@ def bench_cli(n: int) -> None:
                 fh.write(f'alert type="{t}",host="{h}",user="{u}";\n')
         exe = os.path.join(os.path.dirname(sys.executable), "brainstem")
         cmd = [exe, "nb", path] if os.path.exists(exe) else [sys.executable, "-m", "brainstem.cli", "nb", path]
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         with open(os.devnull, "w") as devnull:
             proc = subprocess.run(cmd, stdout=devnull, stderr=subprocess.PIPE, text=True)
         elapsed = time.perf_counter() - start
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        user, sys_ = ru.ru_utime - ru0.ru_utime, ru.ru_stime - ru0.ru_stime
+        rss = ru.ru_maxrss / 1024
         status = "" if proc.returncode == 0 else f" (exit {proc.returncode}: {proc.stderr[-200:]})"
-        print(f"(a) brainstem nb file: {n} events in {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
+        print(f"(a) brainstem nb file: {n} events: wall {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
+              f"user {user:.2f}s = {n / user:,.0f} events/s (sys {sys_:.2f}s), "
               f"peak RSS {rss:.0f} MB{status}")
 
 
@@ -67,12 +71,15 @@ def bench_api(n: int) -> None:
     eng.on_fire = count
     t0 = 1_700_000_000.0
     alert = eng.alert
+    u0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     start = time.perf_counter()
     for i, rec in enumerate(records):
         alert(rec, t0 + i * 0.05)
     elapsed = time.perf_counter() - start
+    user = resource.getrusage(resource.RUSAGE_SELF).ru_utime - u0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"(b) RuleEngine.alert records: {n} events in {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
+    print(f"(b) RuleEngine.alert records: {n} events: wall {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
+          f"user {user:.2f}s = {n / user:,.0f} events/s, "
           f"peak RSS {rss:.0f} MB (before engine {rss0:.0f} MB), {fired[0]} firings")
 
 
@@ -87,12 +94,14 @@ def bench_rows(n: int) -> None:
     def count(_f) -> None:
         fired[0] += 1
     eng.on_fire = count
+    u0 = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     start = time.perf_counter()
     eng.alert_rows(("type", "host", "user"), rows, times)
     elapsed = time.perf_counter() - start
+    user = resource.getrusage(resource.RUSAGE_SELF).ru_utime - u0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"(b') RuleEngine.alert_rows tuples: {n} events in {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
-          f"peak RSS {rss:.0f} MB, {fired[0]} firings")
+    print(f"(b') RuleEngine.alert_rows tuples: {n} events: wall {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
+          f"user {user:.2f}s = {n / user:,.0f} events/s, peak RSS {rss:.0f} MB, {fired[0]} firings")
 
 
 def main() -> None:

@@ -60,6 +60,8 @@ class Cache:
         self.published = False
         self.action_term = ctx.child("_action")
         self.action_term.value = "insert"
+        # insert_now(values, alert_mode): insert + cache_changed + cache_assign in one
+        self.insert_now = compile_insert(self)
 
     # -- insertion -----------------------------------------------------------
     def insert(self, values: list, alert_mode: bool) -> tuple[list, bool]:
@@ -282,3 +284,107 @@ class Cache:
 
         walk(self.root, 2, "???")
         return out
+
+
+# -- the compiled insertion (fast path) ---------------------------------------------
+def _assign_src(term: str, value: str, ind: str) -> list[str]:
+    """Inline `engine.assign(term, value)` for a term (the same checks, no call)."""
+    return [f"{ind}x = {value}",
+            f"{ind}if {term}.defn is not None: assign({term}, x)",
+            f"{ind}else:",
+            f"{ind}    o = {term}.value",
+            f"{ind}    if x is not o and (type(x) is not type(o) or x != o):",
+            f"{ind}        {term}.value = x",
+            f"{ind}        for s in {term}.subs:",
+            f"{ind}            if not s.queued: schedule(s)"]
+
+
+def compile_insert(cache: Cache):
+    """Build `insert_now(values, alert_mode)` for one cache: exactly what
+    `engine.apply` does for a lone row assertion (`Cache.insert`, then
+    `cache_changed`, then `cache_assign` of the returned list), specialised to
+    this cache's spec so the per-level `is None` tests and the (term, value)
+    list disappear. Assignments happen in the same order as `insert` lists them
+    (the watchers are scheduled first, as `cache_changed` runs before
+    `cache_assign`), so queue order, firing order and logs are unchanged.
+    tests/rules/test_fastpath.py compares the two on random specs and streams."""
+    eng = cache.engine
+    levels, n, counting = cache.levels, cache.n, cache.counting
+    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "STATES": STATES,
+                "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
+                "schedule": eng.schedule, "ACTION": cache.action_term}
+    src = ["def insert_now(values, mode):",
+           "    for w in cache.watchers:",
+           "        if not w.queued: schedule(w)",
+           "    fired = False",
+           "    node = cache.root"]
+    add = src.append
+
+    def state(t_name: str, st_name: str, counter: str, idx: str, ind: str) -> None:
+        add(f"{ind}i = node.{idx}")
+        add(f"{ind}if {t_name}[i] and node.{counter} >= {t_name}[i]:")
+        src.extend(_assign_src(st_name, "STATES[i]", ind + "    "))
+        add(f"{ind}    node.{idx} = i + 1")
+        add(f"{ind}    fired = True")
+        add(f"{ind}else:")
+        src.extend(_assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
+
+    for d in range(n + 1):
+        lv = levels[d]
+        for key in ("term", "hits_term", "hit_state", "rows_term", "row_state",
+                    "kids_term", "kid_state", "hit_t", "row_t", "kid_t"):
+            ns[f"{key}{d}"] = getattr(lv, key)
+        if counting:
+            add("    node.hits += 1")
+            if lv.hits_term is not None:
+                src.extend(_assign_src(f"hits_term{d}", "float(node.hits)", "    "))
+                state(f"hit_t{d}", f"hit_state{d}", "hits", "hi", "    ")
+        else:
+            add("    node.hits = 1")
+        if d == n:
+            break
+        add(f"    v = values[{d}]")
+        src.extend(_assign_src(f"term{d + 1}", "v", "    "))
+        add("    child = node.children.get(v)")
+        add("    if child is None:")
+        add(f"        child = node.children[v] = CNode(v, node, {d + 1 == n})")
+        add("        node.kids += 1")
+        add("        cache.published = True")
+        if lv.kid_state is not None:
+            state(f"kid_t{d}", f"kid_state{d}", "kids", "ki", "        ")
+            add("    else:")
+            src.extend(_assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
+                                   "        "))
+        if lv.kids_term is not None:
+            src.extend(_assign_src(f"kids_term{d}", "float(node.kids)", "    "))
+        add(f"    p{d} = node")
+        add("    node = child")
+    if cache.interval:
+        add("    cache._schedule(node)")
+    add("    newrow = node.rows == 0")
+    add("    node.rows = 1")
+    for d in range(n - 1, -1, -1):
+        lv = levels[d]
+        add(f"    node = p{d}")
+        add("    if newrow:")
+        add("        node.rows += 1")
+        if lv.row_state is not None:
+            state(f"row_t{d}", f"row_state{d}", "rows", "ri", "        ")
+            add("    else:")
+            src.extend(_assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
+                                   "        "))
+        if lv.rows_term is not None:
+            src.extend(_assign_src(f"rows_term{d}", "float(node.rows)", "    "))
+    add("    if fired:")
+    add("        cache.alerted = True")
+    if cache.spec.exist:
+        add("    elif newrow:")
+        src.extend(_assign_src("ACTION", '"add"', "        "))
+        add("        fired = True")
+    add("    if fired or mode:")
+    add("        eng._alerted.append(cache.ctx)")
+    code = "\n".join(src) + "\n"
+    exec(compile(code, f"<cache insert {cache.ctx.path() or '_'}>", "exec"), ns)
+    fn = ns["insert_now"]
+    fn.source = code  # for debugging: print(cache.insert_now.source)
+    return fn

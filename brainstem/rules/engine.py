@@ -57,6 +57,8 @@ class RuleEngine:
         self._stamp = ""
         self._alert_terms_cache: dict = {}
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
+        # fast paths (compiled cache insertion); False forces the generic path (tests)
+        self._fast = True
 
     # -- names ---------------------------------------------------------------
     def find(self, ctx: Term, name: str) -> Term | None:
@@ -220,6 +222,10 @@ class RuleEngine:
         rule.state = rule.cond.value  # defined while true: wait for a transition
         if rule.kind == "if":
             rule.ctx.if_rules.append(rule)
+            if self._fast:
+                # an `if` rule answers alerts only (react checks ctx.if_rules); its
+                # check() on a condition change does nothing, so never queue it
+                rule.queued = True
 
     def remove_rule(self, rule: Rule) -> None:
         rule.dead = True
@@ -235,7 +241,7 @@ class RuleEngine:
         if self.sink is not None:
             self.message("I", rule.fired_text)
         if self.on_fire is not None or self._firings is not None:
-            f = Firing(rule.name, rule.ctx.path(), self.now, rule.kind, self._snapshot(rule))
+            f = Firing(rule.name, rule.ctx_path, self.now, rule.kind, self._snapshot(rule))
             if self._firings is not None:
                 self._firings.append(f)
             if self.on_fire is not None:
@@ -271,14 +277,26 @@ class RuleEngine:
                     found.setdefault(key, c)
                 stack.extend(c.operands())
             snap = rule.snap = tuple(found.items())
-        terms = {k: to_python(t.value) for k, t in snap}
+        terms = {}
+        for k, t in snap:
+            v = t.value
+            terms[k] = v if type(v) is str or type(v) is float else to_python(v)
         for t in rule.ctx.alert_terms:
-            terms[t.name] = to_python(t.value)
+            v = t.value
+            terms[t.name] = v if type(v) is str or type(v) is float else to_python(v)
         return terms
 
     # -- assertions ----------------------------------------------------------
     def apply(self, ctx: Term, items: list, alert_mode: bool) -> None:
         """Run an assertion list; node rows are inserted after the plain terms."""
+        if len(items) == 1 and self._fast:
+            a = items[0]
+            if a.kind == "node":
+                node = a.term.node
+                if type(node) is Cache and len(a.args) >= node.n:
+                    # a lone row assertion (`c(host,user)`): the compiled insertion
+                    node.insert_now([c.peek() for c in a.args], alert_mode)
+                    return
         pending = None
         for a in items:
             kind = a.kind

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 class Rule:
     __slots__ = ("term", "kind", "cond", "assertions", "assert_text", "command", "ctx",
-                 "level", "queued", "state", "fired_text", "dead", "name", "snap")
+                 "level", "queued", "state", "fired_text", "dead", "name", "snap", "ctx_path")
     is_rule = True
 
     def __init__(self, term: "Term", kind: str, cond: "Cell", assertions: list["Assertion"],
@@ -27,6 +27,7 @@ class Rule:
         self.assert_text = assert_text
         self.command = command
         self.ctx = ctx
+        self.ctx_path = ctx.path()
         self.level = cond.level + 1
         self.queued = False
         self.state: object = None
