@@ -167,6 +167,11 @@ class TemplateMiner:
         """``(key, template)`` of every live template, oldest first."""
         return [(c.key, c.text) for c in self._clusters.values()]
 
+    @property
+    def alias_count(self) -> int:
+        """How many merge aliases exist: a cheap way to notice that a merge happened."""
+        return len(self._aliases)
+
     # -- matching -------------------------------------------------------------
 
     def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> Cluster | None:

@@ -79,6 +79,7 @@ class TenantPipeline:
         self.new_assets: list[Asset] = []
         self.aliases: list[tuple[str, str, str]] = []
         self._since_checkpoint = 0
+        self._aliases_seen = self.miner.alias_count
         self._replay_after_crash()
 
     # -- lookups the candidate book uses --------------------------------------
@@ -154,7 +155,6 @@ class TenantPipeline:
             if aid is None:
                 aid = self._new_asset(host)
             e.asset_id = aid
-        e.correlation_keys = {"signature": key, "host": host, "service": e.service}
         self._clock(ts)
         obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern)
         findings = []
@@ -201,6 +201,9 @@ class TenantPipeline:
 
     def _note_aliases(self) -> None:
         """Record keys that a template merge retired (old key -> surviving key)."""
+        if self.miner.alias_count == self._aliases_seen:
+            return
+        self._aliases_seen = self.miner.alias_count
         for key, sig in self.sigs.items():
             if "alias_of" in sig.metadata:
                 continue

@@ -90,3 +90,35 @@ TABLES: dict[str, Table] = {
 
 def dumps(value: Any) -> str:
     return _dumps(value)
+
+
+class EventEncoder:
+    """The hot path's row builder for events: no per-column dispatch, and the
+    ISO text of a timestamp reused while consecutive events share it."""
+
+    def __init__(self) -> None:
+        self._last_dt = None
+        self._last_iso = None
+
+    def encode_all(self, events) -> list[tuple]:
+        now = iso(events[0].created_at) if events else None
+        rows = []
+        last_dt, last_iso = self._last_dt, self._last_iso
+        for e in events:
+            ts = e.timestamp
+            if ts != last_dt:
+                last_dt, last_iso = ts, iso(ts)
+            sf = e.structured_fields
+            rows.append((e.event_id, e.tenant_id, last_iso, e.message_raw, e.source_type, e.source_path,
+                         e.asset_id, e.host, e.service, e.severity, e.facility, e.message_normalized,
+                         _dumps(sf) if sf else "{}", _dumps(ck) if (ck := e.correlation_keys) else "{}", e.signature_input,
+                         e.signature_key, _dumps(e.ingest_metadata), now))
+        self._last_dt, self._last_iso = last_dt, last_iso
+        return rows
+
+
+EVENT_COLUMNS = ("event_id", "tenant_id", "timestamp", "message_raw", "source_type", "source_path", "asset_id",
+                 "host", "service", "severity", "facility", "message_normalized", "structured_fields",
+                 "correlation_keys", "signature_input", "signature_key", "ingest_metadata", "created_at")
+EVENT_INSERT = (f"INSERT OR IGNORE INTO events ({', '.join(EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})")

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Ingest benchmark: end-to-end events/s into SQLite, the fingerprint stage alone, memory.
+
+    .venv/bin/python bench/ingest.py [--lines 500000] [--hosts 200] [--keep DIR]
+
+Generates N RFC 3164 syslog lines (a seeded mix of ~60 message shapes over
+many hosts, with variable ids, IPs, ports, users, durations), then measures:
+
+- end to end: files -> parse -> events -> fingerprint -> detectors -> scores ->
+  SQLite (WAL, batched), as `brainstem ingest` does it, in this process;
+- the fingerprint stage alone: TemplateMiner.learn over the same messages;
+- memory: resident set size sampled while ingesting, so growth with the
+  number of events shows (it should flatten once templates are learned).
+
+Prints its figures; asserts nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from brainstem.fingerprint import TemplateMiner  # noqa: E402
+from brainstem.settings import load_settings  # noqa: E402
+from brainstem.workspace import Workspace  # noqa: E402
+
+USERS = ["root", "admin", "deploy", "backup", "www-data", "postgres", "ana", "bob", "chen", "dmitri"]
+UNITS = ["nginx.service", "postgresql.service", "cron.service", "ssh.service", "docker.service", "rsyslog.service"]
+
+
+def _ip(r: random.Random) -> str:
+    return f"{r.randrange(1, 223)}.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}"
+
+
+SHAPES = [
+    ("sshd", lambda r: f"Accepted publickey for {r.choice(USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"),
+    ("sshd", lambda r: f"Failed password for {r.choice(USERS)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"),
+    ("sshd", lambda r: f"Failed password for invalid user {r.choice(['test', 'oracle', 'pi', 'guest'])}{r.randrange(99)} from {_ip(r)} port {r.randrange(1024, 65535)} ssh2"),
+    ("sshd", lambda r: f"pam_unix(sshd:session): session opened for user {r.choice(USERS)} by (uid=0)"),
+    ("sshd", lambda r: f"pam_unix(sshd:session): session closed for user {r.choice(USERS)}"),
+    ("sshd", lambda r: f"Received disconnect from {_ip(r)} port {r.randrange(1024, 65535)}:11: disconnected by user"),
+    ("sshd", lambda r: f"Connection closed by authenticating user {r.choice(USERS)} {_ip(r)} port {r.randrange(1024, 65535)} [preauth]"),
+    ("CRON", lambda r: f"pam_unix(cron:session): session opened for user {r.choice(USERS)} by (uid=0)"),
+    ("CRON", lambda r: f"pam_unix(cron:session): session closed for user {r.choice(USERS)}"),
+    ("CRON", lambda r: f"({r.choice(USERS)}) CMD (/usr/local/bin/job-{r.randrange(20)}.sh > /dev/null 2>&1)"),
+    ("systemd", lambda r: f"Started Session {r.randrange(1, 99999)} of user {r.choice(USERS)}."),
+    ("systemd", lambda r: f"Starting {r.choice(UNITS)}..."),
+    ("systemd", lambda r: f"{r.choice(UNITS)}: Succeeded."),
+    ("systemd", lambda r: f"{r.choice(UNITS)}: Main process exited, code=exited, status={r.randrange(1, 4)}/FAILURE"),
+    ("kernel", lambda r: f"[UFW BLOCK] IN=eth0 OUT= SRC={_ip(r)} DST={_ip(r)} LEN={r.randrange(40, 1500)} TOS=0x00 PROTO=TCP SPT={r.randrange(1024, 65535)} DPT={r.choice([22, 23, 80, 443, 3389])}"),
+    ("kernel", lambda r: f"[{r.randrange(100000)}.{r.randrange(1000000):06d}] EXT4-fs (sda{r.randrange(1, 4)}): mounted filesystem with ordered data mode"),
+    ("kernel", lambda r: f"[{r.randrange(100000)}.{r.randrange(1000000):06d}] Out of memory: Killed process {r.randrange(100, 65535)} (java) total-vm:{r.randrange(10**6, 10**7)}kB"),
+    ("nginx", lambda r: f"{_ip(r)} - - \"GET /api/v1/items/{r.randrange(10**6)} HTTP/1.1\" {r.choice([200, 200, 200, 304, 404, 500])} {r.randrange(100, 50000)}"),
+    ("nginx", lambda r: f"[error] {r.randrange(1000, 9999)}#0: *{r.randrange(10**6)} upstream timed out (110: Connection timed out) while reading response header from upstream, client: {_ip(r)}"),
+    ("postfix/smtpd", lambda r: f"connect from unknown[{_ip(r)}]"),
+    ("postfix/smtpd", lambda r: f"disconnect from unknown[{_ip(r)}] ehlo=1 mail=1 rcpt=0/1 data=0 quit=1 commands=3/4"),
+    ("postfix/qmgr", lambda r: f"{r.randrange(16**10):010X}: from=<{r.choice(USERS)}@example.com>, size={r.randrange(300, 90000)}, nrcpt=1 (queue active)"),
+    ("dhcpd", lambda r: f"DHCPACK on 10.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(256)} to {':'.join(f'{r.randrange(256):02x}' for _ in range(6))} via eth1"),
+    ("ntpd", lambda r: f"adjusting local clock by {r.uniform(-0.5, 0.5):.6f}s"),
+    ("app", lambda r: f"request id={r.randrange(16**12):012x} user={r.choice(USERS)} took {r.randrange(1, 5000)}ms status={r.choice([200, 201, 400, 500])}"),
+    ("app", lambda r: f"cache miss for key session:{r.randrange(10**8)} after {r.randrange(1, 90)} ms"),
+    ("postgres", lambda r: f"LOG:  duration: {r.uniform(0, 900):.3f} ms  statement: SELECT * FROM orders WHERE id = {r.randrange(10**7)}"),
+    ("postgres", lambda r: f"FATAL:  password authentication failed for user \"{r.choice(USERS)}\""),
+    ("bacula-dir", lambda r: f"Backup job nightly-{r.choice(['db', 'files', 'mail'])} failed: Network error with FD (JobId={r.randrange(10**5)})"),
+    ("%LINK-3-UPDOWN", lambda r: f"Interface GigabitEthernet0/{r.randrange(48)}, changed state to {r.choice(['up', 'down'])}"),
+]
+
+
+def generate(path: Path, n: int, hosts: int, seed: int = 1) -> None:
+    r = random.Random(seed)
+    t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    names = [f"host{i:04d}" for i in range(hosts)]
+    step = 604800 / max(n, 1)   # one week of events
+    weights = [30, 8, 4, 10, 10, 4, 3, 20, 20, 8, 8, 3, 3, 1, 15, 1, 1, 25, 2, 4, 4, 4, 4, 3, 20, 8, 6, 1, 1, 1]
+    with open(path, "w") as fh:
+        for i in range(n):
+            ts = t + timedelta(seconds=i * step)
+            prog, make = r.choices(SHAPES, weights)[0]
+            fh.write(f"{ts:%b} {ts.day:>2} {ts:%H:%M:%S} {r.choice(names)} {prog}[{r.randrange(100, 65535)}]: {make(r)}\n")
+    end = t + timedelta(days=7)
+    os.utime(path, (end.timestamp(), end.timestamp()))
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=500_000)
+    ap.add_argument("--hosts", type=int, default=200)
+    ap.add_argument("--keep", type=Path, default=None, help="Keep the generated log and database here.")
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "bench.log"
+    t0 = time.perf_counter()
+    generate(log, a.lines, a.hosts)
+    print(f"generated {a.lines:,} lines ({log.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f}s")
+
+    # the fingerprint stage alone, on the same message text the pipeline feeds it
+    messages = []
+    with open(log) as fh:
+        for line in fh:
+            head, _, msg = line.rstrip("\n").partition("]: ")
+            prog = head.rsplit(" ", 1)[-1].split("[", 1)[0]
+            messages.append(f"{prog}: {msg}")
+    miner = TemplateMiner()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for m in messages:
+        miner.learn(m)
+    fp, fpc = time.perf_counter() - t0, time.process_time() - c0
+    print(f"fingerprint stage: {len(messages) / fp:,.0f} lines/s wall, {len(messages) / fpc:,.0f} per CPU-second "
+          f"({len(miner)} templates)")
+    del messages, miner
+
+    db = work / "bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            samples.append((time.perf_counter(), rss_mb()))
+
+    ws = Workspace(db, load_settings(env={}))
+    base = rss_mb()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t0, c0 = time.perf_counter(), time.process_time()
+    stats = ws.ingest([str(log)], tenant="bench")
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    stop.set()
+    sampler.join()
+    print(f"end to end: {stats.events_stored:,} events in {elapsed:.1f}s = {stats.events_stored / elapsed:,.0f} events/s "
+          f"wall, {stats.events_stored / cpu:,.0f} per CPU-second "
+          f"({stats.bad_lines} bad lines, {len(ws.signatures('bench', limit=100000))} signatures, "
+          f"{len(ws.candidates('bench', limit=100000))} candidates)")
+    if samples:
+        q = len(samples) // 4
+        quarters = [samples[min(i * q, len(samples) - 1)][1] for i in range(1, 4)] + [samples[-1][1]]
+        print("RSS over the run (MB, at 25/50/75/100%): " + " / ".join(f"{x:.0f}" for x in quarters)
+              + f"  (before ingest {base:.0f})")
+    print(f"peak RSS: {peak_mb():.0f} MB; database {db.stat().st_size / 1e6:.0f} MB")
+    ws.close()
+
+
+if __name__ == "__main__":
+    main()
