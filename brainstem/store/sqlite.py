@@ -11,7 +11,7 @@ from brainstem.models import (
     RunbookHint, Signature, Tenant, iso, make_link, object_type_of, utcnow,
 )
 from brainstem.store.base import CandidateQuery, Store, StoreError, WriteBatch
-from brainstem.store.codec import TABLES, dumps
+from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
@@ -50,6 +50,7 @@ class SQLiteStore(Store):
         version = self.schema_version()
         if version > LATEST:
             raise StoreError(f"{self.path}: schema version {version} is newer than this brainstem ({LATEST}); upgrade brainstem")
+        self._events = EventEncoder()
         self.applied: list[str] = []
         if version == 0 or upgrade:
             self.applied = self.upgrade()
@@ -115,11 +116,11 @@ class SQLiteStore(Store):
         return found
 
     def write(self, batch: WriteBatch) -> int:
-        ev = TABLES["event"]
+        rows = self._events.encode_all(batch.events) if batch.events else None
         with self._tx():
             before = self.conn.total_changes
-            if batch.events:
-                self.conn.executemany(ev.insert_sql.replace("OR REPLACE", "OR IGNORE"), map(ev.encode, batch.events))
+            if rows:
+                self.conn.executemany(EVENT_INSERT, rows)
             stored = self.conn.total_changes - before
             for kind, objs in (("asset", batch.assets), ("signature", batch.signatures), ("group", batch.groups),
                                ("candidate", batch.candidates), ("incident_memory", batch.incidents)):
