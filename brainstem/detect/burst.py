@@ -69,6 +69,7 @@ class BurstDetector(Detector):
             if n < threshold:
                 return []
             ep = r.episode = Episode(times[0], r.baseline.level, threshold)
+            ep.events = n - 1   # the window's earlier events belong to the burst too
             r.bursts += 1
         ep.add(ts, obs.asset, obs.event_id, n)
         r.max_peak = max(r.max_peak, ep.peak)

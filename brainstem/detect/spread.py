@@ -86,7 +86,8 @@ class SpreadDetector(Detector):
                 return []
             ep = r.episode = Episode(window[0][0], usual, threshold)
             r.spreads += 1
-            for _, asset in window:
+            ep.events = len(window) - 1
+            for _, asset in list(window)[:-1]:
                 ep.assets[asset] = ep.assets.get(asset, 0) + 1
         ep.add(ts, obs.asset, obs.event_id, n)
         r.max_assets = max(r.max_assets, len(ep.assets))

@@ -136,3 +136,16 @@ def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
     assert recalled[0].incident.incident_memory_id == inc.incident_memory_id
     assert recalled[0].hints[0].hint_text == "check the NAS"
     assert recalled[0].lessons[0].recommendation == "the NAS reboots at 02:00"
+
+
+def test_global_template_scope_shares_keys_not_rows(tmp_path, scenario):
+    ws = _ws(tmp_path, miner_scope="global")
+    ws.ingest([str(scenario)], tenant="acme")
+    ws.ingest([str(scenario)], tenant="globex")
+    a = {s.signature_key: s for s in ws.signatures("acme", limit=100)}
+    g = {s.signature_key: s for s in ws.signatures("globex", limit=100)}
+    assert set(a) == set(g)
+    assert all(s.tenant_scope == "global" for s in a.values())
+    assert {s.signature_id for s in a.values()}.isdisjoint(s.signature_id for s in g.values())
+    assert ws.store.load_state("*", "miner") is not None
+    assert ws.store.load_state(ws.tenant("acme").tenant_id, "miner") is None

@@ -1,0 +1,51 @@
+from datetime import datetime, timezone
+
+from brainstem.ingest import Record
+from brainstem.pipeline.events import EventFactory, normalize_message, template_severity
+
+T = datetime(2026, 3, 2, 2, 0, 1, tzinfo=timezone.utc)
+
+
+def _rec(raw, ts=T, path="/var/log/a", line=1, msg=None, service="sshd"):
+    return Record(timestamp=ts, message=msg or raw.split(": ", 1)[-1], raw=raw, source_type="syslog",
+                  source_path=path, line_no=line, host="h1", service=service)
+
+
+def test_ids_are_deterministic_and_ignore_the_path():
+    raw = "Mar  2 02:00:01 h1 sshd[1]: Failed password for root"
+    a = EventFactory("tn_a").make(_rec(raw, path="/x/syslog"))
+    b = EventFactory("tn_a").make(_rec(raw, path="/y/syslog.1", line=99))
+    assert a.event_id == b.event_id
+    assert EventFactory("tn_b").make(_rec(raw)).event_id != a.event_id     # tenants are walls
+
+
+def test_identical_lines_in_one_second_are_distinct_events():
+    f = EventFactory("tn_a")
+    raw = "Mar  2 02:00:01 h1 sshd[1]: Connection reset"
+    ids = [f.make(_rec(raw, line=i)).event_id for i in range(3)]
+    assert len(set(ids)) == 3
+    g = EventFactory("tn_a")
+    assert [g.make(_rec(raw, line=i)).event_id for i in range(3)] == ids
+
+
+def test_a_line_without_time_inherits_its_files_previous_time():
+    f = EventFactory("tn_a", fallback=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    first = f.make(_rec("x", ts=None, path="/b"))
+    assert first.timestamp == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    f.make(_rec("Mar  2 02:00:01 h1 app: start", path="/a"))
+    cont = f.make(_rec("    at java.lang.Thread.run", ts=None, path="/a", line=2))
+    assert cont.timestamp == T and cont.ingest_metadata["time_inherited"] is True
+
+
+def test_signature_input_carries_the_program_and_folds_whitespace():
+    e = EventFactory("tn_a").make(_rec("raw", msg="  Failed   password\tfor root "))
+    assert e.message_normalized == "Failed password for root"
+    assert e.signature_input == "sshd: Failed password for root"
+    assert normalize_message("a  b") == "a b"
+
+
+def test_template_severity_words():
+    assert template_severity("Backup job <*> failed") == 3
+    assert template_severity("kernel panic - not syncing") == 2
+    assert template_severity("Interface <*> changed state to down") == 4
+    assert template_severity("Started Session <*> of user root") == 6
