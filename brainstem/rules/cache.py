@@ -235,7 +235,7 @@ class Cache:
             changed = True
             if row is not None:
                 eng.cache_expired(self, row)
-        if changed:
+        if changed and self.watchers:
             eng.cache_changed(self)
         if expire_opt and changed:
             eng.cache_assign(self, [(self.action_term, "insert")], False)
@@ -359,8 +359,14 @@ def compile_insert(cache: Cache):
             src.extend(_assign_src(f"kids_term{d}", "float(node.kids)", "    "))
         add(f"    p{d} = node")
         add("    node = child")
-    if cache.interval:
-        add("    cache._schedule(node)")
+    if cache.interval:   # Cache._schedule inlined
+        ns["INTERVAL"] = cache.interval
+        add("    due = eng.now + INTERVAL")
+        if not counting:
+            add("    node.expires = due")
+        add("    timers = cache.timers")
+        add("    if not timers: eng.set_timer(due, cache)")
+        add("    timers.append((due, node))")
     add("    newrow = node.rows == 0")
     add("    node.rows = 1")
     for d in range(n - 1, -1, -1):

@@ -84,7 +84,7 @@ class Term(Cell):
     """A named cell in a glossary; any term can also serve as a context."""
 
     __slots__ = ("name", "parent", "children", "defn", "node", "rule", "if_rules",
-                 "alert_terms", "__weakref__")
+                 "alert_terms", "alert_cache", "__weakref__")
 
     def __init__(self, name: str, parent: "Term | None") -> None:
         super().__init__()
@@ -96,6 +96,7 @@ class Term(Cell):
         self.rule = None                    # Rule when defined as a rule
         self.if_rules: list = []            # `if` rules that answer alerts to this context
         self.alert_terms: tuple = ()        # terms the last alert to this context set
+        self.alert_cache: dict | None = None  # attribute names -> terms (alert_values)
 
     def operands(self) -> tuple:
         return (self.defn,) if self.defn is not None else ()

@@ -55,7 +55,6 @@ class RuleEngine:
         self._firings: list[Firing] | None = None
         self._stamp_at = None
         self._stamp = ""
-        self._alert_terms_cache: dict = {}
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
@@ -178,38 +177,41 @@ class RuleEngine:
 
     def react(self) -> None:
         """Run the command cycle to quiescence (see module docstring)."""
-        fired: set[int] | None = None
-        ready = self._ready
+        fired: set | None = None
         while True:
             if self._qhigh >= 0:
                 self._evaluate()
+            ready = self._ready   # re-read: an action may run a nested react
             if self._alerted:
                 ctxs, self._alerted = self._alerted, []
-                seen = None
-                for ctx in ctxs:
-                    if seen is not None:
-                        if ctx in seen:
-                            continue
-                        seen.append(ctx)
-                    else:
-                        seen = [ctx]
-                    for r in ctx.if_rules:
+                if len(ctxs) == 1:
+                    for r in ctxs[0].if_rules:
                         v = r.cond.value
                         if v is not UNKNOWN and v is not FALSE:
                             ready.append(r)
+                else:
+                    seen: list = []
+                    for ctx in ctxs:
+                        if ctx in seen:
+                            continue
+                        seen.append(ctx)
+                        for r in ctx.if_rules:
+                            v = r.cond.value
+                            if v is not UNKNOWN and v is not FALSE:
+                                ready.append(r)
             if not ready:
                 return
-            batch = ready[:]
-            ready.clear()
+            batch = ready
+            ready = self._ready = []
             if fired is None:
                 fired = set()
             for r in batch:
                 if r.dead:
                     continue
-                if id(r) in fired:
+                if r in fired:
                     self.message("E", f"Cycle error - {r.name} repetitive firing suppressed - status=P")
                     continue
-                fired.add(id(r))
+                fired.add(r)
                 self._fire(r)
 
     # -- rules ---------------------------------------------------------------
@@ -240,15 +242,24 @@ class RuleEngine:
     def _fire(self, rule: Rule) -> None:
         if self.sink is not None:
             self.message("I", rule.fired_text)
-        if self.on_fire is not None or self._firings is not None:
+        on_fire, firings = self.on_fire, self._firings
+        if on_fire is not None or firings is not None:
+            # Firing objects and term snapshots only when someone listens
             f = Firing(rule.name, rule.ctx_path, self.now, rule.kind, self._snapshot(rule))
-            if self._firings is not None:
-                self._firings.append(f)
-            if self.on_fire is not None:
-                self.on_fire(f)
+            if firings is not None:
+                firings.append(f)
+            if on_fire is not None:
+                on_fire(f)
         if rule.kind == "when":
             self.remove_rule(rule)
-        if rule.assertions:
+        row = rule.lone_row
+        if row is not None and self._fast:
+            node = row.term.node
+            if type(node) is Cache and len(row.args) >= node.n:
+                node.insert_now([c.peek() for c in row.args], False)
+            else:
+                self.apply(rule.ctx, rule.assertions, False)
+        elif rule.assertions:
             self.apply(rule.ctx, rule.assertions, False)
         if rule.command is not None:
             from .commands import run_action
@@ -371,7 +382,8 @@ class RuleEngine:
             if due > self.now:
                 self.now = due
             obj.alarm(due)
-            self.react()
+            if self._qhigh >= 0 or self._alerted or self._ready:
+                self.react()
         if t > self.now:
             self.now = t
 
@@ -419,14 +431,40 @@ class RuleEngine:
         elif time > self.now:
             self.now = time
         ctx = self.root if context is None else self.resolve(self.root, context)
-        values = []
-        for v in attrs.values():
-            tv = type(v)
-            values.append(v if tv is str or tv is float else from_python(v))
         out: list[Firing] = []
         self._firings = out
         try:
-            self.alert_values(ctx, tuple(attrs), values)
+            # alert_values(), inlined: the terms of these names, then assign()
+            names = tuple(attrs)
+            cache = ctx.alert_cache
+            terms = cache.get(names) if cache is not None else None
+            if terms is None:
+                terms = self._alert_terms(ctx, names)
+            prev = ctx.alert_terms
+            if prev is not terms and prev:
+                for t in prev:
+                    if t not in terms:
+                        self.assign(t, UNKNOWN)
+            ctx.alert_terms = terms
+            schedule = self.schedule
+            values = attrs.values()
+            for v in values:   # convert (and reject bad values) before assigning
+                if type(v) is not str and type(v) is not float:
+                    values = [from_python(x) for x in values]
+                    break
+            for t, v in zip(terms, values):
+                if t.defn is not None:
+                    self.assign(t, v)
+                    continue
+                old = t.value
+                if v is old or (type(v) is type(old) and v == old):
+                    continue
+                t.value = v
+                for s in t.subs:
+                    if not s.queued:
+                        schedule(s)
+            self._alerted.append(ctx)
+            self.react()
         finally:
             self._firings = None
         return out
@@ -449,22 +487,37 @@ class RuleEngine:
             n += 1
         return n
 
+    def _alert_terms(self, ctx: Term, names: tuple) -> tuple:
+        """The terms an alert of these attribute names sets (memoized per context)."""
+        terms = tuple(self.resolve(ctx, n) for n in names)
+        if ctx.alert_cache is None:
+            ctx.alert_cache = {}
+        ctx.alert_cache[names] = terms
+        return terms
+
     def alert_values(self, ctx: Term, names: tuple, values: list) -> None:
         """The hot path of an alert: engine values (float/str/...), no parsing."""
-        key = (id(ctx), names)
-        terms = self._alert_terms_cache.get(key)
+        terms = ctx.alert_cache.get(names) if ctx.alert_cache is not None else None
         if terms is None:
-            terms = tuple(self.resolve(ctx, n) for n in names)
-            self._alert_terms_cache[key] = terms
+            terms = self._alert_terms(ctx, names)
         prev = ctx.alert_terms
         if prev is not terms and prev:
             for t in prev:
                 if t not in terms:
                     self.assign(t, UNKNOWN)
         ctx.alert_terms = terms
-        assign = self.assign
+        schedule = self.schedule
         for t, v in zip(terms, values):
-            assign(t, v)
+            if t.defn is not None:
+                self.assign(t, v)
+                continue
+            old = t.value   # assign() inlined
+            if v is old or (type(v) is type(old) and v == old):
+                continue
+            t.value = v
+            for s in t.subs:
+                if not s.queued:
+                    schedule(s)
         self._alerted.append(ctx)
         self.react()
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 class Rule:
     __slots__ = ("term", "kind", "cond", "assertions", "assert_text", "command", "ctx",
-                 "level", "queued", "state", "fired_text", "dead", "name", "snap", "ctx_path")
+                 "level", "queued", "state", "fired_text", "dead", "name", "snap", "ctx_path", "lone_row")
     is_rule = True
 
     def __init__(self, term: "Term", kind: str, cond: "Cell", assertions: list["Assertion"],
@@ -24,6 +24,8 @@ class Rule:
         self.kind = kind
         self.cond = cond
         self.assertions = assertions
+        # a lone row assertion `c(a,b)` takes the compiled insertion (engine._fire)
+        self.lone_row = assertions[0] if len(assertions) == 1 and assertions[0].kind == "node" else None
         self.assert_text = assert_text
         self.command = command
         self.ctx = ctx
