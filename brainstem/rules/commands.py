@@ -227,15 +227,34 @@ def run_action(engine: "RuleEngine", rule: Rule) -> None:
         engine.message("E", f"Rule {rule.name} action: {exc}")
 
 
+_VALUE = r'(?:"([^"]*)"|(-?\d+(?:\.\d+)?))'
+_shapes: dict[tuple, tuple] = {}
+
+
+def _shape(names: tuple) -> tuple:
+    """A regex that matches exactly the `alert` lines with these names in this order
+    (the same language as _FAST_ALERT) and captures their values, and the names."""
+    shape = _shapes.get(names)
+    if shape is None:
+        body = r"\s*,\s*".join(re.escape(n) + "=" + _VALUE for n in names)
+        shape = _shapes[names] = (re.compile(r"alert\s+" + body + r"\s*;?\s*$"), names)
+    return shape
+
+
 def fast_alert(engine: "RuleEngine", line: str) -> bool:
-    """`alert name="str",name=num,...;` to the top context without the parser."""
-    if not _FAST_ALERT.match(line):
-        return False
-    names, values = [], []
-    for name, s, num in _PAIR.findall(line):
-        names.append(name)
-        values.append(s if num == "" else float(num))
-    engine.alert_values(engine.root, tuple(names), values)
+    """`alert name="str",name=num,...;` to the top context without the parser.
+    Lines shaped like the previous one (same names) take a single regex match."""
+    rx, names = shape = engine._fast_shape
+    m = rx.match(line) if rx is not None else None
+    if m is None:
+        if not _FAST_ALERT.match(line):
+            return False
+        names = tuple(p[0] for p in _PAIR.findall(line))
+        shape = engine._fast_shape = _shape(names)
+        m = shape[0].match(line)
+    g = m.groups()
+    values = [g[i] if g[i] is not None else float(g[i + 1]) for i in range(0, len(g), 2)]
+    engine.alert_values(engine.root, names, values)
     return True
 
 

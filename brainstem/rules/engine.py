@@ -58,6 +58,7 @@ class RuleEngine:
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
+        self._fast_shape: tuple = (None, ())   # commands.fast_alert: last line shape
 
     # -- names ---------------------------------------------------------------
     def find(self, ctx: Term, name: str) -> Term | None:

@@ -128,3 +128,52 @@ def test_bench_shape_agrees():
         rnd = random.Random(7)
     assert out[0] == out[1]
     assert any(f[0] == "c.HostKids" for f in out[0][1])
+
+
+def test_fast_alert_lines_match_the_parser():
+    """`brainstem nb`'s regex path for plain alert lines (shape memo included) against
+    the parser: same log, same term values."""
+    from brainstem.rules.commands import execute, fast_alert
+    lines = ['alert type="that",host="h1",user="u1";', 'alert type="that",host="h1",user="u2";',
+             'alert type="this", host="h2" ,user="u1"', 'alert host="h3",type="that";',
+             'alert type="that",host="h1",user=-3.5;', 'alert type="that",host="h1",user=7;',
+             'alert type="that",host="h2",user="u1";', 'alert n=1;', 'alert n=1,n=2;',
+             'alert type="that",host="h2",user="u1" ;  ']
+    rules = ("define c node cache:(host[2],user(2));\nc. define k if(host__kidState);\n"
+             'define r1 if(type="that") c(host,user);\ndefine on1 on(n=2);')
+    out = []
+    for fast in (True, False):
+        eng = RuleEngine(now=0.0, test_mode=True)
+        log: list = []
+        eng.sink = log.append
+        eng.load(rules)
+        for line in lines:
+            if fast:
+                assert fast_alert(eng, line), line
+            else:
+                execute(eng, eng.root, line)
+                eng.react()
+        eng.load("show c\nshow type\nshow user\nshow n")
+        out.append(log)
+    assert out[0] == out[1]
+
+
+def test_nested_react_from_an_action():
+    """An action that advances the clock (`-sleep`) runs timers, and so a nested
+    command cycle, while the outer one is firing rules."""
+    rules = ("define c node cache:(!~(2s):a,b(2));\nc. define gone if(_action=\"expire\");\n"
+             'define feed if(t="x") c(a,b);\ndefine later if(t="y"):-sleep 3\n'
+             "define both if(t) n=1;")
+    out = []
+    for fast in (True, False):
+        eng = RuleEngine(now=0.0, test_mode=True)
+        eng._fast = fast
+        log: list = []
+        eng.sink = log.append
+        eng.load(rules)
+        for i, t in enumerate("xxyxy"):
+            eng.alert({"t": t, "a": "p", "b": str(i % 2)}, float(i))
+        eng.load("show c")
+        out.append(log)
+    assert out[0] == out[1]
+    assert any("Rule c.gone fired" in ln for ln in out[0])
