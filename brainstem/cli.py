@@ -362,7 +362,9 @@ def demo_command(data_dir, seed, top, db, as_json):
     ws = _workspace(db, create=True)
     result = run_demo(ws, Path(data_dir), seed=seed, top=top)
     if as_json:
-        _emit({t: {"ingest": vars(r["stats"]) | {"bad": []}, "top": [to_dict(c) for c in r["top"]]}
+        _emit({t: {"ingest": vars(r["stats"]) | {"bad": []}, "top": [to_dict(c) for c in r["top"]],
+                   "planted": [{"kind": x["planted"].kind, "description": x["planted"].description,
+                                "rank": x["rank"]} for x in r.get("planted", [])]}
                for t, r in result.items()})
         return
     for slug, r in result.items():
@@ -371,6 +373,10 @@ def demo_command(data_dir, seed, top, db, as_json):
                    f"{s.duplicates} duplicates skipped, {s.bad_lines} bad lines, {s.elapsed:.2f}s, "
                    f"{s.rate:,.0f} events/s")
         _print_candidates(r["top"])
+        found = ", ".join(f"{x['planted'].kind} #{x['rank']}" if x["rank"] else f"{x['planted'].kind} not found"
+                          for x in r.get("planted", []))
+        if found:
+            click.echo(f"   planted in {slug}'s logs, and where brainstem ranked them: {found}")
     first = next((r["top"][0] for r in result.values() if r["top"]), None)
     if first is not None:
         click.echo("\nNext: look closer, then tell brainstem what you think:")

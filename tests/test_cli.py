@@ -149,3 +149,15 @@ def test_db_upgrade_command(tmp_path):
     out = run("db", "upgrade", db=db).stdout
     assert "applied migration 2" in out
     assert json.loads(run("stats", "--json", db=db).stdout)["old"]["event"] == 0
+
+
+def test_demo_finds_every_planted_pattern_near_the_top(tmp_path):
+    out = json.loads(run("demo", "--data-dir", str(tmp_path / "data"), "--json", db=tmp_path / "b.db").stdout)
+    assert set(out) == {"acme", "globex"}
+    for slug, r in out.items():
+        assert {p["kind"] for p in r["planted"]} == {"recurrence", "burst", "spread", "self_heal"}
+        assert all(p["rank"] is not None and p["rank"] <= 6 for p in r["planted"]), (slug, r["planted"])
+        assert r["ingest"]["events_stored"] > 20000 and r["ingest"]["bad_lines"] == 0
+    again = json.loads(run("demo", "--data-dir", str(tmp_path / "data"), "--json", db=tmp_path / "b.db").stdout)
+    assert all(r["ingest"]["events_stored"] == 0 for r in again.values())        # idempotent
+    assert [c["candidate_id"] for c in again["acme"]["top"]] == [c["candidate_id"] for c in out["acme"]["top"]]
