@@ -19,13 +19,14 @@ def _occurrences(c: Candidate) -> int:
 
 
 def promote(store: Store, candidate_id: str, *, title: str | None = None, summary: str | None = None,
-            lesson: str | None = None, hint: str | None = None) -> IncidentMemory:
+            lesson: str | None = None, hint: str | None = None, auto: bool = False) -> IncidentMemory:
     """Create or update the incident memory for a candidate, with provenance.
 
     When an active incident memory of the tenant already covers one of the
     candidate's signatures, the candidate joins it instead of making a second
     memory of the same pattern. ``lesson`` and ``hint`` attach what was
-    learned and the next step to take when the pattern comes back.
+    learned and the next step to take when the pattern comes back. ``auto``
+    marks a promotion made by policy (``auto_promote``) rather than a person.
     """
     cand = store.get(candidate_id)
     if cand is None or not candidate_id.startswith("cand_"):
@@ -69,7 +70,10 @@ def promote(store: Store, candidate_id: str, *, title: str | None = None, summar
     inc.impact_level = _IMPACT.get(rank, "medium")
     inc.updated_at = utcnow()
     iid = inc.incident_memory_id
-    links = [make_link("candidate", candidate_id, "incident_memory", iid, "promoted_to", tid)]
+    if auto:
+        inc.metadata["auto_promoted"] = True
+    links = [make_link("candidate", candidate_id, "incident_memory", iid,
+                       "auto_promoted_to" if auto else "promoted_to", tid)]
     links += [make_link("signature", s, "incident_memory", iid, "pattern_of", tid) for s in cand.source_signature_ids]
     links += [make_link("event", e, "incident_memory", iid, "evidence_for", tid) for e in cand.source_event_ids[:20]]
     cand.metadata["incident_memory_id"] = iid

@@ -4,8 +4,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from brainstem.models import REVIEW_DECISIONS, Candidate, ReviewDecision, stable_id, utcnow
-from brainstem.pipeline.feedback import load_feedback
-from brainstem.pipeline.rescore import Rescorer
+from brainstem.score.feedback import load_feedback
+from brainstem.score.rescore import Rescorer
 from brainstem.store.base import Store, WriteBatch
 
 

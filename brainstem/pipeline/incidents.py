@@ -19,11 +19,19 @@ class IncidentTracker:
         self.tid = tenant_id
         self.gap = gap
         self.by_key: dict[str, list[IncidentMemory]] = {}
-        for inc in store.incidents(tenant_id, status="active"):
-            for key in inc.metadata.get("signature_keys", []):
-                self.by_key.setdefault(key, []).append(inc)
         self.dirty: dict[str, IncidentMemory] = {}
         self.links: list[ProvenanceLink] = []
+        for inc in store.incidents(tenant_id, status="active"):
+            self.track(inc)
+
+    def track(self, inc: IncidentMemory) -> None:
+        """Watch for this incident's signatures (replacing an older copy of it)."""
+        iid = inc.incident_memory_id
+        for key in inc.metadata.get("signature_keys", []):
+            incs = [i for i in self.by_key.get(key, []) if i.incident_memory_id != iid]
+            self.by_key[key] = incs + [inc]
+        if iid in self.dirty:
+            self.dirty[iid] = inc
 
     def observe(self, e: Event, key: str, ts: float) -> None:
         incs = self.by_key.get(key)

@@ -21,12 +21,13 @@ from typing import Any, Iterable
 from brainstem.detect import SEVERITY_RANK, Observation, build_detectors
 from brainstem.fingerprint import TemplateMiner
 from brainstem.ingest.record import Record
-from brainstem.models import Asset, Event, Signature, Tenant, make_link, stable_id
+from brainstem.memory.promote import promote
+from brainstem.models import DECISION_BANDS, Asset, Event, Signature, Tenant, stable_id
 from brainstem.pipeline.candidates import CandidateBook
 from brainstem.pipeline.events import EventFactory, template_severity
-from brainstem.pipeline.feedback import load_feedback
+from brainstem.score.feedback import load_feedback
 from brainstem.pipeline.incidents import IncidentTracker
-from brainstem.pipeline.rescore import Rescorer
+from brainstem.score.rescore import Rescorer
 from brainstem.store.base import Store, WriteBatch
 
 STATE_VERSION = 1
@@ -113,7 +114,9 @@ class TenantPipeline:
             self._learn(e, stats)
             fresh.append(e)
         self._since_checkpoint += len(fresh)
-        stats.events_stored += self.store.write(self._drain(fresh))
+        batch = self._drain(fresh)
+        stats.events_stored += self.store.write(batch)
+        self._auto_promote(batch.candidates)
         if self._since_checkpoint >= CHECKPOINT_EVERY:
             self._checkpoint()
 
@@ -240,8 +243,20 @@ class TenantPipeline:
 
     def finish(self) -> None:
         """Write what is pending and checkpoint stage state at the end of a run."""
-        self.store.write(self._drain([]))
+        batch = self._drain([])
+        self.store.write(batch)
+        self._auto_promote(batch.candidates)
         self._checkpoint()
+
+    def _auto_promote(self, cands: list) -> None:
+        """With ``auto_promote`` on, top-band candidates become incident memories without a human."""
+        if not self.settings.auto_promote:
+            return
+        for c in cands:
+            if c.decision_band == DECISION_BANDS[-1] and "incident_memory_id" not in c.metadata:
+                inc = promote(self.store, c.candidate_id, auto=True)
+                c.metadata["incident_memory_id"] = inc.incident_memory_id
+                self.incidents.track(inc)
 
     def _replay_after_crash(self) -> None:
         """Feed events stored after the last checkpoint back through miner and detectors."""

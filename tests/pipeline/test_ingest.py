@@ -149,3 +149,19 @@ def test_global_template_scope_shares_keys_not_rows(tmp_path, scenario):
     assert {s.signature_id for s in a.values()}.isdisjoint(s.signature_id for s in g.values())
     assert ws.store.load_state("*", "miner") is not None
     assert ws.store.load_state(ws.tenant("acme").tenant_id, "miner") is None
+
+
+def test_auto_promote_only_when_policy_allows(tmp_path, scenario):
+    manual = _ws(tmp_path, "manual.db")
+    manual.ingest([str(scenario)], tenant="acme")
+    assert manual.incidents("acme") == []
+    auto = _ws(tmp_path, "auto.db", auto_promote=True, band_promote=0.6)
+    auto.ingest([str(scenario)], tenant="acme")
+    top = [c for c in auto.candidates("acme", limit=100) if c.decision_band == "promote_to_incident_memory"]
+    incs = auto.incidents("acme")
+    assert top and len(incs) == len({c.metadata["incident_memory_id"] for c in top})
+    assert all(i.metadata.get("auto_promoted") for i in incs)
+    _, _, incoming = auto.show(incs[0].incident_memory_id)
+    assert "auto_promoted_to" in {link.link_type for link in incoming}
+    again = auto.ingest([str(scenario)], tenant="acme")
+    assert again.events_stored == 0 and len(auto.incidents("acme")) == len(incs)

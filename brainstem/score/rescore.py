@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from brainstem.models import Candidate
 from brainstem.score.scorer import Context, Feedback, SignatureFacts, score
-from brainstem.pipeline.feedback import feedback_for
+from brainstem.score.feedback import feedback_for
 
 
 class Rescorer:
