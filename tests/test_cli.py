@@ -161,3 +161,25 @@ def test_demo_finds_every_planted_pattern_near_the_top(tmp_path):
     again = json.loads(run("demo", "--data-dir", str(tmp_path / "data"), "--json", db=tmp_path / "b.db").stdout)
     assert all(r["ingest"]["events_stored"] == 0 for r in again.values())        # idempotent
     assert [c["candidate_id"] for c in again["acme"]["top"]] == [c["candidate_id"] for c in out["acme"]["top"]]
+
+
+def test_json_lines_with_a_field_mapping(tmp_path):
+    rows = [{"ts": 1772416800 + i * 60, "node": {"name": f"api{i % 3}"}, "text": f"request {i} failed with 502",
+             "lvl": "ERROR", "trace": f"t{i}"} for i in range(30)]
+    path = tmp_path / "app.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n")
+    db = tmp_path / "b.db"
+    p = run("ingest", str(path), "--format", "json", "--json-map",
+            "timestamp=ts,host=node.name,message=text,severity=lvl", "--tenant", "apps", db=db)
+    s = _summary(p.stdout)
+    assert s["events stored"] == 31 and s["bad lines"] == 0        # the broken line is kept as app_log
+    sigs = json.loads(run("signatures", "--tenant", "apps", "--json", db=db).stdout)
+    top = sigs[0]
+    assert top["occurrence_count"] == 30 and "<*>" in top["normalized_pattern"]
+    ev = json.loads(run("show", json.loads(run("show", top["signature_id"], "--json", db=db).stdout)
+                        ["links_in"][0]["source_id"], "--json", db=db).stdout)["object"]
+    assert ev["host"] in {"api0", "api1", "api2"} and ev["severity"] == "error"
+    assert ev["timestamp"].startswith("2026-03-02T")
+    assert ev["structured_fields"]["trace"].startswith("t")
+    bad = run("ingest", str(path), "--json-map", "colour=x", db=db, check=False)
+    assert bad.returncode == 2 and "--json-map" in bad.stderr

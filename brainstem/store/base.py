@@ -2,7 +2,8 @@
 
 The pipeline talks to a ``Store`` only. Writes arrive as a ``WriteBatch`` that
 the backend commits in one transaction; reads return model objects. A backend
-must pass ``tests/store/test_contract.py``.
+must pass the tests in ``tests/store/test_sqlite.py`` (written against
+the interface, to be parametrized over every backend).
 
 Errors: ``StoreError`` for anything the user can act on (bad path, a file that
 is not a brainstem database, a schema newer than this code).
