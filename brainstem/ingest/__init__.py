@@ -7,7 +7,7 @@
 Formats: RFC 3164 and RFC 5424 syslog, line-oriented app logs, JSON lines;
 plain or gzip; files, directories and globs. See docs/ingest.md.
 """
-from .files import FORMATS, IngestError, expand_paths, iter_records, read_records
+from .files import FORMATS, IngestError, expand_paths, iter_records, open_records, read_records
 from .jsonl import JsonMapping
 from .record import Record
 from .report import IngestReport
@@ -20,5 +20,6 @@ __all__ = [
     "Record",
     "expand_paths",
     "iter_records",
+    "open_records",
     "read_records",
 ]

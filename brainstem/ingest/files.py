@@ -155,14 +155,19 @@ def iter_records(paths: Iterable[str], *, fmt: str | None = None, json_mapping: 
 
 
 def _iter_files(files, fmt, json_mapping, report, on_progress, reference_time):
+    for _, records in open_records(files, fmt=fmt, json_mapping=json_mapping, report=report,
+                                   reference_time=reference_time, on_progress=on_progress):
+        yield from records
+
+
+def open_records(files: Iterable[Path], *, report: IngestReport, **options) -> Iterator[tuple[Path, Iterator[Record]]]:
+    """``(path, records)`` for each file that opens (``options`` as for
+    read_records); one that cannot is reported as bad (line 0) and skipped."""
     for p in files:
         try:
-            records = read_records(p, fmt=fmt, json_mapping=json_mapping, report=report,
-                                   reference_time=reference_time, on_progress=on_progress)
+            yield p, read_records(p, report=report, **options)
         except IngestError as e:
             report.add_bad(str(p), 0, str(e))
-            continue
-        yield from records
 
 
 def _make_parsers(fmt: str, json_mapping, resolver):

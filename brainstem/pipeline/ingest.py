@@ -14,8 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from brainstem.ingest import IngestReport, JsonMapping, Record, expand_paths, read_records
-from brainstem.ingest.files import IngestError
+from brainstem.ingest import IngestReport, JsonMapping, Record, expand_paths, open_records
 from brainstem.models import Tenant
 from brainstem.pipeline.events import EventFactory
 from brainstem.pipeline.runner import RunStats, TenantPipeline
@@ -39,15 +38,9 @@ def merged_records(files: list[Path], *, fmt: str | None, json_mapping: JsonMapp
     """Records of all ``files`` in event-time order (a k-way merge)."""
     for start in range(0, len(files), MERGE_FANOUT):
         group = files[start:start + MERGE_FANOUT]
-        streams = []
-        for i, p in enumerate(group):
-            try:
-                recs = read_records(p, fmt=fmt, json_mapping=json_mapping, report=report,
-                                    reference_time=reference_time, on_progress=on_progress)
-            except IngestError as exc:
-                report.add_bad(str(p), 0, str(exc))
-                continue
-            streams.append(_keyed(recs, i, p.stat().st_mtime))
+        opened = open_records(group, report=report, fmt=fmt, json_mapping=json_mapping,
+                              reference_time=reference_time, on_progress=on_progress)
+        streams = [_keyed(recs, i, p.stat().st_mtime) for i, (p, recs) in enumerate(opened)]
         if len(streams) == 1:
             yield from (item[3] for item in streams[0])
         else:
