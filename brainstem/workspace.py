@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from brainstem.fingerprint import fingerprint_lines
-from brainstem.ingest import JsonMapping
+from brainstem.ingest import JsonMapping, expand_paths
 from brainstem.memory.promote import promote as _promote
 from brainstem.memory.recall import Recalled, recall as _recall
 from brainstem.memory.review import review as _review
@@ -69,16 +69,14 @@ class Workspace:
     def ingest(self, paths: Iterable[str], *, tenant: str | None = None, fmt: str | None = None,
                json_mapping: JsonMapping | None = None, on_progress: Callable[[int], None] | None = None,
                rules_dir: str | None = None) -> RunStats:
-        paths = list(paths)
-        from brainstem.ingest import expand_paths
-        expand_paths(paths)  # path errors before the tenant is created
+        files = expand_paths(paths)  # path errors before the tenant is created
         t = self.tenant(tenant, create=True)
         rules = None
         rules_dir = rules_dir or self.settings.rules_dir
         if rules_dir:
             from brainstem.rules.bridge import RuleBridge
             rules = RuleBridge.from_dir(rules_dir, t.slug)
-        return ingest_paths(self.store, self.settings, t, paths, fmt=fmt, json_mapping=json_mapping,
+        return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
                             on_progress=on_progress, rules=rules)
 
     @staticmethod

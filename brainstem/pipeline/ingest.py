@@ -47,15 +47,13 @@ def merged_records(files: list[Path], *, fmt: str | None, json_mapping: JsonMapp
             yield from (item[3] for item in heapq.merge(*streams))
 
 
-def ingest_paths(store: Store, settings, tenant: Tenant, paths: Iterable[str], *, fmt: str | None = None,
+def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, fmt: str | None = None,
                  json_mapping: JsonMapping | None = None, on_progress: Callable[[int], None] | None = None,
                  rules=None, reference_time: datetime | None = None) -> RunStats:
-    """Read, fingerprint, detect, score and store; return what happened.
+    """Read ``files`` (as ``expand_paths`` gives them), fingerprint, detect, score and store.
 
-    Raises ``IngestError`` for a path that matches nothing (before anything
-    is stored); bad lines are counted in the returned stats, never raised.
+    Bad lines are counted in the returned stats, never raised.
     """
-    files = expand_paths(paths)
     started = time.perf_counter()
     report = IngestReport()
     stats = RunStats()

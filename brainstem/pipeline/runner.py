@@ -22,7 +22,7 @@ from brainstem.detect import SEVERITY_RANK, Observation, build_detectors
 from brainstem.fingerprint import TemplateMiner
 from brainstem.ingest.record import Record
 from brainstem.memory.promote import promote
-from brainstem.models import DECISION_BANDS, Asset, Event, Signature, Tenant, stable_id
+from brainstem.models import DECISION_BANDS, Asset, Event, Signature, Tenant, stable_id, utcnow
 from brainstem.pipeline.candidates import CandidateBook
 from brainstem.pipeline.events import EventFactory, template_severity
 from brainstem.score.feedback import load_feedback
@@ -220,6 +220,12 @@ class TenantPipeline:
         cands, groups, links = self.book.drain()
         self.rescorer.rescore(cands)
         incidents, inc_links = self.incidents.drain()
+        now = utcnow()
+        for changed in (cands, groups, incidents):
+            for obj in changed:
+                obj.updated_at = now
+        for key in self.dirty_sigs:
+            self.sigs[key].updated_at = now
         batch = WriteBatch(
             events=events, assets=self.new_assets, candidates=cands, groups=groups,
             links=links + inc_links, incidents=incidents, aliases=self.aliases,
