@@ -54,7 +54,11 @@ class Cache:
         self.counting = spec.counting
         self.interval = spec.interval
         self.root = CNode(None, None, self.n == 0)
-        self.timers: deque = deque()
+        # expiry timers: due times and leaves in insertion order (the interval is fixed
+        # and the clock monotonic, so they are due in order); two deques, no tuples
+        self.tdue: deque = deque()
+        self.tleaf: deque = deque()
+        self.armed = False            # an engine timer for this cache is pending
         self.watchers: list = []      # NodeCall cells that read this cache
         self.alerted = False          # a threshold was reached since definition (show)
         self.published = False
@@ -143,9 +147,11 @@ class Cache:
         due = self.engine.now + self.interval
         if not self.counting:
             leaf.expires = due  # one live timer per row: older entries go stale
-        if not self.timers:
+        if not self.armed:
+            self.armed = True
             self.engine.set_timer(due, self)
-        self.timers.append((due, leaf))
+        self.tdue.append(due)
+        self.tleaf.append(leaf)
 
     # -- removal -------------------------------------------------------------
     def find(self, values: list) -> CNode | None:
@@ -200,7 +206,8 @@ class Cache:
     def empty(self) -> None:
         _kill(self.root)
         self.root = CNode(None, None, self.n == 0)
-        self.timers.clear()
+        self.tdue.clear()     # a pending engine timer just finds nothing due
+        self.tleaf.clear()
         self.published = True
 
     def _decrement(self, leaf: CNode) -> None:
@@ -220,27 +227,34 @@ class Cache:
 
     def alarm(self, now: float) -> None:
         """Process the timers due by `now` (engine time)."""
-        timers = self.timers
+        self.armed = False
+        tdue, tleaf = self.tdue, self.tleaf
         expire_opt = self.spec.expire
         eng = self.engine
         changed = False
-        while timers and timers[0][0] <= now:
-            due, leaf = timers.popleft()
-            if leaf.dead or (not self.counting and leaf.expires != due):
+        counting = self.counting
+        while tdue and tdue[0] <= now:
+            due = tdue.popleft()
+            leaf = tleaf.popleft()
+            if leaf.dead or (not counting and leaf.expires != due):
                 continue
-            row = None
-            if expire_opt and leaf.hits < 2:
-                row = self.row_of(leaf)
-            self._decrement(leaf)
             changed = True
-            if row is not None:
-                eng.cache_expired(self, row)
+            if leaf.hits < 2:   # the last insertion of the row: remove it
+                if expire_opt:
+                    row = self.row_of(leaf)
+                    self._remove(leaf, self.n)
+                    eng.cache_expired(self, row)
+                else:
+                    self._remove(leaf, self.n)
+            else:
+                self._decrement(leaf)
         if changed and self.watchers:
             eng.cache_changed(self)
         if expire_opt and changed:
             eng.cache_assign(self, [(self.action_term, "insert")], False)
-        if timers:
-            eng.set_timer(timers[0][0], self)
+        if tdue and not self.armed:
+            self.armed = True
+            eng.set_timer(tdue[0], self)
 
     def row_of(self, leaf: CNode) -> list:
         vals = []
@@ -364,9 +378,11 @@ def compile_insert(cache: Cache):
         add("    due = eng.now + INTERVAL")
         if not counting:
             add("    node.expires = due")
-        add("    timers = cache.timers")
-        add("    if not timers: eng.set_timer(due, cache)")
-        add("    timers.append((due, node))")
+        add("    if not cache.armed:")
+        add("        cache.armed = True")
+        add("        eng.set_timer(due, cache)")
+        add("    cache.tdue.append(due)")
+        add("    cache.tleaf.append(node)")
     add("    newrow = node.rows == 0")
     add("    node.rows = 1")
     for d in range(n - 1, -1, -1):

@@ -107,6 +107,12 @@ class Term(Cell):
     def compute_fresh(self) -> object:
         return self.defn.peek() if self.defn is not None else self.value
 
+    def peek(self) -> object:
+        defn = self.defn
+        if defn is None or self.refs:
+            return self.value
+        return defn.peek()
+
     root_prefix = False  # show.rooted() prints top-context terms as `_.name`
 
     def path(self) -> str:
@@ -234,6 +240,36 @@ class Binary(Cell):
     def display(self, top: bool = False) -> str:
         inner = self.a.display() + self.op + self.b.display()
         return inner if top else "(" + inner + ")"
+
+
+class EqConst(Binary):
+    """`x = "str"` / `x = 3` with a constant right operand (the usual event filter):
+    the same result as Binary("=") without the two function calls."""
+    __slots__ = ("const", "ctype")
+
+    def __init__(self, a: Cell, b: "Const") -> None:
+        super().__init__("=", a, b)
+        self.const = b.value
+        self.ctype = type(b.value)
+
+    def compute(self) -> object:
+        v = self.a.value
+        if v is UNKNOWN:
+            return UNKNOWN
+        return TRUE if type(v) is self.ctype and v == self.const else FALSE
+
+    def compute_fresh(self) -> object:
+        v = self.a.peek()
+        if v is UNKNOWN:
+            return UNKNOWN
+        return TRUE if type(v) is self.ctype and v == self.const else FALSE
+
+
+def relation(op: str, a: Cell, b: Cell) -> Binary:
+    """A relation cell, specialised when that is exactly equivalent."""
+    if op == "=" and type(b) is Const and type(b.value) in (str, float):
+        return EqConst(a, b)
+    return Binary(op, a, b)
 
 
 class Unary(Cell):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cells import Binary, Cell, Const, NodeCall, Term, Unary
+from .cells import Binary, Cell, Const, NodeCall, Term, Unary, relation
 from .errors import RuleSyntaxError
 from .lexer import END, NAME, NUM, OP, STR, Lexer
 from .values import FALSE, TRUE, UNKNOWN
@@ -104,7 +104,7 @@ class Parser:
             if tok[1] == "~" and self._time_follows():
                 return left
             self.lx.next()
-            return Binary(tok[1], left, self.add_expr())
+            return relation(tok[1], left, self.add_expr())
         return left
 
     def _time_follows(self) -> bool:

@@ -39,3 +39,17 @@ def test_lazy_cell_computed_only_when_subscribed():
     assert eng.find(eng.root, "g").refs == 0
     eng.load("define r on(g>5);")
     assert eng.find(eng.root, "g").value == 6.0
+
+
+def test_eq_const_agrees_with_generic_relation():
+    from brainstem.rules.cells import BINARY, Const, EqConst, Term
+    from brainstem.rules.values import FALSE, TRUE, UNKNOWN
+    values = ["a", "b", "", 0.0, 1.0, -2.5, UNKNOWN, TRUE, FALSE]
+    for c in [v for v in values if type(v) in (str, float)]:
+        for v in values:
+            t = Term("x", Term("", None))
+            t.value = v
+            cell = EqConst(t, Const(c))
+            assert cell.compute() is BINARY["="](v, c), (v, c)
+            assert cell.compute_fresh() is cell.compute()
+            assert cell.display(top=True) == 'x=' + ('"%s"' % c if type(c) is str else cell.b.display())
