@@ -118,3 +118,22 @@ def test_counters_equal_brute_force_recount(ops):
             assert node.hits == hits, prefix
             if len(prefix) < 3:
                 assert (node.kids, node.rows) == (kids, rows), prefix
+
+
+def test_emptying_a_cache_does_not_multiply_its_engine_timers():
+    eng, c = cache("(~(10s):a,b(5))")
+    for i in range(50):
+        eng.load(f'c. assert ("x","{i % 3}");\nc. assert !();')
+        eng.advance_to(float(i))
+    assert len(eng._timers) <= 1
+    eng.load('c. assert ("y","1");')
+    eng.advance_to(100.0)
+    assert c.find(["y"]) is None and not eng._timers
+
+
+def test_expired_rows_leave_the_tree_bounded_by_the_window():
+    eng, c = cache("(~(60s):host[50],user(20))")
+    eng.load('define r if(t="that") c(host,user);')
+    for i in range(5000):
+        eng.alert({"t": "that", "host": f"h{i % 40}", "user": f"u{i}"}, float(i))
+    assert c.root.rows == 60 and len(c.tdue) == 60
