@@ -5,7 +5,9 @@
     `brainstem nb` as a subprocess (parse + evaluate + log output).
 (b) the same events as structured records through `RuleEngine.alert` (no text).
 
-Prints events/s and peak RSS for each.  Usage: python bench/rules.py [--events N]
+Prints events/s by wall time and by user CPU time (other processes share the cores,
+so compare the CPU figure) and peak RSS for each.
+Usage: python bench/rules.py [--events N] [--only a|b]
 """
 from __future__ import annotations
 
@@ -78,9 +80,11 @@ def bench_api(n: int) -> None:
     elapsed = time.perf_counter() - start
     user = resource.getrusage(resource.RUSAGE_SELF).ru_utime - u0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cache = eng.find(eng.root, "c").node
     print(f"(b) RuleEngine.alert records: {n} events: wall {elapsed:.2f}s = {n / elapsed:,.0f} events/s, "
           f"user {user:.2f}s = {n / user:,.0f} events/s, "
-          f"peak RSS {rss:.0f} MB (before engine {rss0:.0f} MB), {fired[0]} firings")
+          f"peak RSS {rss:.0f} MB (before engine {rss0:.0f} MB), {fired[0]} firings, "
+          f"{cache.root.rows:,} rows / {len(cache.tdue):,} timers live at the end (1h window)")
 
 
 def bench_rows(n: int) -> None:
