@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from .masking import VAR, param_names
 from .templates import (
     SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
-    mask, similarity, stretch_cut, union,
+    similarity, stretch_cut, union,
 )
-from .tokens import tokenize
+from .shapes import Shape, shape, signature
 
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 1
@@ -79,6 +79,8 @@ class TemplateMiner:
         # Caches: message -> (cluster, params) and masked tokens -> cluster.
         self._msg_cache: dict[str, tuple[Cluster, dict[str, str]]] = {}
         self._shape_cache: dict[tuple[str, ...], Cluster | None] = {}
+        # signature (and soft words) -> (cluster, parameter names, where the values are)
+        self._decisions: dict[bytes | tuple[bytes | str, ...], tuple[Cluster, tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
 
     # -- public API ---------------------------------------------------------
 
@@ -94,8 +96,20 @@ class TemplateMiner:
             self._touch(c, time)
             return Match(c.key, c.text, c.version, dict(params), False, False)
 
-        tokens = tokenize(message)
-        masked, cls = mask(tokens)
+        sig = signature(message)
+        sh, tokens = shape(sig, message)
+        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        done = self._decisions.get(dkey)
+        if done is not None:
+            c, names, spans = done
+            self._touch(c, time)
+            params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
+            return Match(c.key, c.text, c.version, params, False, False)
+
+        if tokens is None:
+            tokens = sh.tokens(message)
+        masked = sh.masked_for(message)
+        cls = sh.cls
         c = self._find(masked, cls)
         stretched = False
         if c is None:
@@ -129,8 +143,11 @@ class TemplateMiner:
             c = self._merge_around(c)
         self._touch(c, time)
         params = self._params(c, tokens)
-        if not changed and len(self._msg_cache) < _CACHE_MAX:
-            self._msg_cache[message] = (c, params)
+        if not changed:
+            if len(self._msg_cache) < _CACHE_MAX:
+                self._msg_cache[message] = (c, params)
+            if len(self._decisions) < _CACHE_MAX:
+                self._decide(dkey, c, sh, len(own_masked), message, params)
         return Match(c.key, c.text, c.version, dict(params), False, changed)
 
     def match(self, message: str) -> Match | None:
@@ -139,8 +156,18 @@ class TemplateMiner:
         if hit is not None:
             c, params = hit
             return Match(c.key, c.text, c.version, dict(params), False, False)
-        tokens = tokenize(message)
-        masked, cls = mask(tokens)
+        sig = signature(message)
+        sh, tokens = shape(sig, message)
+        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        done = self._decisions.get(dkey)
+        if done is not None:
+            c, names, spans = done
+            params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
+            return Match(c.key, c.text, c.version, params, False, False)
+        if tokens is None:
+            tokens = sh.tokens(message)
+        masked = sh.masked_for(message)
+        cls = sh.cls
         c = self._find(masked, cls, remember=False)
         if c is None:
             return None
@@ -251,6 +278,25 @@ class TemplateMiner:
         self._changed()
         return c
 
+    def _decide(self, dkey: bytes | tuple[bytes | str, ...], c: Cluster, sh: Shape, n: int, message: str,
+                params: dict[str, str]) -> None:
+        """Remember that messages of this signature (and soft words) take ``c`` unchanged.
+
+        What is remembered is where each parameter value is in the message;
+        nothing is remembered when a value is not a plain slice of it.
+        """
+        spans = sh.spans
+        if c.flex >= 0:
+            f = c.flex
+            end = n - (len(c.tokens) - f - 1)
+            joined = (spans[f][0], spans[end - 1][1]) if end > f else (0, 0)
+            spans = (*spans[:f], joined, *spans[end:])
+        where = [span for span, w in zip(spans, c.wild) if w]
+        for (s, e), value in zip(where, params.values()):
+            if message[s:e] != value:
+                return
+        self._decisions[dkey] = (c, tuple(params), tuple(where))
+
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
         values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
         if not values:
@@ -262,6 +308,7 @@ class TemplateMiner:
     def _changed(self) -> None:
         self._msg_cache.clear()
         self._shape_cache.clear()
+        self._decisions.clear()
 
     def _touch(self, c: Cluster, time: float | None) -> None:
         c.count += 1

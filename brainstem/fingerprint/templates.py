@@ -102,21 +102,65 @@ def head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 
 _TOKEN_MEMO_MAX = 200_000
-_token_memo: dict[str, tuple[str, int]] = {}
+# A literal token with ASCII digits (a soft variable, class VALUE), as mask_soft's memo writes it.
+SOFT = 4
+# token -> masked token, and token -> class before context (SOFT for a soft variable)
+_masked_memo: dict[str, str] = {}
+_class_memo: dict[str, int] = {}
+# token signature (see shapes.signature) -> (hard variable, class before context or SOFT)
+_token_sig_memo: dict[bytes, tuple[bool, int]] = {}
+_ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
+_NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
 
 
-def _token_info(tok: str) -> tuple[str, int]:
-    """A message token masked, and its class before context (memoized)."""
-    sp = tok[0] == " "
-    core = tok[1:] if sp else tok
-    if kind(core):
-        info = (" " + VAR if sp else VAR, VALUE)
-    else:
-        info = (tok, classes([tok], template=False)[0])
-    if len(_token_memo) >= _TOKEN_MEMO_MAX:
-        _token_memo.clear()
-    _token_memo[tok] = info
-    return info
+def _learn_token(tok: str) -> str:
+    """Memoize a message token's masked form and class; return the masked form.
+
+    Neither depends on which digit is where (see :mod:`.shapes`), so a token
+    never seen before is looked up by its signature before it is classified:
+    ``10.0.0.1`` is answered by what ``10.0.0.7`` found.
+    """
+    raw = tok.encode("utf-8", "surrogatepass")
+    sig = raw.translate(_NONZERO_DIGITS if b"0x" in raw or b"0X" in raw else _ALL_DIGITS)
+    got = _token_sig_memo.get(sig)
+    if got is None:
+        core = tok[1:] if tok[0] == " " else tok
+        if kind(core):
+            got = (True, VALUE)
+        else:
+            k = classes([tok], template=False)[0]
+            got = (False, SOFT if any("0" <= ch <= "9" for ch in core) else k)
+        if len(_token_sig_memo) >= _TOKEN_MEMO_MAX:
+            _token_sig_memo.clear()
+        _token_sig_memo[sig] = got
+    hard, k = got
+    masked = (" " + VAR if tok[0] == " " else VAR) if hard else tok
+    _masked_memo[tok] = masked
+    _class_memo[tok] = k
+    return masked
+
+
+def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
+    """:func:`mask`, and the indexes of the soft variables (literal tokens with ASCII digits)."""
+    if len(_masked_memo) >= _TOKEN_MEMO_MAX:
+        _masked_memo.clear()
+        _class_memo.clear()
+    masked = list(map(_masked_memo.get, tokens))
+    if None in masked:
+        for i, m in enumerate(masked):
+            if m is None:
+                masked[i] = _learn_token(tokens[i])
+    cls = list(map(_class_memo.__getitem__, tokens))
+    soft: list[int] = []
+    if SOFT in cls:
+        soft = [i for i, k in enumerate(cls) if k == SOFT]
+        for i in soft:
+            cls[i] = VALUE
+    if "=" in tokens:  # the value in key=value
+        for i in range(1, len(tokens)):
+            if cls[i] == PLAIN and tokens[i - 1] == "=" and tokens[i][0] != " ":
+                cls[i] = VALUE
+    return masked, cls, soft
 
 
 def mask(tokens: list[str]) -> tuple[list[str], list[int]]:
@@ -124,18 +168,7 @@ def mask(tokens: list[str]) -> tuple[list[str], list[int]]:
 
     The same classes as ``classes(masked, template=False)``, faster.
     """
-    masked = []
-    cls = []
-    memo = _token_memo
-    prev = ""
-    for tok in tokens:
-        info = memo.get(tok) or _token_info(tok)
-        k = info[1]
-        if k == PLAIN and prev == "=" and tok[0] != " ":
-            k = VALUE
-        masked.append(info[0])
-        cls.append(k)
-        prev = tok
+    masked, cls, _ = mask_soft(tokens)
     return masked, cls
 
 
@@ -179,9 +212,9 @@ def align(c: Cluster, tokens: list[str], masked: list[str], cls: list[int]
     if c.tokens[f][:1] == " " and (end == f or masked[f][:1] != " "):
         return None
     joined = "".join(tokens[f:end])
-    return (tokens[:f] + [joined] + tokens[end:],
-            masked[:f] + ["".join(masked[f:end])] + masked[end:],
-            cls[:f] + [VALUE] + cls[end:])
+    return ([*tokens[:f], joined, *tokens[end:]],
+            [*masked[:f], "".join(masked[f:end]), *masked[end:]],
+            [*cls[:f], VALUE, *cls[end:]])
 
 
 def agree(t: str, a: int, m: str, b: int) -> bool:

@@ -25,7 +25,18 @@ DATETIME = (
 _TOKEN_RE = re.compile(
     r"""(\s*)(?:(""" + DATETIME + r""")|([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S))"""
 )
+# The same tokens for a message that is already normalized (no whitespace but
+# single spaces between tokens): the whole match is the token, space included.
+_PLAIN_TOKEN_RE = re.compile(
+    r""" ?(?:""" + DATETIME + r"""|[^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S)"""
+)
 _WS_RE = re.compile(r"\s+")
+
+
+def is_normalized(message: str) -> bool:
+    """True when ``normalize(message) == message`` (cheap; the usual case)."""
+    # isprintable() is False for every whitespace character but the ASCII space
+    return message.isprintable() and "  " not in message and message[:1] != " " and message[-1:] != " "
 
 
 def normalize(message: str) -> str:
@@ -38,6 +49,8 @@ def tokenize(message: str) -> list[str]:
 
     ``"".join(tokenize(m)) == normalize(m)`` for every string ``m``.
     """
+    if is_normalized(message):
+        return _PLAIN_TOKEN_RE.findall(message)
     out = []
     append = out.append
     for sp, stamp, tok in _TOKEN_RE.findall(message):

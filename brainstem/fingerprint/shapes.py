@@ -1,0 +1,114 @@
+"""Message shapes: what tokenizing and masking make of a message, keyed by a cheap signature.
+
+Most log messages differ from earlier ones only in their digits (ids, IPs,
+ports, durations). Tokenizing and masking never look at *which* digit is
+where, only at *whether* a character is a digit: every regex in
+:mod:`.tokens` and :mod:`.masking` uses ``\\d``, ``[0-9a-f]`` or
+``isdigit``, never a particular digit, with one exception: the ``0x`` hex
+prefix. So a message's *signature* is its UTF-8 bytes with every ASCII digit
+replaced by ``1`` (one ``bytes.translate``), or, when it contains
+``0x``/``0X``, with the digits 1-9 replaced by ``1`` and ``0`` kept. The two
+kinds of signature never collide (the first holds no ``0``, the second
+always does).
+
+Messages with the same signature have the same characters everywhere except
+at digits, hence the same token boundaries, the same token classes, the same
+masked tokens except at *soft* variables (words with a digit or two, kept
+literal, such as ``ssh2``), and the same variable kinds. A :class:`Shape`
+records that once per signature: the masked tokens, the classes, where each
+token is in the message, and which tokens are soft (their text has to be
+read from each message).
+"""
+from __future__ import annotations
+
+from itertools import accumulate
+
+from .templates import mask_soft
+from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
+
+_ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
+_NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
+
+_SHAPES_MAX = 100_000
+_shapes: dict[bytes, Shape] = {}
+
+
+def signature(message: str) -> bytes:
+    """The message with its digits blurred as far as tokenizing and masking cannot tell."""
+    raw = message.encode("utf-8", "surrogatepass")
+    if b"0x" in raw or b"0X" in raw:
+        return raw.translate(_NONZERO_DIGITS)
+    return raw.translate(_ALL_DIGITS)
+
+
+class Shape:
+    """Tokens, masked tokens and classes of every message with one signature.
+
+    ``plain``: the messages are normalized (``tokens.is_normalized``), so
+    their tokens are plain slices of them, one after another. ``spans`` are
+    the (start, end) of each token's text without its leading space. ``soft``
+    are the indexes of the literal tokens with digits, whose text differs
+    between messages of one signature. Only tuples of strings and ints, which
+    the garbage collector stops tracking.
+    """
+
+    __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "spans")
+
+    def __init__(self, message: str, tokens: list[str]) -> None:
+        masked, cls, soft = mask_soft(tokens)
+        self.masked = tuple(masked)
+        self.cls = tuple(cls)
+        self.soft = tuple(soft)
+        self.plain = is_normalized(message)
+        if self.plain:
+            ends = list(accumulate(map(len, tokens)))
+            self.spans = tuple((e - len(t) + 1, e) if t[0] == " " else (e - len(t), e)
+                               for t, e in zip(tokens, ends))
+        else:
+            self.spans = _spans(message)
+        self.soft_spans = tuple(self.spans[i] for i in soft)
+
+    def tokens(self, message: str) -> list[str]:
+        """``tokenize(message)`` for a message of this shape."""
+        if self.plain:
+            return _PLAIN_TOKEN_RE.findall(message)
+        return tokenize(message)
+
+    def masked_for(self, message: str) -> tuple[str, ...] | list[str]:
+        """``mask(tokenize(message))[0]`` for a message of this shape (do not change it)."""
+        if not self.soft:
+            return self.masked
+        masked = list(self.masked)
+        for i, (s, e) in zip(self.soft, self.soft_spans):
+            masked[i] = " " + message[s:e] if masked[i][0] == " " else message[s:e]
+        return masked
+
+
+def _spans(message: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each token of ``message`` without its leading space; see tokens.tokenize."""
+    out = []
+    pos = 0
+    for sp, stamp, tok in _TOKEN_RE.findall(message):
+        s = pos + len(sp)
+        pos = s + len(stamp or tok)
+        out.append((s, pos))
+    return tuple(out)
+
+
+def shape(sig: bytes, message: str) -> tuple[Shape, list[str] | None]:
+    """The shape of ``message``, whose signature is ``sig`` (memoized, bounded).
+
+    Also the message's tokens when they had to be computed, else None.
+    """
+    got = _shapes.get(sig)
+    if got is not None:
+        return got, None
+    if is_normalized(message):
+        tokens = _PLAIN_TOKEN_RE.findall(message)
+    else:
+        tokens = tokenize(message)
+    got = Shape(message, tokens)
+    if len(_shapes) >= _SHAPES_MAX:
+        _shapes.clear()
+    _shapes[sig] = got
+    return got, tokens
