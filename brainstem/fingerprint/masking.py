@@ -87,36 +87,58 @@ _HOST_RE = re.compile(
 )
 
 
-def param_names(template: list[str], wild: list[bool], values: list[str]) -> list[str]:
-    """Names for the variables of one match, in order; see :class:`Match.params`.
+def context_names(template: list[str], wild: list[bool]) -> tuple[str | None, ...]:
+    """For each variable of a template, in order, the name its context gives it, or None.
 
-    ``template`` are the template tokens, ``wild`` marks the variable positions
-    and ``values`` are the message's tokens at those positions (same order).
+    The key of ``key=value`` / ``key: value`` (lowercased), else the word
+    before it when that word names it (:data:`_CONTEXT_NAMES`).
     """
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    taken: set[str] = set()
-    unnamed = 0
-    vi = 0
+    out: list[str | None] = []
     for i, w in enumerate(wild):
         if not w:
             continue
-        value = values[vi]
-        vi += 1
         name = None
-        # key=value and key: value
         if i >= 2 and template[i - 1].strip() in ("=", ":") and not wild[i - 2]:
             key = template[i - 2].strip()
             if _KEY_RE.fullmatch(key):
                 name = key.lower()
         if name is None and i >= 1 and not wild[i - 1]:
             name = _CONTEXT_NAMES.get(template[i - 1].strip().lower())
-        if name is None:
-            k = kind(value) if value else None
-            if k:
-                name = k
-            elif k is None and _HOST_RE.fullmatch(value):
-                name = "host"
+        out.append(name)
+    return tuple(out)
+
+
+_value_names: dict[str, str | None] = {}
+
+
+def value_name(value: str) -> str | None:
+    """The name a variable's value gives it by its shape (a kind or ``host``), or None (memoized)."""
+    try:
+        return _value_names[value]
+    except KeyError:
+        pass
+    k = kind(value) if value else None
+    name = k if k else ("host" if k is None and _HOST_RE.fullmatch(value) else None)
+    if len(_value_names) >= _MEMO_MAX:
+        _value_names.clear()
+    _value_names[value] = name
+    return name
+
+
+_unique: dict[tuple[str | None, ...], tuple[str, ...]] = {}
+
+
+def unique_names(names: tuple[str | None, ...]) -> tuple[str, ...]:
+    """Names made unique: None becomes ``var1``, ``var2``…; repeats get ``_2``, ``_3``… (memoized)."""
+    try:
+        return _unique[names]
+    except KeyError:
+        pass
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    taken: set[str] = set()
+    unnamed = 0
+    for name in names:
         if name is None:
             unnamed += 1
             name = f"var{unnamed}"
@@ -127,5 +149,19 @@ def param_names(template: list[str], wild: list[bool], values: list[str]) -> lis
             n += 1
             unique = f"{name}_{n}"
         taken.add(unique)
-        names.append(unique)
-    return names
+        out.append(unique)
+    got = tuple(out)
+    if len(_unique) >= _MEMO_MAX:
+        _unique.clear()
+    _unique[names] = got
+    return got
+
+
+def param_names(template: list[str], wild: list[bool], values: list[str]) -> list[str]:
+    """Names for the variables of one match, in order; see :class:`Match.params`.
+
+    ``template`` are the template tokens, ``wild`` marks the variable positions
+    and ``values`` are the message's tokens at those positions (same order).
+    """
+    ctx = context_names(template, wild)
+    return list(unique_names(tuple([c or value_name(v) for c, v in zip(ctx, values)])))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .masking import VAR, param_names
+from .masking import VAR, context_names, unique_names, value_name
 from .templates import (
     SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
@@ -77,10 +77,12 @@ class TemplateMiner:
         self._next_cid = 0
         self._seq = 0
         # Caches: message -> (cluster, params) and masked tokens -> cluster.
-        self._msg_cache: dict[str, tuple[Cluster, dict[str, str]]] = {}
+        # (Clusters are held by id, so that entries are tuples of strings and ints the
+        # garbage collector stops tracking.)
+        self._msg_cache: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {}
         self._shape_cache: dict[tuple[str, ...], Cluster | None] = {}
         # signature (and soft words) -> (cluster, parameter names, where the values are)
-        self._decisions: dict[bytes | tuple[bytes | str, ...], tuple[Cluster, tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
+        self._decisions: dict[bytes | tuple[bytes | str, ...], tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
 
     # -- public API ---------------------------------------------------------
 
@@ -92,16 +94,17 @@ class TemplateMiner:
         self._seq += 1
         hit = self._msg_cache.get(message)
         if hit is not None:
-            c, params = hit
+            c = self._clusters[hit[0]]
             self._touch(c, time)
-            return Match(c.key, c.text, c.version, dict(params), False, False)
+            return Match(c.key, c.text, c.version, dict(zip(hit[1], hit[2])), False, False)
 
         sig = signature(message)
         sh, tokens = shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         done = self._decisions.get(dkey)
         if done is not None:
-            c, names, spans = done
+            c = self._clusters[done[0]]
+            names, spans = done[1], done[2]
             self._touch(c, time)
             params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
             return Match(c.key, c.text, c.version, params, False, False)
@@ -145,7 +148,7 @@ class TemplateMiner:
         params = self._params(c, tokens)
         if not changed:
             if len(self._msg_cache) < _CACHE_MAX:
-                self._msg_cache[message] = (c, params)
+                self._msg_cache[message] = (c.cid, tuple(params), tuple(params.values()))
             if len(self._decisions) < _CACHE_MAX:
                 self._decide(dkey, c, sh, len(own_masked), message, params)
         return Match(c.key, c.text, c.version, dict(params), False, changed)
@@ -154,14 +157,15 @@ class TemplateMiner:
         """The template ``learn`` would assign, without changing anything; None if it would make one."""
         hit = self._msg_cache.get(message)
         if hit is not None:
-            c, params = hit
-            return Match(c.key, c.text, c.version, dict(params), False, False)
+            c = self._clusters[hit[0]]
+            return Match(c.key, c.text, c.version, dict(zip(hit[1], hit[2])), False, False)
         sig = signature(message)
         sh, tokens = shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         done = self._decisions.get(dkey)
         if done is not None:
-            c, names, spans = done
+            c = self._clusters[done[0]]
+            names, spans = done[1], done[2]
             params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
             return Match(c.key, c.text, c.version, params, False, False)
         if tokens is None:
@@ -285,23 +289,37 @@ class TemplateMiner:
         What is remembered is where each parameter value is in the message;
         nothing is remembered when a value is not a plain slice of it.
         """
-        spans = sh.spans
-        if c.flex >= 0:
+        span = sh.span
+        if c.flex < 0:
+            where = [span(i) for i, w in enumerate(c.wild) if w]
+        else:
             f = c.flex
-            end = n - (len(c.tokens) - f - 1)
-            joined = (spans[f][0], spans[end - 1][1]) if end > f else (0, 0)
-            spans = (*spans[:f], joined, *spans[end:])
-        where = [span for span, w in zip(spans, c.wild) if w]
+            shift = n - len(c.tokens)  # message tokens more than template tokens
+            where = []
+            for i, w in enumerate(c.wild):
+                if not w:
+                    continue
+                if i < f:
+                    where.append(span(i))
+                elif i > f:
+                    where.append(span(i + shift))
+                elif shift >= 0:  # the stretchable <*>: its tokens joined
+                    where.append((span(f)[0], span(f + shift)[1]))
+                else:
+                    where.append((0, 0))
         for (s, e), value in zip(where, params.values()):
             if message[s:e] != value:
                 return
-        self._decisions[dkey] = (c, tuple(params), tuple(where))
+        self._decisions[dkey] = (c.cid, tuple(params), tuple(where))
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
         values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
         if not values:
             return {}
-        return dict(zip(param_names(c.tokens, c.wild, values), values))
+        ctx = c.names
+        if ctx is None:
+            ctx = c.names = context_names(c.tokens, c.wild)
+        return dict(zip(unique_names(tuple([n or value_name(v) for n, v in zip(ctx, values)])), values))
 
     # -- changing state -------------------------------------------------------
 

@@ -45,14 +45,13 @@ class Shape:
     """Tokens, masked tokens and classes of every message with one signature.
 
     ``plain``: the messages are normalized (``tokens.is_normalized``), so
-    their tokens are plain slices of them, one after another. ``spans`` are
-    the (start, end) of each token's text without its leading space. ``soft``
-    are the indexes of the literal tokens with digits, whose text differs
-    between messages of one signature. Only tuples of strings and ints, which
-    the garbage collector stops tracking.
+    their tokens are plain slices of them, one after another, ending at
+    ``ends``. ``soft`` are the indexes of the literal tokens with digits,
+    whose text differs between messages of one signature. Only tuples of
+    strings and ints, which the garbage collector stops tracking.
     """
 
-    __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "spans")
+    __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "first", "ends", "spans")
 
     def __init__(self, message: str, tokens: list[str]) -> None:
         masked, cls, soft = mask_soft(tokens)
@@ -60,13 +59,22 @@ class Shape:
         self.cls = tuple(cls)
         self.soft = tuple(soft)
         self.plain = is_normalized(message)
+        self.first = tuple(tokens)  # the tokens of the first message seen
         if self.plain:
-            ends = list(accumulate(map(len, tokens)))
-            self.spans = tuple((e - len(t) + 1, e) if t[0] == " " else (e - len(t), e)
-                               for t, e in zip(tokens, ends))
+            self.ends = tuple(accumulate(map(len, tokens)))
+            self.spans = None
         else:
+            self.ends = ()
             self.spans = _spans(message)
-        self.soft_spans = tuple(self.spans[i] for i in soft)
+        self.soft_spans = tuple(self.span(i) for i in soft)
+
+    def span(self, i: int) -> tuple[int, int]:
+        """(start, end) of token ``i`` in a message of this shape, without its leading space."""
+        if self.spans is not None:
+            return self.spans[i]
+        e = self.ends[i]
+        t = self.first[i]
+        return (e - len(t) + 1, e) if t[0] == " " else (e - len(t), e)
 
     def tokens(self, message: str) -> list[str]:
         """``tokenize(message)`` for a message of this shape."""

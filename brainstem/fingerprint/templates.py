@@ -18,7 +18,7 @@ EVIDENCE = 3
 
 class Cluster:
     __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
-                 "count", "last_time", "last_seq", "seen", "flex")
+                 "count", "last_time", "last_seq", "seen", "flex", "names")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
                  last_time: float = 0.0, last_seq: int = 0, flex: int = -1) -> None:
@@ -43,6 +43,8 @@ class Cluster:
         if self.flex >= 0:  # words from the stretchable <*> on have no fixed place
             self.head = head(tokens[:self.flex], self.cls[:self.flex])
         self.text = "".join(tokens)
+        # masking.context_names of the template, when first needed
+        self.names: tuple[str | None, ...] | None = None
 
 
 PUNCTUATION = frozenset("=:,;()[]{}\"'@|<>.")
