@@ -104,10 +104,12 @@ class TemplateMiner:
         done = self._decisions.get(dkey)
         if done is not None:
             c = self._clusters[done[0]]
-            names, spans = done[1], done[2]
+            names = done[1]
+            values = tuple([message[s:e] for s, e in done[2]])
             self._touch(c, time)
-            params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
-            return Match(c.key, c.text, c.version, params, False, False)
+            if len(self._msg_cache) < _CACHE_MAX:
+                self._msg_cache[message] = (c.cid, names, values)
+            return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
 
         if tokens is None:
             tokens = sh.tokens(message)
