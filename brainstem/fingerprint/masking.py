@@ -53,20 +53,52 @@ def _classify(core: str) -> str | None:
     return ""
 
 
+_ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
+_NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
+
+
+def signature(text: str) -> bytes:
+    """``text`` with its digits blurred as far as tokenizing and masking cannot tell.
+
+    Its UTF-8 bytes with every ASCII digit replaced by ``1``, or, when it
+    holds ``0x``/``0X`` (the one place a particular digit matters), with 1-9
+    replaced by ``1`` and ``0`` kept. The two kinds never collide: the first
+    holds no ``0``, the second always does. See :mod:`.shapes`.
+    """
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"0x" in raw or b"0X" in raw:
+        return raw.translate(_NONZERO_DIGITS)
+    return raw.translate(_ALL_DIGITS)
+
+
+_sig_memo: dict[bytes, str | None] = {}
+_UNKNOWN = object()
+
+
 def kind(core: str) -> str | None:
     """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
 
     Kinds: ``path``, ``time``, ``ip``, ``num``, ``uuid``, ``hex``, ``id``.
+    Memoized per string, and per :func:`signature` (the kind does not depend
+    on which digit is where), so a new IP of a known shape costs no regex.
     """
-    try:
-        return _memo[core]
-    except KeyError:
-        pass
-    k = _classify(core) if core else None
+    k = _memo.get(core, _UNKNOWN)
+    if k is not _UNKNOWN:
+        return k  # type: ignore[return-value]
+    if core:
+        sig = signature(core)
+        k = _sig_memo.get(sig, _UNKNOWN)
+        if k is _UNKNOWN:
+            k = _classify(core)
+            if len(_sig_memo) >= _MEMO_MAX:
+                _sig_memo.clear()
+            _sig_memo[sig] = k
+    else:
+        k = None
     if len(_memo) >= _MEMO_MAX:
         _memo.clear()
     _memo[core] = k
-    return k
+    return k  # type: ignore[return-value]
 
 
 # Words right before a variable that name it better than its shape does.

@@ -23,22 +23,12 @@ from __future__ import annotations
 
 from itertools import accumulate
 
+from .masking import signature
 from .templates import mask_soft
 from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
 
-_ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
-_NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
-
 _SHAPES_MAX = 100_000
 _shapes: dict[bytes, Shape] = {}
-
-
-def signature(message: str) -> bytes:
-    """The message with its digits blurred as far as tokenizing and masking cannot tell."""
-    raw = message.encode("utf-8", "surrogatepass")
-    if b"0x" in raw or b"0X" in raw:
-        return raw.translate(_NONZERO_DIGITS)
-    return raw.translate(_ALL_DIGITS)
 
 
 class Shape:
@@ -53,20 +43,20 @@ class Shape:
 
     __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "first", "ends", "spans")
 
-    def __init__(self, message: str, tokens: list[str]) -> None:
+    def __init__(self, message: str, tokens: list[str], plain: bool) -> None:
         masked, cls, soft = mask_soft(tokens)
         self.masked = tuple(masked)
         self.cls = tuple(cls)
         self.soft = tuple(soft)
-        self.plain = is_normalized(message)
+        self.plain = plain
         self.first = tuple(tokens)  # the tokens of the first message seen
-        if self.plain:
+        if plain:
             self.ends = tuple(accumulate(map(len, tokens)))
             self.spans = None
         else:
             self.ends = ()
             self.spans = _spans(message)
-        self.soft_spans = tuple(self.span(i) for i in soft)
+        self.soft_spans = tuple([self.span(i) for i in soft]) if soft else ()
 
     def span(self, i: int) -> tuple[int, int]:
         """(start, end) of token ``i`` in a message of this shape, without its leading space."""
@@ -111,11 +101,9 @@ def shape(sig: bytes, message: str) -> tuple[Shape, list[str] | None]:
     got = _shapes.get(sig)
     if got is not None:
         return got, None
-    if is_normalized(message):
-        tokens = _PLAIN_TOKEN_RE.findall(message)
-    else:
-        tokens = tokenize(message)
-    got = Shape(message, tokens)
+    plain = is_normalized(message)
+    tokens = _PLAIN_TOKEN_RE.findall(message) if plain else tokenize(message)
+    got = Shape(message, tokens, plain)
     if len(_shapes) >= _SHAPES_MAX:
         _shapes.clear()
     _shapes[sig] = got

@@ -7,7 +7,7 @@ miner's indexes.
 """
 from __future__ import annotations
 
-from .masking import VAR, kind
+from .masking import VAR, kind, signature
 
 SIMILARITY = 0.5
 # How many tokens longer or shorter a template may be for a stretch (see TemplateMiner._stretch).
@@ -111,8 +111,6 @@ _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
 # token signature (see shapes.signature) -> (hard variable, class before context or SOFT)
 _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
-_ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
-_NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
 
 
 def _learn_token(tok: str) -> str:
@@ -122,8 +120,7 @@ def _learn_token(tok: str) -> str:
     never seen before is looked up by its signature before it is classified:
     ``10.0.0.1`` is answered by what ``10.0.0.7`` found.
     """
-    raw = tok.encode("utf-8", "surrogatepass")
-    sig = raw.translate(_NONZERO_DIGITS if b"0x" in raw or b"0X" in raw else _ALL_DIGITS)
+    sig = signature(tok)
     got = _token_sig_memo.get(sig)
     if got is None:
         core = tok[1:] if tok[0] == " " else tok
@@ -147,21 +144,25 @@ def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
     if len(_masked_memo) >= _TOKEN_MEMO_MAX:
         _masked_memo.clear()
         _class_memo.clear()
+    # list scans (count, index) run in C; the Python loops only visit the hits
     masked = list(map(_masked_memo.get, tokens))
-    if None in masked:
-        for i, m in enumerate(masked):
-            if m is None:
-                masked[i] = _learn_token(tokens[i])
+    i = 0
+    for _ in range(masked.count(None)):
+        i = masked.index(None, i)
+        masked[i] = _learn_token(tokens[i])
     cls = list(map(_class_memo.__getitem__, tokens))
     soft: list[int] = []
-    if SOFT in cls:
-        soft = [i for i, k in enumerate(cls) if k == SOFT]
-        for i in soft:
+    i = 0
+    for _ in range(cls.count(SOFT)):
+        i = cls.index(SOFT, i)
+        cls[i] = VALUE
+        soft.append(i)
+    i = 0
+    n = len(tokens)
+    for _ in range(tokens.count("=")):  # the value in key=value
+        i = tokens.index("=", i) + 1
+        if i < n and cls[i] == PLAIN and tokens[i][0] != " ":
             cls[i] = VALUE
-    if "=" in tokens:  # the value in key=value
-        for i in range(1, len(tokens)):
-            if cls[i] == PLAIN and tokens[i - 1] == "=" and tokens[i][0] != " ":
-                cls[i] = VALUE
     return masked, cls, soft
 
 

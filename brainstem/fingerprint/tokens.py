@@ -22,13 +22,16 @@ DATETIME = (
     r"|\d{1,3}(?:\.\d{1,3}){3}:\d{1,5})(?![\w:])"
 )
 # A word never ends in "." so the full stop of a sentence is its own token.
+# The lookahead only spares the regex engine the timestamp alternatives where
+# none can start (they begin with a digit or a day or month name).
+_STAMP_START = r"(?=[\dMTWFSJAOND])"
 _TOKEN_RE = re.compile(
-    r"""(\s*)(?:(""" + DATETIME + r""")|([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S))"""
+    r"""(\s*)(?:""" + _STAMP_START + r"""(""" + DATETIME + r""")|([^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S))"""
 )
 # The same tokens for a message that is already normalized (no whitespace but
 # single spaces between tokens): the whole match is the token, space included.
 _PLAIN_TOKEN_RE = re.compile(
-    r""" ?(?:""" + DATETIME + r"""|[^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S)"""
+    r""" ?(?:""" + _STAMP_START + DATETIME + r"""|[^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]|\S)"""
 )
 _WS_RE = re.compile(r"\s+")
 
