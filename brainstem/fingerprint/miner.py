@@ -76,13 +76,18 @@ class TemplateMiner:
         self._aliases: dict[str, str] = {}
         self._next_cid = 0
         self._seq = 0
-        # Caches: message -> (cluster, params) and masked tokens -> cluster.
-        # (Clusters are held by id, so that entries are tuples of strings and ints the
-        # garbage collector stops tracking.)
+        # Caches (see _changed): message -> (cluster id, parameter names, values);
+        # per token count, masked tokens -> cluster and signature (and soft words) ->
+        # (cluster id, parameter names, where the values are in the message).
+        # Clusters are held by id, so that entries are tuples of strings and ints,
+        # which the garbage collector stops tracking.
+        self._cache_max = _CACHE_MAX
         self._msg_cache: dict[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = {}
-        self._shape_cache: dict[tuple[str, ...], Cluster | None] = {}
-        # signature (and soft words) -> (cluster, parameter names, where the values are)
-        self._decisions: dict[bytes | tuple[bytes | str, ...], tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
+        self._shape_cache: dict[int, dict[tuple[str, ...], Cluster | None]] = {}
+        self._shape_cached = 0
+        self._decisions: dict[int, dict[bytes | tuple[bytes | str, ...],
+                                        tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]]] = {}
+        self._decided = 0
 
     # -- public API ---------------------------------------------------------
 
@@ -101,13 +106,14 @@ class TemplateMiner:
         sig = signature(message)
         sh, tokens = shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
-        done = self._decisions.get(dkey)
+        decided = self._decisions.get(len(sh.masked))
+        done = decided.get(dkey) if decided else None
         if done is not None:
             c = self._clusters[done[0]]
             names = done[1]
             values = tuple([message[s:e] for s, e in done[2]])
             self._touch(c, time)
-            if len(self._msg_cache) < _CACHE_MAX:
+            if len(self._msg_cache) < self._cache_max:
                 self._msg_cache[message] = (c.cid, names, values)
             return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
 
@@ -149,9 +155,9 @@ class TemplateMiner:
         self._touch(c, time)
         params = self._params(c, tokens)
         if not changed:
-            if len(self._msg_cache) < _CACHE_MAX:
+            if len(self._msg_cache) < self._cache_max:
                 self._msg_cache[message] = (c.cid, tuple(params), tuple(params.values()))
-            if len(self._decisions) < _CACHE_MAX:
+            if self._decided < self._cache_max:
                 self._decide(dkey, c, sh, len(own_masked), message, params)
         return Match(c.key, c.text, c.version, dict(params), False, changed)
 
@@ -164,7 +170,8 @@ class TemplateMiner:
         sig = signature(message)
         sh, tokens = shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
-        done = self._decisions.get(dkey)
+        decided = self._decisions.get(len(sh.masked))
+        done = decided.get(dkey) if decided else None
         if done is not None:
             c = self._clusters[done[0]]
             names, spans = done[1], done[2]
@@ -209,11 +216,10 @@ class TemplateMiner:
 
     def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> Cluster | None:
         shape = tuple(masked)
-        try:
-            return self._shape_cache[shape]
-        except KeyError:
-            pass
         n = len(masked)
+        cache = self._shape_cache.get(n)
+        if cache is not None and shape in cache:
+            return cache[shape]
         cands: list[Cluster] = []
         buckets = self._buckets
         flex = self._flex
@@ -242,8 +248,11 @@ class TemplateMiner:
             rank = (r[0], r[1], -c.cid)
             if rank > best_rank:
                 best, best_rank = c, rank
-        if remember and len(self._shape_cache) < _CACHE_MAX:
-            self._shape_cache[shape] = best
+        if remember and self._shape_cached < self._cache_max:
+            if cache is None:
+                cache = self._shape_cache[n] = {}
+            cache[shape] = best
+            self._shape_cached += 1
         return best
 
     def _stretch(self, masked: list[str], cls: list[int]) -> Cluster | None:
@@ -312,7 +321,11 @@ class TemplateMiner:
         for (s, e), value in zip(where, params.values()):
             if message[s:e] != value:
                 return
-        self._decisions[dkey] = (c.cid, tuple(params), tuple(where))
+        decided = self._decisions.get(n)
+        if decided is None:
+            decided = self._decisions[n] = {}
+        decided[dkey] = (c.cid, tuple(params), tuple(where))
+        self._decided += 1
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
         values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
@@ -325,10 +338,26 @@ class TemplateMiner:
 
     # -- changing state -------------------------------------------------------
 
-    def _changed(self) -> None:
+    def _changed(self, length: int | None = None) -> None:
+        """Empty the caches that a change of templates may have made wrong.
+
+        ``length``: only templates of that token count changed (none
+        stretchable). Then only messages of that many tokens may now find
+        another template: a message is compared only with templates of its
+        own length and stretchable ones. Otherwise every cache is emptied.
+        """
         self._msg_cache.clear()
-        self._shape_cache.clear()
-        self._decisions.clear()
+        if length is None:
+            self._shape_cache.clear()
+            self._decisions.clear()
+            self._shape_cached = self._decided = 0
+            return
+        cache = self._shape_cache.pop(length, None)
+        if cache:
+            self._shape_cached -= len(cache)
+        decided = self._decisions.pop(length, None)
+        if decided:
+            self._decided -= len(decided)
 
     def _touch(self, c: Cluster, time: float | None) -> None:
         c.count += 1
@@ -372,7 +401,7 @@ class TemplateMiner:
         c = Cluster(self._next_cid, key, list(masked))
         self._next_cid += 1
         self._add(c)
-        self._changed()
+        self._changed(len(c.tokens))
         return c
 
     def _add(self, c: Cluster) -> None:
@@ -400,7 +429,7 @@ class TemplateMiner:
         if c.text != text:
             c.version += 1
         self._index(c)
-        self._changed()
+        self._changed(len(tokens) if c.flex < 0 else None)
 
     def _merge_around(self, c: Cluster) -> Cluster:
         """Merge ``c`` with same-length templates it agrees with everywhere; return the survivor."""
@@ -428,7 +457,7 @@ class TemplateMiner:
         if tokens != keep.tokens:
             self._retemplate(keep, tokens)
         else:
-            self._changed()
+            self._changed(len(tokens) if keep.flex < 0 and drop.flex < 0 else None)
         self._trim_aliases()
 
     def _trim_aliases(self) -> None:

@@ -58,29 +58,23 @@ def test_signature_keeps_the_hex_prefix_apart():
     assert miner.learn("value 0x2A seen").params == {"hex": "0x2A"}
 
 
-class _NoStore(dict):
-    def __setitem__(self, key, value) -> None:
-        pass
-
-
-def uncached() -> TemplateMiner:
-    miner = TemplateMiner()
-    miner._msg_cache = _NoStore()
-    miner._decisions = _NoStore()
-    miner._shape_cache = _NoStore()
+def uncached(max_templates: int) -> TemplateMiner:
+    miner = TemplateMiner(max_templates)
+    miner._cache_max = 0  # nothing is ever cached
     return miner
 
 
 @settings(max_examples=300, deadline=None)
-@given(families, st.lists(digit_message, max_size=6), st.randoms(use_true_random=False))
-def test_caches_agree_with_the_slow_path(fams, extra, rnd):
+@given(families, st.lists(digit_message, max_size=6), st.randoms(use_true_random=False),
+       st.sampled_from([2, 5, 50000]))
+def test_caches_agree_with_the_slow_path(fams, extra, rnd, max_templates):
     lines = expand(fams) + extra
     # variants differing only in digits (and whitespace), so the signature caches are used
     lines += [redigit(x, lambda: rnd.choice("0123456789")) for x in lines for _ in range(2)]
     lines += [x.replace(" ", "  ", 1) for x in lines[:5]]
     rnd.shuffle(lines)
     lines = lines * 2
-    fast, slow = TemplateMiner(), uncached()
+    fast, slow = TemplateMiner(max_templates), uncached(max_templates)
     for line in lines:
         got, want = fast.learn(line), slow.learn(line)
         assert got == want, line
