@@ -297,8 +297,10 @@ class TemplateMiner:
                 params: dict[str, str]) -> None:
         """Remember that messages of this signature (and soft words) take ``c`` unchanged.
 
-        What is remembered is where each parameter value is in the message;
-        nothing is remembered when a value is not a plain slice of it.
+        What is remembered is where each parameter value is in the message
+        (the same place in every message of the signature); nothing is
+        remembered when a value is not a plain slice of it (a whitespace run
+        inside a stretchable ``<*>`` or a timestamp).
         """
         span = sh.span
         if c.flex < 0:
@@ -318,9 +320,10 @@ class TemplateMiner:
                     where.append((span(f)[0], span(f + shift)[1]))
                 else:
                     where.append((0, 0))
-        for (s, e), value in zip(where, params.values()):
-            if message[s:e] != value:
-                return
+        if not sh.plain:  # a normalized message's values are always such slices
+            for (s, e), value in zip(where, params.values()):
+                if message[s:e] != value:
+                    return
         decided = self._decisions.get(n)
         if decided is None:
             decided = self._decisions[n] = {}
