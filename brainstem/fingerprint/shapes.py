@@ -21,40 +21,42 @@ read from each message).
 """
 from __future__ import annotations
 
-from itertools import accumulate
-
 from .masking import signature
 from .templates import mask_soft
 from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
 
-_SHAPES_MAX = 100_000
+_SHAPES_MAX = 50_000
 _shapes: dict[bytes, Shape] = {}
 
 
 class Shape:
     """Tokens, masked tokens and classes of every message with one signature.
 
+    ``masked`` and ``cls`` as :func:`.templates.mask` gives them (``cls`` as
+    bytes), except that the ``soft`` positions, the literal tokens with
+    digits, hold the first message's text (see :meth:`masked_for`).
     ``plain``: the messages are normalized (``tokens.is_normalized``), so
-    their tokens are plain slices of them, one after another, ending at
-    ``ends``. ``soft`` are the indexes of the literal tokens with digits,
-    whose text differs between messages of one signature. Only tuples of
-    strings and ints, which the garbage collector stops tracking.
+    their tokens are slices of them, one after another, of ``lengths``
+    (leading space included); else ``spans`` are the (start, end) of each
+    token without its leading space. Kept small (about half a kilobyte for
+    a 20-token message), and only bytes and tuples of strings and ints,
+    which the garbage collector stops tracking.
     """
 
-    __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "first", "ends", "spans")
+    __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "lengths", "spans")
 
     def __init__(self, message: str, tokens: list[str], plain: bool) -> None:
         masked, cls, soft = mask_soft(tokens)
         self.masked = tuple(masked)
-        self.cls = tuple(cls)
+        self.cls = bytes(cls)
         self.soft = tuple(soft)
         self.plain = plain
-        self.first = tuple(tokens)  # the tokens of the first message seen
+        self.spans: tuple[tuple[int, int], ...] | None = None
+        self.lengths: bytes | tuple[int, ...] = b""
         if plain:
-            self.ends = tuple(accumulate(map(len, tokens)))
-            self.spans = None
+            lengths = list(map(len, tokens))
+            self.lengths = bytes(lengths) if max(lengths, default=0) < 256 else tuple(lengths)
         else:
-            self.ends = ()
             self.spans = _spans(message)
         self.soft_spans = tuple([self.span(i) for i in soft]) if soft else ()
 
@@ -62,9 +64,9 @@ class Shape:
         """(start, end) of token ``i`` in a message of this shape, without its leading space."""
         if self.spans is not None:
             return self.spans[i]
-        e = self.ends[i]
-        t = self.first[i]
-        return (e - len(t) + 1, e) if t[0] == " " else (e - len(t), e)
+        e = sum(self.lengths[:i + 1])
+        # a masked token keeps the leading space of the token
+        return (e - self.lengths[i] + 1, e) if self.masked[i][0] == " " else (e - self.lengths[i], e)
 
     def tokens(self, message: str) -> list[str]:
         """``tokenize(message)`` for a message of this shape."""

@@ -113,6 +113,9 @@ _class_memo: dict[str, int] = {}
 _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
 
 
+_SPACED_VAR = " " + VAR
+
+
 def _learn_token(tok: str) -> str:
     """Memoize a message token's masked form and class; return the masked form.
 
@@ -133,7 +136,7 @@ def _learn_token(tok: str) -> str:
             _token_sig_memo.clear()
         _token_sig_memo[sig] = got
     hard, k = got
-    masked = (" " + VAR if tok[0] == " " else VAR) if hard else tok
+    masked = (_SPACED_VAR if tok[0] == " " else VAR) if hard else tok
     _masked_memo[tok] = masked
     _class_memo[tok] = k
     return masked
