@@ -116,8 +116,8 @@ _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
 _SPACED_VAR = " " + VAR
 
 
-def _learn_token(tok: str) -> str:
-    """Memoize a message token's masked form and class; return the masked form.
+def _learn_token(tok: str) -> tuple[str, int]:
+    """Memoize a message token's masked form and class (SOFT for a soft variable); return both.
 
     Neither depends on which digit is where (see :mod:`.shapes`), so a token
     never seen before is looked up by its signature before it is classified:
@@ -139,7 +139,7 @@ def _learn_token(tok: str) -> str:
     masked = (_SPACED_VAR if tok[0] == " " else VAR) if hard else tok
     _masked_memo[tok] = masked
     _class_memo[tok] = k
-    return masked
+    return masked, k
 
 
 def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
@@ -152,8 +152,12 @@ def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
     i = 0
     for _ in range(masked.count(None)):
         i = masked.index(None, i)
-        masked[i] = _learn_token(tokens[i])
-    cls = list(map(_class_memo.__getitem__, tokens))
+        masked[i] = _learn_token(tokens[i])[0]
+    cls = list(map(_class_memo.get, tokens))
+    i = 0
+    for _ in range(cls.count(None)):  # only if another thread emptied the memo meanwhile
+        i = cls.index(None, i)
+        cls[i] = _learn_token(tokens[i])[1]
     soft: list[int] = []
     i = 0
     for _ in range(cls.count(SOFT)):
