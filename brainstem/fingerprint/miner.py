@@ -3,8 +3,11 @@
 How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
 
 1. An exact-message cache answers repeated messages with one dict lookup.
+   Then a decision cache keyed by the message's digit-blind signature
+   (:mod:`.shapes`) answers messages that differ from an earlier one only in
+   digits, the usual case, with a few slices.
 2. Otherwise the message is tokenized (:mod:`.tokens`) and its obvious
-   variables are masked (:mod:`.masking`).
+   variables are masked (:mod:`.masking`), once per signature (:mod:`.shapes`).
 3. Candidate templates are those with the same token count and the same first
    token (or a variable first token). Each is scored by the share of positions
    that agree: equal tokens, a ``<*>`` in the template, or digits on both sides
@@ -18,9 +21,9 @@ How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
 
 Keys are blake2b of the template text at creation and never change while the
 template generalizes; ``version`` counts the changes. The caches hold only what
-the slow path would compute from the current templates and are emptied on
-every change, so a restored miner (:meth:`to_state`/:meth:`from_state`)
-assigns exactly as an uninterrupted one.
+the slow path would compute from the current templates and are emptied where
+a change could alter it (:meth:`TemplateMiner._changed`), so a restored miner
+(:meth:`to_state`/:meth:`from_state`) assigns exactly as an uninterrupted one.
 """
 from __future__ import annotations
 
