@@ -22,11 +22,12 @@ _MAX_BUCKETS_KEPT = 60
 
 
 class _Track:
-    __slots__ = ("buckets", "hours", "count", "first", "last", "samples", "assets")
+    __slots__ = ("buckets", "hours", "slots", "count", "first", "last", "samples", "assets")
 
     def __init__(self) -> None:
         self.buckets: list[int] = []      # distinct buckets, ascending, last _MAX_BUCKETS_KEPT kept
         self.hours = [0] * 24
+        self.slots = 0                    # hour-of-day slots with any event
         self.count = 0
         self.first = 0.0
         self.last = 0.0
@@ -62,7 +63,10 @@ class RecurrenceDetector(Detector):
             t.first = obs.ts
         t.count += 1
         t.last = max(t.last, obs.ts)
-        t.hours[int(obs.ts // 3600) % 24] += 1
+        hour = int(obs.ts // 3600) % 24
+        if not t.hours[hour]:
+            t.slots += 1
+        t.hours[hour] += 1
         if len(t.assets) < 64 or obs.asset in t.assets:
             t.assets[obs.asset] = t.assets.get(obs.asset, 0) + 1
         b = int(obs.ts // self.bucket_seconds)
@@ -75,7 +79,7 @@ class RecurrenceDetector(Detector):
             del t.samples[:-_MAX_BUCKETS_KEPT]
         if len(t.buckets) < self.min_buckets:
             return []
-        slots = sum(1 for h in t.hours if h)
+        slots = t.slots
         if slots > self.max_hour_slots:
             return []
         # Update the candidate on each new bucket, and on the events inside an
@@ -117,6 +121,7 @@ class RecurrenceDetector(Detector):
         for k, (buckets, hours, count, first, last, samples, assets) in state.get("tracks", {}).items():
             t = _Track()
             t.buckets, t.hours, t.count, t.first, t.last, t.samples, t.assets = buckets, hours, count, first, last, samples, assets
+            t.slots = sum(1 for h in hours if h)
             self.tracks[k] = t
 
     def forget(self, signature_key: str) -> None:
