@@ -66,6 +66,8 @@ SETTINGS: tuple[Setting, ...] = (
             "An incident's pattern seen again after this much quiet counts as a new recurrence."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
+    Setting("rules_replay_seconds", 86400,
+            "At the start of an ingest, stored events this far back are replayed into the rules to rebuild their windows."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

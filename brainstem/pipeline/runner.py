@@ -14,7 +14,7 @@ is counted twice.
 """
 from __future__ import annotations
 
-import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -82,6 +82,8 @@ class TenantPipeline:
         self._since_checkpoint = 0
         self._aliases_seen = self.miner.alias_count
         self._replay_after_crash()
+        if rules is not None:
+            self._warm_rules()
 
     # -- lookups the candidate book uses --------------------------------------
     def signature_id(self, key: str) -> str:
@@ -263,6 +265,24 @@ class TenantPipeline:
                 inc = promote(self.store, c.candidate_id, auto=True)
                 c.metadata["incident_memory_id"] = inc.incident_memory_id
                 self.incidents.track(inc)
+
+    def _warm_rules(self) -> None:
+        """Rebuild the rule engine's windows from the tenant's recent stored events.
+
+        The engine's caches live in memory; a new run replays the events of the
+        last ``rules_replay_seconds`` before the newest stored one, with the
+        firings discarded (the run that stored those events already recorded
+        them), so windows that span two runs still see both halves.
+        """
+        last = self.meta.get("last_ts")
+        horizon = self.settings.rules_replay_seconds
+        if last is None or horizon <= 0:
+            return
+        since = datetime.fromtimestamp(last - horizon, timezone.utc)
+        for e in self.store.events_since(self.tid, since):
+            sig = self.sigs.get(e.signature_key)
+            if sig is not None:
+                self.rules.observe(e, sig)
 
     def _replay_after_crash(self) -> None:
         """Feed events stored after the last checkpoint back through miner and detectors."""

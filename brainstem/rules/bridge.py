@@ -15,7 +15,8 @@ the candidate type (``type=spread``, ``burst``, ``self_heal``, ...; default
 ``rule``) and a ``title=...`` for the candidate.
 
 A firing becomes a Finding: one candidate per (rule, threshold row) and one
-correlation group per firing, linked to the event that caused it.
+correlation group per firing, linked to the event that caused it; the
+candidate counts its firings (its findings) across runs.
 """
 from __future__ import annotations
 
@@ -68,7 +69,6 @@ class RuleBridge:
         self._fired: list[Firing] = []
         self.engine = self._start(None)   # loaded now so that errors show before any event
         self._started = False
-        self.firings: dict[str, int] = {}
         self._names: dict[str, str] = {}
 
     def _start(self, now: float | None) -> RuleEngine:
@@ -144,12 +144,11 @@ class RuleBridge:
                     attr = term[: -len(state)]
                     row.append(f"{attr}={f.terms.get(attr)}")
         key = f"rule:{f.rule}" + (":" + ",".join(row) if row else "")
-        n = self.firings[key] = self.firings.get(key, 0) + 1
         terms = {k: v for k, v in f.terms.items() if v is not None and not k.startswith("_")}
         return Finding(
             candidate_type=ctype, key=key, signature_keys=(sig.signature_key,), ts=f.time,
             event_ids=(e.event_id,), assets=(e.host,) if e.host else (),
-            metrics={"rule": f.rule, "firings": n, "row": ",".join(row), "terms": terms,
+            metrics={"rule": f.rule, "row": ",".join(row), "terms": terms,
                      "title": d.get("title", "")},
             episode=f"{key}@{f.time:.0f}", episode_start=f.time, episode_end=f.time, episode_events=1,
         )

@@ -116,7 +116,7 @@ def _raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[
         raw["recovery"] = _saturate(m.get("pairs", 0), 3)
         raw["frequency"] = _saturate(m.get("pairs", 0), 10)
     else:
-        raw["frequency"] = _saturate(m.get("firings", events), 5)
+        raw["frequency"] = _saturate(events, 5)   # each finding of a rule is one firing
     return raw
 
 
@@ -189,7 +189,8 @@ def explain(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedba
             what = "flapping: " + what
     else:
         row = f" for {m['row']}" if m.get("row") else ""
-        what = f"rule {m.get('rule', '?')} fired {m.get('firings', 0)} times{row} on `{pattern}`{_hosts(assets)}"
+        n = cand.metadata.get("event_count", 0)
+        what = f"rule {m.get('rule', '?')} fired {n} time{'s' if n != 1 else ''}{row} on `{pattern}`{_hosts(assets)}"
     parts = [what, f"severity {SEVERITY_NAME.get(sig.severity_rank, 'unknown')}"]
     if raw.get("novelty", 0) > 0.5:
         parts.append(f"first seen at this tenant {_when(sig.first_seen)}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable, Iterator
 
 from brainstem.models import (
@@ -96,6 +97,10 @@ class Store(ABC):
     @abstractmethod
     def events_after(self, tenant_id: str, mark: int) -> Iterator[Event]:
         """The tenant's events stored after ``mark``, in the order they were stored."""
+
+    @abstractmethod
+    def events_since(self, tenant_id: str, since: datetime) -> Iterator[Event]:
+        """The tenant's events with ``timestamp >= since``, in time order."""
 
     @abstractmethod
     def put_review(self, review: ReviewDecision) -> None: ...

@@ -154,6 +154,13 @@ class SQLiteStore(Store):
         for row in cur:
             yield t.decode(row)
 
+    def events_since(self, tenant_id: str, since):
+        t = TABLES["event"]
+        cur = self.conn.execute(f"{t.select_sql} WHERE tenant_id = ? AND timestamp >= ? ORDER BY timestamp, rowid",
+                                (tenant_id, iso(since)))
+        for row in cur:
+            yield t.decode(row)
+
     def _put(self, kind: str, obj: Any) -> None:
         t = TABLES[kind]
         with self._tx():
