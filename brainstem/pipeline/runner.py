@@ -43,7 +43,6 @@ class RunStats:
     duplicates: int = 0
     bad_lines: int = 0
     new_signatures: int = 0
-    candidates_touched: int = 0
     elapsed: float = 0.0
     bad: list[tuple[str, int, str]] = field(default_factory=list)
 
@@ -122,8 +121,8 @@ class TenantPipeline:
         if self._since_checkpoint >= CHECKPOINT_EVERY:
             self._checkpoint()
 
-    def _learn(self, e: Event, stats: RunStats | None) -> list:
-        """Fingerprint and detect one new event; returns the detectors' findings."""
+    def _learn(self, e: Event, stats: RunStats) -> None:
+        """Fingerprint one new event, detect, and apply what it showed to candidates."""
         ts = e.timestamp.timestamp()
         m = self.miner.learn(e.signature_input, ts)
         key = m.key
@@ -138,8 +137,7 @@ class TenantPipeline:
         sig = self.sigs.get(key)
         if sig is None:
             sig = self._new_signature(e, m)
-            if stats is not None:
-                stats.new_signatures += 1
+            stats.new_signatures += 1
         elif m.changed:
             sig.normalized_pattern = m.template
             sig.signature_version = m.version
@@ -162,19 +160,16 @@ class TenantPipeline:
             e.asset_id = aid
         self._clock(ts)
         obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern)
-        findings = []
+        apply = self.book.apply
         for d in self.detectors:
             found = d.learn_one(obs)
             if found:
-                findings.extend(found)
-        if stats is not None:
-            for f in findings:
-                self.book.apply(f)
-            self.incidents.observe(e, key, ts)
-            if self.rules is not None:
-                for f in self.rules.observe(e, sig):
-                    self.book.apply(f)
-        return findings
+                for f in found:
+                    apply(f)
+        self.incidents.observe(e, key, ts)
+        if self.rules is not None:
+            for f in self.rules.observe(e, sig):
+                apply(f)
 
     def _clock(self, ts: float) -> None:
         """The tenant's timeline so far (novelty is judged against it)."""
