@@ -246,11 +246,12 @@ def make_link(source_type: str, source_id: str, target_type: str, target_id: str
 
 
 def iso(dt: datetime | None) -> str | None:
+    """``YYYY-MM-DDTHH:MM:SS.ffffffZ``: fixed width, so text order is time order."""
     if dt is None:
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if dt.tzinfo is not timezone.utc:
+        dt = dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:
