@@ -266,6 +266,38 @@ def incidents_command(tenant, db, as_json):
                    f"{i.last_observed_at:%Y-%m-%d %H:%M}  {_short(i.title, 90)}")
 
 
+@cli.command("lessons")
+@tenant_option
+@db_option
+@json_option
+def lessons_command(tenant, db, as_json):
+    """List a tenant's lessons (what was learned from its incident memories)."""
+    items = _workspace(db).lessons(tenant)
+    if as_json:
+        _emit([to_dict(x) for x in items])
+        return
+    if not items:
+        click.echo("no lessons yet (add one with `brainstem promote ID --lesson TEXT`)")
+    for x in items:
+        click.echo(f"{x.lesson_id}  {_short(x.recommendation, 100)}  (from {', '.join(x.source_incident_memory_ids)})")
+
+
+@cli.command("hints")
+@tenant_option
+@db_option
+@json_option
+def hints_command(tenant, db, as_json):
+    """List a tenant's runbook hints (next steps shown when a pattern recurs)."""
+    items = _workspace(db).hints(tenant)
+    if as_json:
+        _emit([to_dict(x) for x in items])
+        return
+    if not items:
+        click.echo("no runbook hints yet (add one with `brainstem promote ID --hint TEXT`)")
+    for x in items:
+        click.echo(f"{x.runbook_hint_id}  p{x.priority}  {_short(x.hint_text, 100)}  ({_short(x.title, 60)})")
+
+
 @cli.command("stats")
 @db_option
 @json_option

@@ -21,7 +21,7 @@ from brainstem.memory.promote import promote as _promote
 from brainstem.memory.recall import Recalled, recall as _recall
 from brainstem.memory.review import review as _review
 from brainstem.models import (
-    Candidate, IncidentMemory, ProvenanceLink, ReviewDecision, Signature, Tenant, stable_id,
+    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, stable_id,
 )
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.pipeline.runner import RunStats
@@ -94,6 +94,12 @@ class Workspace:
 
     def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
         return self.store.incidents(self.tenant(tenant).tenant_id)
+
+    def lessons(self, tenant: str | None = None) -> list[Lesson]:
+        return self.store.lessons(self.tenant(tenant).tenant_id)
+
+    def hints(self, tenant: str | None = None) -> list[RunbookHint]:
+        return self.store.hints(self.tenant(tenant).tenant_id)
 
     def show(self, object_id: str) -> tuple[Any, list[ProvenanceLink], list[ProvenanceLink]]:
         """An object and its provenance links (outgoing, incoming)."""

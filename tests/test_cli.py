@@ -13,7 +13,7 @@ import pytest
 from tests.pipeline.scenario import scenario_lines, write
 
 COMMANDS = ["ingest", "fingerprint", "signatures", "candidates", "show", "review", "promote", "recall",
-            "incidents", "stats", "demo", "db", "nb"]
+            "incidents", "lessons", "hints", "stats", "demo", "db", "nb"]
 
 
 def run(*args, db=None, input=None, check=True, cwd=None):
@@ -126,6 +126,10 @@ def test_review_promote_recall_flow(tmp_path):
     assert "no matching" in run("recall", "kernel panic in the coffee machine", "--tenant", "acme", db=db).stdout
     incs = run("incidents", "--tenant", "acme", db=db).stdout
     assert inc["incident_memory_id"] in incs
+    hints = json.loads(run("hints", "--tenant", "acme", "--json", db=db).stdout)
+    assert [h["hint_text"] for h in hints] == ["restart ntpd"]
+    assert hints[0]["trigger_incident_ids"] == [inc["incident_memory_id"]]
+    assert "no lessons yet" in run("lessons", "--tenant", "acme", db=db).stdout
 
 
 @pytest.mark.parametrize("name", COMMANDS)
