@@ -356,13 +356,15 @@ def promote_command(candidate_id, title, lesson, hint, reviewer, db, config, as_
 @click.argument("text", required=False)
 @click.option("--event", "event_id", default=None, help="Recall by an event id.")
 @click.option("--signature", "signature_key", default=None, help="Recall by a signature key.")
+@click.option("--candidate", "candidate_id", default=None, help="Recall by a candidate id.")
 @tenant_option
 @click.option("--limit", default=10, show_default=True)
 @db_option
 @json_option
-def recall_command(text, event_id, signature_key, tenant, limit, db, as_json):
+def recall_command(text, event_id, signature_key, candidate_id, tenant, limit, db, as_json):
     """Have we seen this before? Matching incident memories, ranked, with lessons and hints."""
-    found = _workspace(db).recall(text, tenant=tenant, event_id=event_id, signature_key=signature_key, limit=limit)
+    found = _workspace(db).recall(text, tenant=tenant, event_id=event_id, signature_key=signature_key,
+                                  candidate_id=candidate_id, limit=limit)
     if as_json:
         _emit([{"incident": to_dict(r.incident), "score": r.score, "reasons": r.reasons,
                 "lessons": [to_dict(x) for x in r.lessons], "hints": [to_dict(x) for x in r.hints]} for r in found])

@@ -128,12 +128,12 @@ class Workspace:
         return inc
 
     def recall(self, text: str | None = None, *, tenant: str | None = None, event_id: str | None = None,
-               signature_key: str | None = None, limit: int = 10) -> list[Recalled]:
-        if not (text or event_id or signature_key):
-            raise ValueError("give a message, --event ID or --signature KEY")
+               signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10) -> list[Recalled]:
+        if not (text or event_id or signature_key or candidate_id):
+            raise ValueError("give a message, --event ID, --signature KEY or --candidate ID")
         t = self.tenant(tenant)
         return _recall(self.store, t.tenant_id, text=text, event_id=event_id, signature_key=signature_key,
-                       limit=limit)
+                       candidate_id=candidate_id, limit=limit)
 
     # -- schema ------------------------------------------------------------------------------
     def upgrade(self) -> list[str]:

@@ -1,6 +1,6 @@
 """Recall: "have we seen this before, and what did we do?"
 
-Given a message, an event or a signature, find the tenant's incident
+Given a message, an event, a signature or a candidate, find the tenant's incident
 memories that match, ranked. A match on the signature itself (the message
 fingerprints to a template the incident was promoted from) ranks above a
 match on words alone; words count by the share of the query's words found in
@@ -35,9 +35,15 @@ def _words(text: str) -> set[str]:
 
 
 def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: str | None = None,
-           signature_key: str | None = None, limit: int = 10) -> list[Recalled]:
+           signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10) -> list[Recalled]:
     keys: set[str] = set()
     query_text = text or ""
+    if candidate_id:
+        cand = store.get(candidate_id)
+        if cand is None or cand.tenant_id != tenant_id or not candidate_id.startswith("cand_"):
+            raise LookupError(f"{candidate_id}: no candidate with this id at this tenant")
+        keys.update(cand.metadata.get("signature_keys", []))
+        query_text = cand.title
     if event_id:
         ev = store.get(event_id)
         if ev is None or ev.tenant_id != tenant_id:

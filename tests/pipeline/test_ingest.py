@@ -132,6 +132,11 @@ def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
     _, _, incoming = ws.show(inc.incident_memory_id)
     kinds = {link.link_type for link in incoming}
     assert {"promoted_to", "pattern_of", "recurrence_of"} <= kinds
+    assert ws.recall(tenant="acme", candidate_id=rec.candidate_id)[0].incident.incident_memory_id == inc.incident_memory_id
+    first_event = rec.source_event_ids[0]
+    assert ws.recall(tenant="acme", event_id=first_event)[0].reasons[0] == "same signature"
+    with pytest.raises(LookupError):
+        ws.recall(tenant="acme", candidate_id="cand_nope")
     recalled = ws.recall(tenant="acme", signature_key=rec.metadata["signature_keys"][0])
     assert recalled[0].incident.incident_memory_id == inc.incident_memory_id
     assert recalled[0].hints[0].hint_text == "check the NAS"
