@@ -127,6 +127,7 @@ def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json)
         _emit({"lines_read": stats.lines_read, "events_stored": stats.events_stored,
                "duplicates_skipped": stats.duplicates, "bad_lines": stats.bad_lines,
                "new_signatures": stats.new_signatures, "elapsed_seconds": round(stats.elapsed, 3),
+               "incidents_recurred": stats.recurred,
                "events_per_second": round(stats.rate, 1),
                "bad": [{"path": p, "line": n, "reason": r} for p, n, r in stats.bad]})
         return
@@ -137,6 +138,17 @@ def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json)
     click.echo(f"{stats.lines_read} lines read, {stats.events_stored} events stored, "
                f"{stats.duplicates} duplicates skipped, {stats.bad_lines} bad lines, "
                f"{stats.elapsed:.2f}s, {stats.rate:,.0f} events/s")
+    _print_recurred(ws, stats.recurred)
+
+
+def _print_recurred(ws, recurred: dict[str, int]) -> None:
+    """Known incidents that came back in this ingest, with what to do about them."""
+    for iid, n in recurred.items():
+        inc = ws.store.get(iid)
+        click.echo(f"seen before: {inc.title} ({iid}) came back {n}x, {inc.recurrence_count}x in all")
+        for h in ws.store.hints(inc.tenant_id):
+            if iid in h.trigger_incident_ids:
+                click.echo(f"  next step: {h.hint_text}")
 
 
 def _json_mapping(spec: str):

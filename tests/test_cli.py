@@ -187,3 +187,17 @@ def test_json_lines_with_a_field_mapping(tmp_path):
     assert ev["structured_fields"]["trace"].startswith("t")
     bad = run("ingest", str(path), "--json-map", "colour=x", db=db, check=False)
     assert bad.returncode == 2 and "--json-map" in bad.stderr
+
+
+def test_a_known_incident_coming_back_is_announced_with_its_hint(tmp_path):
+    from datetime import timedelta
+    from tests.pipeline.scenario import START
+    db = tmp_path / "b.db"
+    run("ingest", str(write(tmp_path / "w1.log", scenario_lines(days=5))), "--tenant", "acme", db=db)
+    rec = next(c for c in json.loads(run("candidates", "-t", "acme", "--type", "recurrence", "--json", db=db).stdout)
+               if "Backup job" in c["title"])
+    run("promote", rec["candidate_id"], "--hint", "check the NAS mount", db=db)
+    later = scenario_lines(days=2, seed=5, start=START + timedelta(days=10))
+    out = run("ingest", str(write(tmp_path / "w3.log", later)), "--tenant", "acme", db=db).stdout
+    assert "seen before:" in out and "came back 2x, 7x in all" in out
+    assert "next step: check the NAS mount" in out

@@ -21,6 +21,7 @@ class IncidentTracker:
         self.by_key: dict[str, list[IncidentMemory]] = {}
         self.dirty: dict[str, IncidentMemory] = {}
         self.links: list[ProvenanceLink] = []
+        self.recurred: dict[str, int] = {}      # incident id -> recurrences seen in this run
         for inc in store.incidents(tenant_id, status="active"):
             self.track(inc)
 
@@ -42,6 +43,7 @@ class IncidentTracker:
             last = inc.last_observed_at
             if last is None or ts - last.timestamp() > self.gap:
                 inc.recurrence_count += 1
+                self.recurred[inc.incident_memory_id] = self.recurred.get(inc.incident_memory_id, 0) + 1
                 self.links.append(make_link("event", e.event_id, "incident_memory", inc.incident_memory_id,
                                             "recurrence_of", self.tid))
             if last is None or when > last:

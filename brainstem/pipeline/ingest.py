@@ -63,7 +63,7 @@ def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, f
     records = merged_records(files, fmt=fmt, json_mapping=json_mapping, report=report,
                              on_progress=on_progress, reference_time=reference_time)
     pipeline.process(records, stats, factory)
-    pipeline.finish()
+    pipeline.finish(stats)
     stats.lines_read = report.lines_read
     stats.bad_lines = report.bad_lines
     stats.bad = list(report.bad)

@@ -45,6 +45,7 @@ class RunStats:
     new_signatures: int = 0
     elapsed: float = 0.0
     bad: list[tuple[str, int, str]] = field(default_factory=list)
+    recurred: dict[str, int] = field(default_factory=dict)   # known incident memories that came back
 
     @property
     def rate(self) -> float:
@@ -244,12 +245,13 @@ class TenantPipeline:
         self.store.write(batch)
         self._since_checkpoint = 0
 
-    def finish(self) -> None:
+    def finish(self, stats: RunStats) -> None:
         """Write what is pending and checkpoint stage state at the end of a run."""
         batch = self._drain([])
         self.store.write(batch)
         self._auto_promote(batch.candidates)
         self._checkpoint()
+        stats.recurred = dict(self.incidents.recurred)
 
     def _auto_promote(self, cands: list) -> None:
         """With ``auto_promote`` on, top-band candidates become incident memories without a human."""
