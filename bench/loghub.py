@@ -23,8 +23,10 @@ sys.path.insert(0, str(REPO))
 from brainstem.fingerprint import TemplateMiner, fingerprint_lines  # noqa: E402
 from brainstem.fingerprint.accuracy import grouping_accuracy, parsing_accuracy  # noqa: E402
 
-DATASETS = ["Android", "Apache", "HDFS", "Hadoop", "HealthApp", "Linux", "OpenSSH", "Spark",
-            "Windows", "Zookeeper"]
+def discover(root: Path) -> list[str]:
+    """Every dataset folder under ``root`` that has a corrected structured CSV."""
+    return sorted(d.name for d in root.iterdir()
+                  if d.is_dir() and (d / f"{d.name}_2k.log_structured_corrected.csv").is_file())
 
 
 def load(root: Path, name: str) -> tuple[list[str], list[str]]:
@@ -141,14 +143,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("root", nargs="?", default=str(REPO.parent / "shared" / "data" / "loghub2k"))
     ap.add_argument("--repeat", type=int, default=15, help="times the 20k lines are repeated in the stream")
-    ap.add_argument("--only", action="append", help="dataset(s) to run (default: all ten)")
+    ap.add_argument("--only", action="append", help="dataset(s) to run (default: every dataset folder in root)")
     ap.add_argument("--no-drain", action="store_true", help="skip Drain3")
     ap.add_argument("--no-speed", action="store_true", help="skip the throughput run")
     args = ap.parse_args()
     root = Path(args.root)
     if not root.is_dir():
         sys.exit(f"loghub directory {root} not found (pass it as the first argument)")
-    names = args.only or DATASETS
+    names = args.only or discover(root)
+    if not names:
+        sys.exit(f"no <Dataset>/<Dataset>_2k.log_structured_corrected.csv under {root}")
     accuracy_table(root, names, not args.no_drain)
     if not args.no_speed:
         throughput(root, names, args.repeat, not args.no_drain)
