@@ -18,7 +18,7 @@ from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
-from brainstem.detect.window import Episode, TumblingBaseline
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step
 
 
 class _Rate:
@@ -59,16 +59,11 @@ class BurstDetector(Detector):
         while times and times[0] <= horizon:
             times.popleft()
         n = len(times)
-        ep = r.episode
-        if ep is not None and n < ep.threshold / 2:
-            r.episode = ep = None
+        ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.window * self.span,
+                                  floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[0])
         if ep is None:
-            if ts < self.origin + self.window * self.span:
-                return []
-            threshold = max(self.min_events, self.ratio * r.baseline.level)
-            if n < threshold:
-                return []
-            ep = r.episode = Episode(times[0], r.baseline.level, threshold)
+            return []
+        if opened:
             ep.events = n - 1   # the window's earlier events belong to the burst too
             r.bursts += 1
         ep.add(ts, obs.asset, obs.event_id, n)

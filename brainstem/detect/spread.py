@@ -16,7 +16,7 @@ from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
-from brainstem.detect.window import Episode, TumblingBaseline
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step
 
 # A signature's usual reach counts once it has shown up in this many windows;
 # before that it is not routine, and reaching many assets is news.
@@ -74,19 +74,14 @@ class SpreadDetector(Detector):
             else:
                 del counts[old]
         n = len(counts)
-        ep = r.episode
-        if ep is not None and n < ep.threshold / 2:
-            r.episode = ep = None
+        usual = r.baseline.level if r.baseline.windows >= ROUTINE_WINDOWS else 0.0
+        ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.width * self.span,
+                                  floor=self.min_assets, ratio=self.ratio, usual=usual, start=window[0][0])
         if ep is None:
-            if ts < self.origin + self.width * self.span:
-                return []
-            usual = r.baseline.level if r.baseline.windows >= ROUTINE_WINDOWS else 0.0
-            threshold = max(self.min_assets, self.ratio * usual)
-            if n < threshold:
-                return []
-            ep = r.episode = Episode(window[0][0], usual, threshold)
+            return []
+        if opened:
             r.spreads += 1
-            ep.events = len(window) - 1
+            ep.events = len(window) - 1   # the window's earlier events belong to the spread too
             for _, asset in list(window)[:-1]:
                 ep.assets[asset] = ep.assets.get(asset, 0) + 1
         ep.add(ts, obs.asset, obs.event_id, n)

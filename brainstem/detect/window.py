@@ -87,3 +87,27 @@ class Episode:
         e = cls(s[0], s[4], s[5])
         e.end, e.events, e.peak, e.assets, e.event_ids = s[1], s[2], s[3], s[6], s[7]
         return e
+
+
+def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, floor: float, ratio: float,
+                 usual: float, start: float) -> tuple[Episode | None, bool]:
+    """Close, continue or open the episode that ``holder.episode`` tracks.
+
+    ``level`` is what the sliding window measures now (events, assets). An
+    open episode ends when the level falls below half the threshold that
+    opened it; a new one opens, after the warm-up, when the level reaches
+    ``max(floor, ratio * usual)``. Returns (the current episode or None,
+    whether it opened on this event).
+    """
+    ep = holder.episode
+    if ep is not None and level < ep.threshold / 2:
+        holder.episode = ep = None
+    if ep is not None:
+        return ep, False
+    if ts < warm_until:
+        return None, False
+    threshold = max(floor, ratio * usual)
+    if level < threshold:
+        return None, False
+    ep = holder.episode = Episode(start, usual, threshold)
+    return ep, True
