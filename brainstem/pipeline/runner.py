@@ -213,6 +213,13 @@ class TenantPipeline:
                 sig.metadata["alias_of"] = current
                 self.aliases.append((self.tid, key, current))
                 self.dirty_sigs.add(key)
+                heir = self.sigs.get(current)
+                if heir is not None:    # the surviving signature carries the merged history
+                    heir.occurrence_count += sig.occurrence_count
+                    heir.first_seen_at = min(heir.first_seen_at, sig.first_seen_at)
+                    heir.last_seen_at = max(heir.last_seen_at, sig.last_seen_at)
+                    heir.metadata["severity_rank"] = min(heir.metadata["severity_rank"], sig.metadata["severity_rank"])
+                    self.dirty_sigs.add(current)
 
     def _drain(self, events: list[Event]) -> WriteBatch:
         cands, groups, links = self.book.drain()

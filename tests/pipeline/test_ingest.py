@@ -170,3 +170,25 @@ def test_auto_promote_only_when_policy_allows(tmp_path, scenario):
     assert "auto_promoted_to" in {link.link_type for link in incoming}
     again = auto.ingest([str(scenario)], tenant="acme")
     assert again.events_stored == 0 and len(auto.incidents("acme")) == len(incs)
+
+
+def test_a_template_that_generalizes_keeps_its_history_through_an_alias(tmp_path):
+    from tests.pipeline.scenario import line
+    t = START
+    users = ["root", "admin", "guest", "oracle"]
+    rows = [(t + timedelta(minutes=i), "h1", line(t + timedelta(minutes=i), "h1", "sshd[9]",
+             f"Failed password for {u} from 10.0.0.{i} port {2000 + i} ssh2")) for i, u in enumerate(users)]
+    ws = _ws(tmp_path)
+    ws.ingest([str(write(tmp_path / "a.log", rows[:2]))], tenant="acme")
+    before = {s.normalized_pattern: s.signature_key for s in ws.signatures("acme")}
+    root_key = before["sshd: Failed password for root from <*> port <*> ssh2"]
+    admin_key = before["sshd: Failed password for admin from <*> port <*> ssh2"]
+    ws.ingest([str(write(tmp_path / "b.log", rows[2:]))], tenant="acme")
+    tid = ws.tenant("acme").tenant_id
+    assert ws.store.aliases(tid) == {admin_key: root_key}
+    sigs = {s.signature_key: s for s in ws.signatures("acme")}
+    assert sigs[root_key].normalized_pattern == "sshd: Failed password for <*> from <*> port <*> ssh2"
+    assert sigs[root_key].signature_version > 1
+    assert sigs[admin_key].metadata["alias_of"] == root_key      # the old row stays, pointing at its heir
+    assert sigs[root_key].occurrence_count == 4                   # the heir carries admin's history too
+    assert sigs[admin_key].occurrence_count == 1
