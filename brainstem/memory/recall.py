@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from brainstem.fingerprint import TemplateMiner
-from brainstem.models import IncidentMemory, Lesson, RunbookHint
+from brainstem.ingest.rfc3164 import Rfc3164Parser
+from brainstem.ingest.timestamps import YearResolver
+from brainstem.models import IncidentMemory, Lesson, RunbookHint, utcnow
 from brainstem.pipeline.events import normalize_message
 from brainstem.store.base import Store
 
@@ -103,8 +105,13 @@ def _match_text(store: Store, tenant_id: str, text: str) -> set[str]:
         return set()
     miner = TemplateMiner.from_state(saved[1])
     msg = normalize_message(text)
+    tries = [msg, msg.split(": ", 1)[-1]]
+    # a pasted syslog line: fingerprint its program and message, as ingest would
+    rec = Rfc3164Parser(YearResolver(utcnow())).parse(text.strip(), "<recall>", 1)
+    if rec is not None and rec.service:
+        tries.insert(0, f"{rec.service}: {normalize_message(rec.message)}")
     keys = set()
-    for candidate in (msg, msg.split(": ", 1)[-1]):
+    for candidate in tries:
         m = miner.match(candidate)
         if m is not None:
             keys.add(m.key)

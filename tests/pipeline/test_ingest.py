@@ -137,6 +137,9 @@ def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
     assert ws.recall(tenant="acme", event_id=first_event)[0].reasons[0] == "same signature"
     with pytest.raises(LookupError):
         ws.recall(tenant="acme", candidate_id="cand_nope")
+    pasted = ws.recall("Mar 19 02:00:07 backup01 bacula-dir[2211]: Backup job nightly-db failed: "
+                       "Network error with FD (JobId=4242)", tenant="acme")
+    assert pasted[0].incident.incident_memory_id == inc.incident_memory_id and "same signature" in pasted[0].reasons
     recalled = ws.recall(tenant="acme", signature_key=rec.metadata["signature_keys"][0])
     assert recalled[0].incident.incident_memory_id == inc.incident_memory_id
     assert recalled[0].hints[0].hint_text == "check the NAS"
