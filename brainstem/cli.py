@@ -32,22 +32,25 @@ def _errors():
     return (IngestError, ReviewError, SettingsError, StoreError, LookupError, ValueError, OSError)
 
 
+def _invoke(invoke, ctx):
+    try:
+        return invoke(ctx)
+    except _errors() as exc:
+        if os.environ.get("BRAINSTEM_DEBUG"):
+            raise
+        raise click.ClickException(str(exc)) from None
+
+
 class _Command(click.Command):
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from None
+        return _invoke(super().invoke, ctx)
 
 
 class _Group(click.Group):
     command_class = _Command
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except _errors() as exc:
-            raise click.ClickException(str(exc)) from None
+        return _invoke(super().invoke, ctx)
 
 
 _Group.group_class = _Group
