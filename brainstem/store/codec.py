@@ -31,7 +31,10 @@ class Table:
         return tuple(enc(getattr(obj, col)) for col, enc in zip(self.columns, self.encoders))
 
     def decode(self, row: tuple) -> Any:
-        return self.model(**{col: dec(v) for col, dec, v in zip(self.columns, self.decoders, row)})
+        obj = self.model(**{col: dec(v) for col, dec, v in zip(self.columns, self.decoders, row)})
+        if self.model is Event and not obj.signature_input:
+            obj.signature_input = derived_signature_input(obj.service, obj.message_normalized)
+        return obj
 
     @property
     def insert_sql(self) -> str:
@@ -92,6 +95,12 @@ def dumps(value: Any) -> str:
     return _dumps(value)
 
 
+def derived_signature_input(service: str | None, message: str) -> str:
+    """What the pipeline feeds the miner. Stored as '' when it is exactly this,
+    and an empty ``signature_input`` is read back as this."""
+    return f"{service}: {message}" if service else message
+
+
 class EventEncoder:
     """The hot path's row builder for events: no per-column dispatch, and the
     ISO text of a timestamp reused while consecutive events share it."""
@@ -109,9 +118,13 @@ class EventEncoder:
             if ts != last_dt:
                 last_dt, last_iso = ts, iso(ts)
             sf = e.structured_fields
+            service, message, si = e.service, e.message_normalized, e.signature_input
+            # the miner's input is usually "service: message": not stored twice
+            if si == (f"{service}: {message}" if service else message):
+                si = ""
             rows.append((e.event_id, e.tenant_id, last_iso, e.message_raw, e.source_type, e.source_path,
-                         e.asset_id, e.host, e.service, e.severity, e.facility, e.message_normalized,
-                         _dumps(sf) if sf else "{}", _dumps(ck) if (ck := e.correlation_keys) else "{}", e.signature_input,
+                         e.asset_id, e.host, service, e.severity, e.facility, message,
+                         _dumps(sf) if sf else "{}", _dumps(ck) if (ck := e.correlation_keys) else "{}", si,
                          e.signature_key, _dumps(e.ingest_metadata), now))
         self._last_dt, self._last_iso = last_dt, last_iso
         return rows

@@ -49,3 +49,10 @@ def test_template_severity_words():
     assert template_severity("kernel panic - not syncing") == 2
     assert template_severity("Interface <*> changed state to down") == 4
     assert template_severity("Started Session <*> of user root") == 6
+
+
+def test_event_id_is_the_documented_stable_id():
+    from brainstem.models import stable_id
+    from brainstem.pipeline.events import _event_id
+    assert _event_id("tn_a", "raw line", "", 2) == stable_id("ev_", "tn_a", "raw line", "", 2)
+    assert _event_id("tn_a", "x\udcff", 1.5, 0) == stable_id("ev_", "tn_a", "x\udcff", 1.5, 0)

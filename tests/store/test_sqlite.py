@@ -19,7 +19,8 @@ def _tenant(store, slug="acme"):
 
 def _event(tid, i, key="k1"):
     return Event(event_id=f"ev_{tid}_{i}", tenant_id=tid, timestamp=T, message_raw=f"line {i}",
-                 host="h1", message_normalized=f"line {i}", signature_key=key,
+                 host="h1", message_normalized=f"line {i}", signature_key=key, service="app" if i % 2 else None,
+                 signature_input=f"app: line {i}" if i % 2 else f"line {i}" if i % 3 else f"custom {i}",
                  structured_fields={"n": i}, ingest_metadata={"line": i})
 
 
@@ -44,6 +45,11 @@ def test_events_are_stored_once_and_round_trip(store):
     back = store.get(evs[3].event_id)
     # created_at is when the batch was stored, one value per batch
     assert back == dataclasses.replace(evs[3], created_at=evs[0].created_at)
+    # signature_input is stored only when it is not "service: message" (custom for event 0)
+    for e in evs:
+        assert store.get(e.event_id).signature_input == e.signature_input
+    raw = dict(store.conn.execute("SELECT event_id, signature_input FROM events"))
+    assert raw[evs[0].event_id] == "custom 0" and raw[evs[1].event_id] == "" and raw[evs[2].event_id] == ""
     assert back.timestamp == T and back.structured_fields == {"n": 3}
 
 
