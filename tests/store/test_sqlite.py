@@ -153,3 +153,13 @@ def test_newer_schema_is_refused(tmp_path):
     conn.commit()
     with pytest.raises(StoreError, match="newer"):
         open_store(path)
+
+
+def test_json_columns_match_the_standard_encoder():
+    import json
+    from datetime import date
+    from brainstem.store.codec import dumps
+    ref = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    for value in ({"a": "é\"x\n\\", "n": 1, "f": 1.5, "l": [1, None, True], "o": {"z": "q"}}, [1, "a"], {},
+                  {"d": date(2026, 1, 1)}, "text", 3):
+        assert dumps(value) == ref(value)
