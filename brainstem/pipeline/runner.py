@@ -128,12 +128,13 @@ class TenantPipeline:
         m = self.miner.learn(e.signature_input, ts)
         key = m.key
         e.signature_key = key
-        if m.params:
+        params = m.params
+        if params:
             sf = e.structured_fields
             if not sf:
-                e.structured_fields = dict(m.params)
+                e.structured_fields = params     # a fresh dict per Match
             else:
-                for k, v in m.params.items():
+                for k, v in params.items():
                     sf.setdefault(k, v)
         sig = self.sigs.get(key)
         if sig is None:
