@@ -270,15 +270,21 @@ def show_command(object_id, db, as_json):
 @json_option
 def incidents_command(tenant, db, as_json):
     """List a tenant's incident memories."""
-    incs = _workspace(db).incidents(tenant)
+    _list(_workspace(db).incidents(tenant), as_json,
+          "no incident memories yet (promote a candidate with `brainstem promote ID`)",
+          lambda i: f"{i.incident_memory_id}  {i.status:<8} seen {i.recurrence_count}x, last "
+                    f"{i.last_observed_at:%Y-%m-%d %H:%M}  {_short(i.title, 90)}")
+
+
+def _list(items: list, as_json: bool, empty: str, line) -> None:
+    """Print a list of objects as JSON, or one line each, or say there are none."""
     if as_json:
-        _emit([to_dict(i) for i in incs])
+        _emit([to_dict(x) for x in items])
         return
-    if not incs:
-        click.echo("no incident memories yet (promote a candidate with `brainstem promote ID`)")
-    for i in incs:
-        click.echo(f"{i.incident_memory_id}  {i.status:<8} seen {i.recurrence_count}x, last "
-                   f"{i.last_observed_at:%Y-%m-%d %H:%M}  {_short(i.title, 90)}")
+    if not items:
+        click.echo(empty)
+    for x in items:
+        click.echo(line(x))
 
 
 @cli.command("lessons")
@@ -287,14 +293,9 @@ def incidents_command(tenant, db, as_json):
 @json_option
 def lessons_command(tenant, db, as_json):
     """List a tenant's lessons (what was learned from its incident memories)."""
-    items = _workspace(db).lessons(tenant)
-    if as_json:
-        _emit([to_dict(x) for x in items])
-        return
-    if not items:
-        click.echo("no lessons yet (add one with `brainstem promote ID --lesson TEXT`)")
-    for x in items:
-        click.echo(f"{x.lesson_id}  {_short(x.recommendation, 100)}  (from {', '.join(x.source_incident_memory_ids)})")
+    _list(_workspace(db).lessons(tenant), as_json,
+          "no lessons yet (add one with `brainstem promote ID --lesson TEXT`)",
+          lambda x: f"{x.lesson_id}  {_short(x.recommendation, 100)}  (from {', '.join(x.source_incident_memory_ids)})")
 
 
 @cli.command("hints")
@@ -303,14 +304,9 @@ def lessons_command(tenant, db, as_json):
 @json_option
 def hints_command(tenant, db, as_json):
     """List a tenant's runbook hints (next steps shown when a pattern recurs)."""
-    items = _workspace(db).hints(tenant)
-    if as_json:
-        _emit([to_dict(x) for x in items])
-        return
-    if not items:
-        click.echo("no runbook hints yet (add one with `brainstem promote ID --hint TEXT`)")
-    for x in items:
-        click.echo(f"{x.runbook_hint_id}  p{x.priority}  {_short(x.hint_text, 100)}  ({_short(x.title, 60)})")
+    _list(_workspace(db).hints(tenant), as_json,
+          "no runbook hints yet (add one with `brainstem promote ID --hint TEXT`)",
+          lambda x: f"{x.runbook_hint_id}  p{x.priority}  {_short(x.hint_text, 100)}  ({_short(x.title, 60)})")
 
 
 @cli.command("stats")
