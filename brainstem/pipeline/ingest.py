@@ -40,11 +40,12 @@ def merged_records(files: list[Path], *, fmt: str | None, json_mapping: JsonMapp
         group = files[start:start + MERGE_FANOUT]
         opened = open_records(group, report=report, fmt=fmt, json_mapping=json_mapping,
                               reference_time=reference_time, on_progress=on_progress)
+        opened = list(opened)
+        if len(opened) == 1:
+            yield from opened[0][1]      # one file: nothing to merge
+            continue
         streams = [_keyed(recs, i, p.stat().st_mtime) for i, (p, recs) in enumerate(opened)]
-        if len(streams) == 1:
-            yield from (item[3] for item in streams[0])
-        else:
-            yield from (item[3] for item in heapq.merge(*streams))
+        yield from (item[3] for item in heapq.merge(*streams))
 
 
 def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, fmt: str | None = None,
