@@ -30,12 +30,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .masking import VAR, context_names, unique_names, value_name
+from .masking import VAR, context_names, signature, unique_names, value_name
 from .templates import (
     SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
 )
-from .shapes import Shape, shape, signature
+from .shapes import Shape, shape
 
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 1
@@ -106,11 +106,7 @@ class TemplateMiner:
             self._touch(c, time)
             return Match(c.key, c.text, c.version, dict(zip(hit[1], hit[2])), False, False)
 
-        sig = signature(message)
-        sh, tokens = shape(sig, message)
-        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
-        decided = self._decisions.get(len(sh.masked))
-        done = decided.get(dkey) if decided else None
+        sh, tokens, dkey, done = self._lookup(message)
         if done is not None:
             c = self._clusters[done[0]]
             names = done[1]
@@ -170,11 +166,7 @@ class TemplateMiner:
         if hit is not None:
             c = self._clusters[hit[0]]
             return Match(c.key, c.text, c.version, dict(zip(hit[1], hit[2])), False, False)
-        sig = signature(message)
-        sh, tokens = shape(sig, message)
-        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
-        decided = self._decisions.get(len(sh.masked))
-        done = decided.get(dkey) if decided else None
+        sh, tokens, _, done = self._lookup(message)
         if done is not None:
             c = self._clusters[done[0]]
             names, spans = done[1], done[2]
@@ -192,6 +184,15 @@ class TemplateMiner:
         if differences(c, masked, cls)[1]:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
+
+    def _lookup(self, message: str):
+        """(shape, tokens or None, decision key, earlier decision or None) for a
+        message: the lookup learn() and match() share before any real work."""
+        sig = signature(message)
+        sh, tokens = shape(sig, message)
+        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        decided = self._decisions.get(len(sh.masked))
+        return sh, tokens, dkey, (decided.get(dkey) if decided else None)
 
     def resolve(self, key: str) -> str:
         """The current key for ``key``, following aliases left by merges."""

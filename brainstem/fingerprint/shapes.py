@@ -21,7 +21,6 @@ read from each message).
 """
 from __future__ import annotations
 
-from .masking import signature
 from .templates import mask_soft
 from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
 

@@ -62,6 +62,15 @@ def _first_scalar(obj: dict, paths: tuple[str, ...]) -> tuple[str | None, Any]:
     return None, None
 
 
+def _take(obj: dict, paths: tuple[str, ...], used: list[str]) -> str | None:
+    """The first scalar at ``paths`` as text (its key noted in ``used``), or None."""
+    k, v = _first_scalar(obj, paths)
+    if k is None:
+        return None
+    used.append(k)
+    return str(v)
+
+
 def to_timestamp(value: Any) -> datetime | None:
     if isinstance(value, (int, float)):
         return from_epoch(value)
@@ -121,15 +130,9 @@ class JsonParser:
                 bad = v
         if ts is None and bad is not _MISSING:
             meta["bad_timestamp"] = bad
-        k, host = _first_scalar(obj, mp.host)
-        if k is not None:
-            used.append(k)
-            host = str(host)
-        k, message = _first_scalar(obj, mp.message)
-        if k is not None:
-            used.append(k)
-            message = str(message)
-        else:
+        host = _take(obj, mp.host, used)
+        message = _take(obj, mp.message, used)
+        if message is None:
             message = text
             meta["message_field"] = None
         k, sev = _first_scalar(obj, mp.severity)
@@ -138,14 +141,8 @@ class JsonParser:
             severity = severity_from_value(sev)
             if severity is not None:
                 used.append(k)
-        k, service = _first_scalar(obj, mp.service)
-        if k is not None:
-            used.append(k)
-            service = str(service)
-        k, pid = _first_scalar(obj, mp.pid)
-        if k is not None:
-            used.append(k)
-            pid = str(pid)
+        service = _take(obj, mp.service, used)
+        pid = _take(obj, mp.pid, used)
         # consumed top-level keys leave; nested objects stay whole (documented)
         for k in used:
             obj.pop(k, None)

@@ -1,15 +1,9 @@
 """`show` output, formatted as NodeBrain prints it."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .cache import Cache
 from .cells import Cell, Term
 from .values import show as show_value
-
-if TYPE_CHECKING:
-    from .engine import RuleEngine
-
 
 class PlainNode:
     """A `define X node;` without a skill: only a context."""

@@ -24,7 +24,7 @@ def scenario_lines(days: int = 5, seed: int = 1, start: datetime = START) -> lis
             for h in HOSTS[:6]:
                 t = day + timedelta(minutes=m, seconds=rng.randrange(600))
                 out.append((t, h, line(t, h, f"CRON[{rng.randrange(1000, 9999)}]",
-                                       f"pam_unix(cron:session): session opened for user root by (uid=0)")))
+                                       "pam_unix(cron:session): session opened for user root by (uid=0)")))
         t = day + timedelta(hours=2, seconds=rng.randrange(120))
         out.append((t, "backup01", line(t, "backup01", "bacula-dir[2211]",
                                         f"Backup job nightly-db failed: Network error with FD (JobId={1000 + d})")))

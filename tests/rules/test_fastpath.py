@@ -50,7 +50,7 @@ def rules_for(n: int, spec: str, extra_arg: bool) -> str:
     lines.append(f'define feed if(t="that") c({args});')
     lines.append(f"define watch on(c({cols[0]}));")
     lines.append(f"define many on(c@kids({cols[0]}) > 1);")
-    lines.append(f"define rows on(c@rows() >= 3);")
+    lines.append("define rows on(c@rows() >= 3);")
     return "\n".join(lines)
 
 
