@@ -69,3 +69,10 @@ class Detector(ABC):
     @abstractmethod
     def load_state(self, state: dict[str, Any]) -> None:
         """Restore what ``to_state`` produced."""
+
+    def tracked(self) -> list[str]:
+        """The signature keys this detector keeps state for."""
+        return []
+
+    def forget(self, signature_key: str) -> None:
+        """Drop the state of a signature that no longer exists (evicted template)."""

@@ -95,5 +95,8 @@ class BurstDetector(Detector):
             r.bursts, r.max_peak = bursts, peak
             self.rates[k] = r
 
+    def tracked(self) -> list[str]:
+        return list(self.rates)
+
     def forget(self, signature_key: str) -> None:
         self.rates.pop(signature_key, None)

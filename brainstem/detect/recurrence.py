@@ -124,5 +124,8 @@ class RecurrenceDetector(Detector):
             t.slots = sum(1 for h in hours if h)
             self.tracks[k] = t
 
+    def tracked(self) -> list[str]:
+        return list(self.tracks)
+
     def forget(self, signature_key: str) -> None:
         self.tracks.pop(signature_key, None)

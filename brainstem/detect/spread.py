@@ -116,5 +116,8 @@ class SpreadDetector(Detector):
             r.spreads, r.max_assets = spreads, max_assets
             self.reach[k] = r
 
+    def tracked(self) -> list[str]:
+        return list(self.reach)
+
     def forget(self, signature_key: str) -> None:
         self.reach.pop(signature_key, None)

@@ -11,7 +11,6 @@ import re
 from hashlib import blake2b
 from datetime import datetime, timezone
 
-from brainstem.detect.base import SEVERITY_RANK
 from brainstem.ingest.record import Record
 from brainstem.models import Event
 
@@ -105,6 +104,3 @@ class EventFactory:
             ingest_metadata=meta,
         )
 
-
-def severity_rank(severity: str | None) -> int | None:
-    return SEVERITY_RANK.get(severity) if severity else None

@@ -242,7 +242,17 @@ class TenantPipeline:
         return batch
 
     # -- checkpoints ---------------------------------------------------------------
+    def _prune_detectors(self) -> None:
+        """Detector state follows the miner's cap: a template it evicted is forgotten."""
+        for d in self.detectors:
+            for key in d.tracked():
+                try:
+                    self.miner.template(key)
+                except KeyError:
+                    d.forget(key)
+
     def _checkpoint(self) -> None:
+        self._prune_detectors()
         # Written after the events it covers have committed: a crash in between
         # leaves an older checkpoint, and the replay covers the difference.
         self.meta["high_water"] = self.store.event_high_water(self.tid)

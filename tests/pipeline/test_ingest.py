@@ -195,3 +195,18 @@ def test_a_template_that_generalizes_keeps_its_history_through_an_alias(tmp_path
     assert sigs[admin_key].metadata["alias_of"] == root_key      # the old row stays, pointing at its heir
     assert sigs[root_key].occurrence_count == 4                   # the heir carries admin's history too
     assert sigs[admin_key].occurrence_count == 1
+
+
+def test_detector_state_follows_the_template_cap(tmp_path):
+    from tests.pipeline.scenario import line
+    # sixty templates of different lengths, so none can merge with another
+    rows = [(START + timedelta(seconds=i), "h1", line(START + timedelta(seconds=i), "h1", "app", "tick " * (i + 1)))
+            for i in range(60)]
+    ws = _ws(tmp_path, max_signatures_per_tenant=10)
+    ws.ingest([str(write(tmp_path / "many.log", rows))], tenant="acme")
+    tid = ws.tenant("acme").tenant_id
+    miner_state = ws.store.load_state(tid, "miner")[1]
+    tracked = ws.store.load_state(tid, "detector:burst")[1]["rates"]
+    assert len(ws.signatures("acme", limit=100)) == 60          # history keeps every signature
+    assert 0 < len(tracked) <= 10 + 1                            # live state only for live templates
+    assert miner_state is not None
