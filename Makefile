@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/brainstem demo --db $(DB)
 
 test: $(VENV)/.installed-dev
+	bash scripts/ensure-services
 	$(BIN)/python -m pytest -q
 
 conformance: $(VENV)/.installed

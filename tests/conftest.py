@@ -22,3 +22,70 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def loghub_dir(shared_dir: Path) -> Path:
     return shared_dir / "data" / "loghub2k"
+
+
+# -- real services (PostgreSQL, NATS, rsyslog, logger, Chromium) ------------------------------
+# `make test` starts or installs them first (scripts/ensure-services). A test that
+# needs one skips with the reason when it is missing, or fails under
+# BRAINSTEM_REQUIRE_SERVICES=1 (CI), so a missing service is never silent.
+
+def require_service(name: str, available: bool, why: str) -> None:
+    if available:
+        return
+    message = f"{name} unavailable: {why}"
+    if os.environ.get("BRAINSTEM_REQUIRE_SERVICES"):
+        pytest.fail(message + " (BRAINSTEM_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+def _port_open(host: str, port: int) -> bool:
+    import socket
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _binary(*names: str) -> str | None:
+    import shutil
+    for n in names:
+        found = shutil.which(n) or (f"/usr/sbin/{n}" if Path(f"/usr/sbin/{n}").exists() else None)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> str:
+    dsn = os.environ.get("BRAINSTEM_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    require_service("PostgreSQL", _port_open("127.0.0.1", 5432), "nothing listens on 127.0.0.1:5432")
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def nats_url() -> str:
+    url = os.environ.get("BRAINSTEM_TEST_NATS", "nats://127.0.0.1:4222")
+    require_service("NATS", _port_open("127.0.0.1", 4222), "nothing listens on 127.0.0.1:4222")
+    return url
+
+
+@pytest.fixture(scope="session")
+def logger_bin() -> str:
+    path = _binary("logger")
+    require_service("util-linux logger", path is not None, "no `logger` on PATH (Debian package bsdutils)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def rsyslogd_bin() -> str:
+    path = _binary("rsyslogd")
+    require_service("rsyslog", path is not None, "no rsyslogd (Debian package rsyslog)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium_bin() -> str:
+    path = _binary("chromium", "chromium-browser")
+    require_service("Chromium", path is not None, "no chromium (Debian package chromium)")
+    return path
