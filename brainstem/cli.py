@@ -460,6 +460,15 @@ def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool) -> No
     sys.exit(code)
 
 
+def _register_command_modules() -> None:
+    """Commands of the live half (serve, follow, keys, lm-sync...) live in brainstem/commands/."""
+    from brainstem.commands import register
+    register(cli)
+
+
+_register_command_modules()
+
+
 def main() -> None:
     cli(prog_name="brainstem")
 

@@ -64,15 +64,16 @@ class EventFactory:
     the ordinals of identical lines at the current timestamp.
     """
 
-    def __init__(self, tenant_id: str, fallback: datetime | None = None):
+    def __init__(self, tenant_id: str, fallback: datetime | None = None, max_sources: int = 256):
         self.tenant_id = tenant_id
+        self.max_sources = max_sources
         self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
         self._files: dict[str, _FileState] = {}
 
     def make(self, rec: Record) -> Event:
         st = self._files.get(rec.source_path)
         if st is None:
-            if len(self._files) > 256:
+            if len(self._files) > self.max_sources:
                 self._files.clear()
             st = self._files[rec.source_path] = _FileState()
         ts = rec.timestamp
