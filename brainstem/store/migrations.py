@@ -17,7 +17,8 @@ Adding a migration (other areas add tables here too, e.g. ``api_keys``):
    INDEX`` (``IF NOT EXISTS`` allowed), ``ALTER TABLE .. ADD COLUMN`` with a
    constant ``DEFAULT``, ``DROP TABLE``/``DROP INDEX``, ``UPDATE``, ``DELETE``,
    ``INSERT .. ON CONFLICT (..) DO NOTHING``/``DO UPDATE SET c = excluded.c``,
-   ``COALESCE``, ``CASE``. Ids are TEXT (brainstem makes them), times are ISO
+   ``COALESCE``, ``CASE`` (an ``INSERT .. SELECT .. ON CONFLICT`` needs
+   ``WHERE true`` after the SELECT for SQLite's parser). Ids are TEXT (brainstem makes them), times are ISO
    text, JSON is TEXT, booleans are INTEGER 0/1.
 3. Where the dialects really differ, spell that one statement both ways with
    :class:`Dialects` (``None`` skips it on that backend).
