@@ -1,4 +1,6 @@
-"""The Store contract, run against every backend (SQLite and PostgreSQL)."""
+"""The Store contract (base.py), run against every backend (SQLite and PostgreSQL).
+
+It covers the queries the backends share (sql.py) and each one's write path."""
 import dataclasses
 import random
 import sqlite3
