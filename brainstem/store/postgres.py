@@ -125,6 +125,9 @@ class PostgresStore(SQLStore):
         self.applied: list[str] = []
         try:
             self._open(upgrade=upgrade, create=create)
+        except psycopg.Error as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path}: {' '.join(str(exc).split()) or type(exc).__name__}") from exc
         except BaseException:
             self.conn.close()
             raise
@@ -179,11 +182,15 @@ class PostgresStore(SQLStore):
             for m in MIGRATIONS:
                 if m.version <= current:
                     continue
-                with self.conn.transaction():
-                    for stmt in m.sql("postgresql"):
-                        self.conn.execute(stmt)
-                    self.conn.execute("INSERT INTO schema_version VALUES (%s, %s, %s)",
-                                      (m.version, m.name, iso(utcnow())))
+                try:
+                    with self.conn.transaction():
+                        for stmt in m.sql("postgresql"):
+                            self.conn.execute(stmt)
+                        self.conn.execute("INSERT INTO schema_version VALUES (%s, %s, %s)",
+                                          (m.version, m.name, iso(utcnow())))
+                except psycopg.Error as exc:
+                    raise StoreError(f"{self.path}: migration {m.version} ({m.name}) failed and was rolled back: "
+                                     f"{' '.join(str(exc).split())}") from exc
                 applied.append(f"{m.version}: {m.name}")
         return applied
 
@@ -191,8 +198,21 @@ class PostgresStore(SQLStore):
         self.conn.close()
 
     # -- the shared queries' hooks --------------------------------------------------
+    def _failed(self, exc: psycopg.OperationalError) -> StoreError:
+        """A server or connection failure (server gone, disk full, cancelled) as a store error."""
+        return StoreError(f"{self.path}: PostgreSQL failed ({' '.join(str(exc).split()) or type(exc).__name__})")
+
     def _rows(self, sql: str, params: Iterable[Any] = ()):
-        return self.conn.execute(_pg(sql), tuple(params))
+        try:
+            return self.conn.execute(_pg(sql), tuple(params))
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    def _fetch(self, sql: str, params: tuple) -> list[tuple]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
 
     def _tx(self):
         return self.conn.transaction()
@@ -205,19 +225,22 @@ class PostgresStore(SQLStore):
         ids = list(event_ids)
         if not ids:
             return set()
-        return {r[0] for r in self.conn.execute("SELECT event_id FROM events WHERE event_id = ANY(%s)", (ids,))}
+        return {r[0] for r in self._fetch("SELECT event_id FROM events WHERE event_id = ANY(%s)", (ids,))}
 
     def write(self, batch: WriteBatch) -> int:
         rows = self._events.encode_all(batch.events) if batch.events else []
         try:
-            return self._write(batch, rows, clean=False)
-        except psycopg.DataError as exc:
-            # PostgreSQL text cannot hold NUL; SQLite can. Such a character
-            # (from a JSON field, say) is stored as U+FFFD, as undecodable
-            # bytes already are; the event id was derived from the original.
-            if "0x00" not in str(exc) and "NUL" not in str(exc):
-                raise
-            return self._write(batch, rows, clean=True)
+            try:
+                return self._write(batch, rows, clean=False)
+            except psycopg.DataError as exc:
+                # PostgreSQL text cannot hold NUL; SQLite can. Such a character
+                # (from a JSON field, say) is stored as U+FFFD, as undecodable
+                # bytes already are; the event id was derived from the original.
+                if "0x00" not in str(exc) and "NUL" not in str(exc):
+                    raise
+                return self._write(batch, rows, clean=True)
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
 
     def _write(self, batch: WriteBatch, rows: list[tuple], *, clean: bool) -> int:
         fix = _strip_nul if clean else None
@@ -257,15 +280,14 @@ class PostgresStore(SQLStore):
         return fix(row) if fix else row
 
     def event_high_water(self, tenant_id: str) -> int:
-        return self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = %s",
-                                 (tenant_id,)).fetchone()[0]
+        return self._fetch("SELECT COALESCE(MAX(seq), 0) FROM events WHERE tenant_id = %s", (tenant_id,))[0][0]
 
     def events_after(self, tenant_id: str, mark: int) -> Iterator[Event]:
         t = TABLES["event"]
         sql = (f"SELECT {', '.join(t.columns)}, seq FROM events WHERE tenant_id = %s AND seq > %s "
                f"ORDER BY seq LIMIT {PAGE}")
         while True:
-            rows = self.conn.execute(sql, (tenant_id, mark)).fetchall()
+            rows = self._fetch(sql, (tenant_id, mark))
             for r in rows:
                 yield t.decode(r[:-1])
             if len(rows) < PAGE:
@@ -279,7 +301,7 @@ class PostgresStore(SQLStore):
                  f"ORDER BY timestamp, seq LIMIT {PAGE}")
         rest = (f"SELECT {cols}, seq FROM events WHERE tenant_id = %s AND (timestamp, seq) > (%s, %s) "
                 f"ORDER BY timestamp, seq LIMIT {PAGE}")
-        rows = self.conn.execute(first, (tenant_id, iso(since))).fetchall()
+        rows = self._fetch(first, (tenant_id, iso(since)))
         ts_at = t.columns.index("timestamp")
         while True:
             for r in rows:
@@ -287,4 +309,4 @@ class PostgresStore(SQLStore):
             if len(rows) < PAGE:
                 return
             last = rows[-1]
-            rows = self.conn.execute(rest, (tenant_id, last[ts_at], last[-1])).fetchall()
+            rows = self._fetch(rest, (tenant_id, last[ts_at], last[-1]))

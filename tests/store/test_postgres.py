@@ -185,3 +185,25 @@ def test_a_tenant_can_be_written_by_two_stores_in_turn(schemas):
     assert one.counts()["a"]["event"] == 30
     one.close()
     two.close()
+
+
+def test_a_lost_connection_or_a_failed_migration_is_a_store_error(schemas, postgres_dsn):
+    url = schemas.url()
+    s = open_store(url)
+    t = _tenant(s)
+    with _raw(postgres_dsn) as admin:       # end this test's own session, as a server restart would
+        admin.execute("SELECT pg_terminate_backend(%s)", (s.conn.info.backend_pid,))
+    with pytest.raises(StoreError, match="PostgreSQL failed"):
+        s.get_tenant(t.tenant_id)
+    with pytest.raises(StoreError, match="PostgreSQL failed"):
+        s.write(WriteBatch(events=[_event(t.tenant_id, 1)]))
+    s.close()
+    old = schemas.url("old")
+    first_migration_db(old)
+    with _raw(old) as conn:                 # something in the way of migration 2
+        conn.execute("CREATE TABLE pipeline_state (x integer)")
+    with pytest.raises(StoreError, match=r"migration 2 \(pipeline state and signature aliases\) failed"):
+        open_store(old, upgrade=True)
+    with _raw(old) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
+        assert conn.execute("SELECT to_regclass('signature_aliases')").fetchone()[0] is None   # rolled back whole
