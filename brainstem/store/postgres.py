@@ -43,7 +43,6 @@ from brainstem.store.migrations import LATEST, MIGRATIONS
 from brainstem.store.open import redacted
 from brainstem.store.sql import SQLStore
 
-PAGE = 5000  # events per page when streaming events_after / events_since
 
 _STAGING = "brainstem_events_in"
 _EVENT_COLS = ", ".join(EVENT_COLUMNS)
@@ -97,6 +96,8 @@ class PostgresStore(SQLStore):
     """A brainstem database in PostgreSQL (one schema of one database)."""
 
     _seq = "seq"
+    #: events per query when streaming events_after / events_since (bounded memory)
+    page = 5000
 
     def __init__(self, url: str, *, upgrade: bool = False, create: bool = True):
         """Connect; an empty schema gets the latest migrations.
@@ -285,12 +286,12 @@ class PostgresStore(SQLStore):
     def events_after(self, tenant_id: str, mark: int) -> Iterator[Event]:
         t = TABLES["event"]
         sql = (f"SELECT {', '.join(t.columns)}, seq FROM events WHERE tenant_id = %s AND seq > %s "
-               f"ORDER BY seq LIMIT {PAGE}")
+               f"ORDER BY seq LIMIT {self.page}")
         while True:
             rows = self._fetch(sql, (tenant_id, mark))
             for r in rows:
                 yield t.decode(r[:-1])
-            if len(rows) < PAGE:
+            if len(rows) < self.page:
                 return
             mark = rows[-1][-1]
 
@@ -298,15 +299,15 @@ class PostgresStore(SQLStore):
         t = TABLES["event"]
         cols = ", ".join(t.columns)
         first = (f"SELECT {cols}, seq FROM events WHERE tenant_id = %s AND timestamp >= %s "
-                 f"ORDER BY timestamp, seq LIMIT {PAGE}")
+                 f"ORDER BY timestamp, seq LIMIT {self.page}")
         rest = (f"SELECT {cols}, seq FROM events WHERE tenant_id = %s AND (timestamp, seq) > (%s, %s) "
-                f"ORDER BY timestamp, seq LIMIT {PAGE}")
+                f"ORDER BY timestamp, seq LIMIT {self.page}")
         rows = self._fetch(first, (tenant_id, iso(since)))
         ts_at = t.columns.index("timestamp")
         while True:
             for r in rows:
                 yield t.decode(r[:-1])
-            if len(rows) < PAGE:
+            if len(rows) < self.page:
                 return
             last = rows[-1]
             rows = self._fetch(rest, (tenant_id, last[ts_at], last[-1]))

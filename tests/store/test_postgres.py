@@ -207,3 +207,19 @@ def test_a_lost_connection_or_a_failed_migration_is_a_store_error(schemas, postg
     with _raw(old) as conn:
         assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
         assert conn.execute("SELECT to_regclass('signature_aliases')").fetchone()[0] is None   # rolled back whole
+
+
+def test_streamed_reads_page_through_ties_without_losing_or_repeating(schemas):
+    from datetime import timedelta
+    s = open_store(schemas.url())
+    t = _tenant(s)
+    evs = [_event(t.tenant_id, i, ts=T + timedelta(seconds=i // 4)) for i in range(23)]   # four per second
+    s.write(WriteBatch(events=evs))
+    whole_after, whole_since = list(s.events_after(t.tenant_id, 0)), list(s.events_since(t.tenant_id, T))
+    s.page = 3                                   # pages end inside runs of equal timestamps
+    assert [e.event_id for e in s.events_after(t.tenant_id, 0)] == [e.event_id for e in whole_after] == \
+        [e.event_id for e in evs]
+    assert [e.event_id for e in s.events_since(t.tenant_id, T)] == [e.event_id for e in whole_since] == \
+        [e.event_id for e in evs]
+    assert [e.event_id for e in s.events_since(t.tenant_id, T + timedelta(seconds=2))] == [e.event_id for e in evs[8:]]
+    s.close()
