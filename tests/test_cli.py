@@ -12,8 +12,10 @@ import pytest
 
 from tests.pipeline.scenario import scenario_lines, write
 
-COMMANDS = ["ingest", "fingerprint", "signatures", "candidates", "show", "review", "promote", "recall",
-            "incidents", "lessons", "hints", "stats", "demo", "db", "nb"]
+from brainstem.cli import cli as _cli
+
+# every registered command, so one added later cannot skip its help or its docs
+COMMANDS = sorted(_cli.commands)
 
 
 def run(*args, db=None, input=None, check=True, cwd=None):

@@ -21,8 +21,9 @@ Guarantees, the same as the SQLite store's:
   per-tenant transaction lock before its events draw numbers: the tenant's
   numbers are then drawn and committed in one order, so every committed mark
   has all smaller numbers of that tenant committed before it.
-- Migrations run under a session advisory lock keyed by the schema, so two
-  processes opening a new database at once apply them once.
+- Migrations run in one transaction under a session advisory lock keyed by
+  the schema, so two processes opening a new database at once apply them once
+  and nobody sees a half-built schema.
 """
 from __future__ import annotations
 
@@ -175,24 +176,31 @@ class PostgresStore(SQLStore):
         return self.conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
 
     def upgrade(self) -> list[str]:
-        applied = []
+        """Apply the missing migrations in one transaction, under the schema's migration lock.
+
+        PostgreSQL's DDL is transactional: a migration that fails leaves the
+        database as it was, and no process ever sees a half-built schema.
+        """
+        applied: list[str] = []
         with self._migration_lock():
-            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
-                              'name TEXT COLLATE "C" NOT NULL, applied_at TEXT COLLATE "C" NOT NULL)')
             current = self.schema_version()
-            for m in MIGRATIONS:
-                if m.version <= current:
-                    continue
-                try:
-                    with self.conn.transaction():
+            m = None
+            try:
+                with self.conn.transaction():
+                    self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, "
+                                      'name TEXT COLLATE "C" NOT NULL, applied_at TEXT COLLATE "C" NOT NULL)')
+                    for m in MIGRATIONS:
+                        if m.version <= current:
+                            continue
                         for stmt in m.sql("postgresql"):
                             self.conn.execute(stmt)
                         self.conn.execute("INSERT INTO schema_version VALUES (%s, %s, %s)",
                                           (m.version, m.name, iso(utcnow())))
-                except psycopg.Error as exc:
-                    raise StoreError(f"{self.path}: migration {m.version} ({m.name}) failed and was rolled back: "
-                                     f"{' '.join(str(exc).split())}") from exc
-                applied.append(f"{m.version}: {m.name}")
+                        applied.append(f"{m.version}: {m.name}")
+            except psycopg.Error as exc:
+                what = f"migration {m.version} ({m.name})" if m is not None else "creating schema_version"
+                raise StoreError(f"{self.path}: {what} failed; the upgrade was rolled back: "
+                                 f"{' '.join(str(exc).split())}") from exc
         return applied
 
     def close(self) -> None:

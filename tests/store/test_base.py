@@ -234,10 +234,8 @@ def test_human_loop_objects_round_trip(store):
     assert store.get("cand_nope") is None and store.get("nothing") is None
 
 
-def test_four_connections_opening_a_new_database_at_once(make_db, backend, request):
+def test_four_connections_opening_a_new_database_at_once(make_db):
     """As four processes starting on a new database would: each migration is applied once."""
-    if backend == "sqlite":
-        request.applymarker(pytest.mark.xfail(reason="SQLiteStore.upgrade race: issue 7 item 2 (lead)", strict=False))
     url = make_db("race.db")
     results, errors = [], []
 
