@@ -238,3 +238,31 @@ def test_sqlite_and_postgresql_find_the_same(tmp_path, scenario, postgres_dsn):
         assert [i.incident_memory_id for i in lite.incidents("acme")] == [i.incident_memory_id for i in pg.incidents("acme")]
         for ws in (lite, pg):
             ws.close()
+
+
+def test_two_processes_ingesting_two_tenants_into_one_postgresql(tmp_path, scenario, postgres_dsn):
+    """The shared store's point: processes write side by side and get what one process would."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PostgresSchemas
+    other = write(tmp_path / "other.log", scenario_lines(days=3, seed=4))
+    with PostgresSchemas(postgres_dsn) as schemas:
+        shared, alone = schemas.url("shared"), schemas.url("alone")
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        procs = [subprocess.Popen([sys.executable, "-m", "brainstem", "ingest", str(path), "-t", tenant, "--db", shared],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for path, tenant in ((scenario, "acme"), (other, "globex"))]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+        one = Workspace(alone, load_settings(env={}))
+        one.ingest([str(scenario)], tenant="acme")
+        one.ingest([str(other)], tenant="globex")
+        both = Workspace(shared, load_settings(env={}))
+        assert both.stats() == one.stats()
+        for tenant in ("acme", "globex"):
+            assert _snapshot(both, tenant) == _snapshot(one, tenant)
+        one.close()
+        both.close()
