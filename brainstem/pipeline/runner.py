@@ -280,6 +280,7 @@ class TenantPipeline:
         self.book.candidates.clear()
         self.book.groups.clear()
         self.rescorer.feedback = load_feedback(self.store, self.tid, self.sigs)
+        self.assets.update(self.store.asset_ids(self.tid))   # assets written by a sync (LogicMonitor devices)
         for inc in self.store.incidents(self.tid, status="active"):
             self.incidents.track(inc)
 
