@@ -29,6 +29,8 @@ from typing import Any
 from brainstem.ingest.record import Record
 from brainstem.models import iso
 
+from .lm_assets import primary_group
+
 SOURCE_TYPE = "logicmonitor"
 STATUSES = ("active", "acknowledged", "cleared")
 LEVELS = ("warn", "error", "critical")
@@ -49,8 +51,6 @@ _LEVEL_WORDS = {"warn": "warn", "warning": "warn", "2": "warn", "error": "error"
                 "critical": "critical", "crit": "critical", "4": "critical"}
 
 _MAX_TEXT = 2000
-# groups LogicMonitor maintains by itself; a customer's own group (site, client) is the better primary
-_AUTO_GROUP_PREFIXES = ("devices by type/", "devices by type", "minimal monitoring", "collectors/")
 
 
 def level_of(value: Any) -> str | None:
@@ -84,6 +84,7 @@ class Alert:
     cleared_at: datetime | None = None
     acked_at: datetime | None = None
     sent_at: datetime | None = None      # when LogicMonitor sent this notification (webhooks)
+    cleared: bool = False
     acked: bool = False
     acked_by: str | None = None
     ack_comment: str | None = None
@@ -98,17 +99,14 @@ class Alert:
     @property
     def group(self) -> str | None:
         """The primary group: the first that LogicMonitor did not make by itself."""
-        for g in self.groups:
-            if not g.lower().startswith(_AUTO_GROUP_PREFIXES):
-                return g
-        return self.groups[0] if self.groups else None
+        return primary_group(self.groups)
 
     def states(self) -> list[str]:
         """The state changes this alert has gone through, in order (what a REST listing shows)."""
         out = ["active"]
         if self.acked:
             out.append("acknowledged")
-        if self.cleared_at is not None:
+        if self.cleared or self.cleared_at is not None:
             out.append("cleared")
         return out
 
@@ -211,3 +209,79 @@ def record_of(alert: Alert, status: str, *, source_path: str, received_at: float
         service=alert.datasource, severity=severity, structured_fields=fields,
         metadata={"lm_time_from": time_from},
     )
+
+
+def alert_from_rest(item: dict[str, Any]) -> Alert | None:
+    """An item of ``GET /alert/alerts`` (REST v3); None when it names no alert or no resource.
+
+    ``internalId`` is the LMD… id the portal and ##ALERTID## show; ``id`` is the
+    session's own id (##INTERNALID##, what ``/alert/alerts/{id}`` takes);
+    ``monitorObjectId`` is the device id (``resourceId`` is the device's
+    DataSource, kept as ``lm_device_datasource_id``). Epochs are seconds.
+    """
+    if not isinstance(item, dict):
+        return None
+    session = _text(item.get("id"))
+    alert_id = _text(item.get("internalId")) or session
+    name = _text(item.get("monitorObjectName"))
+    if not alert_id or not name:
+        return None
+    cleared = item.get("cleared") is True or str(item.get("cleared")).lower() == "true"
+    acked = item.get("acked") is True or str(item.get("acked")).lower() == "true"
+    return Alert(
+        alert_id=alert_id, resource_name=name, level=level_of(item.get("severity")), session_id=session,
+        resource_id=_text(item.get("monitorObjectId")), datasource=_text(item.get("resourceTemplateName")),
+        instance=_text(item.get("instanceName")), datapoint=_text(item.get("dataPointName")),
+        value=_text(item.get("alertValue")), threshold=_text(item.get("threshold")),
+        clear_value=_text(item.get("clearValue")), groups=_rest_groups(item.get("monitorObjectGroups")),
+        started_at=_epoch(item.get("startEpoch")), cleared=cleared,
+        cleared_at=_epoch(item.get("endEpoch")) if cleared else None,
+        acked=acked, acked_at=_epoch(item.get("ackedEpoch")) if acked else None,
+        acked_by=_text(item.get("ackedBy")) if acked else None,
+        ack_comment=_text(item.get("ackComment")) if acked else None,
+        alert_type=_text(item.get("type")), device_datasource_id=_text(item.get("resourceId")),
+        rule=_text(item.get("rule")), chain=_text(item.get("chain")), message=_detail(item.get("detailMessage")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text[:_MAX_TEXT] if text else None
+
+
+def _epoch(value: Any) -> datetime | None:
+    try:
+        n = float(value)
+    except (TypeError, ValueError):
+        return None
+    if n != n or n <= 0:
+        return None
+    if n > 1e11:
+        n /= 1000.0
+    if n > 7.3e9:
+        return None
+    return datetime.fromtimestamp(int(n), timezone.utc)
+
+
+def _rest_groups(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    out = []
+    for g in value or ():
+        if isinstance(g, dict):
+            path = g.get("fullPath") or g.get("name")
+            if isinstance(path, str) and path.strip():
+                out.append(path.strip())
+        elif isinstance(g, str) and g.strip():
+            out.append(g.strip())
+    return out[:100]
+
+
+def _detail(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("body") or value.get("subject")
+    return _text(value)

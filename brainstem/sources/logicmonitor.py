@@ -322,6 +322,7 @@ def alert_from_webhook(item: dict[str, Any], where: str = "body") -> tuple[Alert
     if groups is not None:
         alert.groups = _groups(*groups)
     alert.started_at = _time_of(get, "start_epoch", "start")
+    alert.cleared = status == "cleared"
     alert.cleared_at = _time_of(get, "end_epoch", "end") if status == "cleared" else None
     alert.acked_at = _time_of(get, "ack_epoch", "acked_at")
     alert.sent_at = _time_of(get, "date")
