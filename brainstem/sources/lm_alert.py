@@ -13,7 +13,8 @@ changed), ``acknowledged`` and ``cleared``; each becomes one
   ``cleared`` messages fingerprint into two signatures that differ only in that
   last word (the self-heal detector pairs them), and acknowledgements into a
   third;
-- ``raw``: a canonical text of the change (alert id, status, level, session),
+- ``raw``: a canonical text of the change (alert id, session, status, and the
+  level of an ``active`` change),
   so the same change gives the same event id whether it came by webhook, by
   REST, or twice;
 - ``structured_fields``: the ``lm_*`` keys in :data:`CONTRACT_FIELDS` (always
@@ -111,8 +112,13 @@ class Alert:
         return out
 
     def change_key(self, status: str) -> str:
-        """Identity of one state change of this alert (the sync's cursor remembers these)."""
-        return "\x1f".join((self.alert_id, self._session(), status, self.level or ""))
+        """Identity of one state change of this alert (the sync's cursor remembers these).
+
+        A session is acknowledged and cleared once; it is active once per level
+        (an escalation from warn to critical is a change of its own).
+        """
+        level = (self.level or "") if status == "active" else ""
+        return "\x1f".join((self.alert_id, self._session(), status, level))
 
     def _session(self) -> str:
         if self.started_at is not None:
@@ -156,7 +162,9 @@ def message_of(alert: Alert, status: str) -> str:
 
 def raw_of(alert: Alert, status: str) -> str:
     """Canonical text of one state change: the same change, the same text, by any path."""
-    body = {"alert": alert.alert_id, "status": status, "level": alert.level, "session": alert._session()}
+    body = {"alert": alert.alert_id, "status": status, "session": alert._session()}
+    if status == "active":
+        body["level"] = alert.level
     return "logicmonitor " + json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -199,10 +199,9 @@ class LogicMonitorSync:
                     continue
                 alerts.append(a)
                 fetched.add(key)
-        self._queue_changes(alerts, report, now, since, query_from)
+        self._queue_changes(alerts, report, now, since)
 
-    def _queue_changes(self, alerts: list[Alert], report: PollReport, now: float, since: int,
-                       query_from: int) -> None:
+    def _queue_changes(self, alerts: list[Alert], report: PollReport, now: float, since: int) -> None:
         cursors = self._cursors
         assert cursors is not None
         new_since = since
@@ -230,7 +229,7 @@ class LogicMonitorSync:
                 seen_all[key] = (int(start or now), tenant)
                 rec = record_of(a, status, source_path=self.source_path, received_at=now, via="rest")
                 pending.setdefault(tenant, []).append((rec.timestamp.timestamp(), key, rec))
-        keep_from = query_from - FORGET_AFTER_SECONDS
+        keep_from = new_since - OVERLAP_SECONDS - FORGET_AFTER_SECONDS      # older alerts are out of every listing
         futures, state_only = [], []
         for slug in self.config.tenants():
             old = cursors.get(slug) or {"since": None, "seen": {}, "active": {}}
