@@ -145,7 +145,7 @@ def merge(stored: Asset | None, new: Asset) -> Asset:
         asset_type=stored.asset_type if stored.asset_type != "host" else new.asset_type,
         service_group=new.service_group or stored.service_group,
         ip_addresses=new.ip_addresses or stored.ip_addresses, platform=new.platform or stored.platform,
-        tags=sorted(set(stored.tags) | set(new.tags)), metadata=meta,
+        tags=stored.tags + [t for t in new.tags if t not in stored.tags], metadata=meta,
         created_at=stored.created_at, updated_at=new.updated_at,
     )
 

@@ -299,3 +299,39 @@ def _clean(cursor: dict[str, Any]) -> dict[str, Any]:
     return {"since": since if isinstance(since, int) else None,
             "seen": {k: v for k, v in seen.items() if isinstance(v, int) and not isinstance(v, bool)},
             "active": {k: v for k, v in active.items() if isinstance(v, str)}}
+
+
+def run_sync(ws, config: LogicMonitorConfig, *, polls: int = 1, every: float | None = None,
+             rules_for: Callable[[str], Any] | None = None, on_report: Callable[[PollReport], None] | None = None,
+             stop: Any = None, client: LogicMonitorClient | None = None) -> list[PollReport]:
+    """`brainstem lm-sync`: the very path `serve` runs, in this process.
+
+    A :class:`~brainstem.service.writer.Writer` on an
+    :class:`~brainstem.service.queue.IngestQueue` over ``ws``, fed by
+    ``polls`` polls (0: until ``stop`` is set or the process is interrupted)
+    ``every`` seconds apart, then stopped, which drains and checkpoints.
+    """
+    import threading
+
+    from brainstem.service.writer import Writer
+
+    stop = stop or threading.Event()
+    queue = IngestQueue(ws.settings.serve_queue_capacity)
+    writer = Writer(ws, queue, rules_for=rules_for)
+    writer.start()
+    sync = LogicMonitorSync(config, queue, client=client)
+    reports: list[PollReport] = []
+    try:
+        while True:
+            report = sync.poll_once()
+            reports.append(report)
+            if on_report is not None:
+                on_report(report)
+            if (polls and len(reports) >= polls) or stop.wait(every if every is not None else config.poll_seconds):
+                break
+    finally:
+        sync.close()
+        writer.stop()
+    if writer.error is not None:
+        raise writer.error
+    return reports
