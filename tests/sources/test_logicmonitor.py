@@ -250,3 +250,58 @@ def test_only_whole_values_count_as_unexpanded_tokens():
 def test_template_tokens_are_the_documented_ones():
     tokens = set(re.findall(r"##([A-Za-z.]+)##", WEBHOOK_TEMPLATE))
     assert tokens == set(FILLED)
+
+
+def _live(tmp_path):
+    from brainstem.service.queue import IngestQueue
+    from brainstem.service.writer import Writer
+    from brainstem.settings import load_settings
+    from brainstem.workspace import Workspace
+    ws = Workspace(tmp_path / "hook.db", load_settings(env={}, serve_commit_seconds=0.02))
+    q = IngestQueue(100)
+    w = Writer(ws, q)
+    w.start()
+    return ws, q, w
+
+
+def _deliver(q, data: bytes) -> None:
+    from brainstem.service.inbound import Inbound
+    items = [Inbound("acme", r, "logicmonitor", time.time()) for r in parse_webhook(data, "application/json")]
+    q.put_blocking(items).result(10)
+
+
+def test_webhooks_through_the_writer_into_the_store(tmp_path):
+    ws, q, w = _live(tmp_path)
+    try:
+        _deliver(q, body())
+        _deliver(q, body(ALERTSTATUS="clear", END="2025-11-30 08:07:30 UTC", CLEARVALUE="12.5"))
+        t = ws.tenant("acme")
+        evs = sorted(ws.store.events(t.tenant_id), key=lambda e: e.timestamp)
+        assert [e.structured_fields["lm_alert_status"] for e in evs] == ["active", "cleared"]
+        assert evs[0].signature_key != evs[1].signature_key
+        assert evs[0].asset_id == evs[1].asset_id and evs[0].source_type == "logicmonitor"
+    finally:
+        w.stop(10)
+        ws.close()
+
+
+def test_a_redelivery_after_a_restart_is_not_stored_again(tmp_path):
+    for _ in range(2):
+        ws, q, w = _live(tmp_path)
+        _deliver(q, body())
+        w.stop(10)
+        assert ws.stats()["acme"]["event"] == 1
+        ws.close()
+
+
+@pytest.mark.xfail(strict=True, reason="the live EventFactory gives a repeated raw at the same timestamp the next "
+                   "ordinal, so a redelivery inside one running writer is a new event (lead: service/pipeline)")
+def test_a_redelivery_to_a_running_writer_is_not_stored_again(tmp_path):
+    ws, q, w = _live(tmp_path)
+    try:
+        _deliver(q, body())
+        _deliver(q, body())
+        assert ws.stats()["acme"]["event"] == 1
+    finally:
+        w.stop(10)
+        ws.close()
