@@ -1,6 +1,7 @@
-"""brainstem.sources: live sources that turn what arrives into records for the service's queue.
+"""brainstem.sources: live sources that feed the service's queue.
 
-Each source decodes its wire format into :class:`brainstem.ingest.record.Record`
-objects and hands them, routed to a tenant, to ``brainstem.service``; parsing
-of a body never touches the store.
+Each turns what arrives (syslog frames, file lines, webhook bodies, LogicMonitor
+alerts) into ``Record``s with the same parsers file ingest uses, routes them to
+a tenant and hands them on as ``Inbound`` messages. None of them fingerprints,
+detects or scores: that is the pipeline's, once, for every source.
 """
