@@ -215,7 +215,8 @@ def record_of(alert: Alert, status: str, *, source_path: str, received_at: float
         timestamp=ts, message=message_of(alert, status)[:_MAX_TEXT], raw=raw_of(alert, status),
         source_type=SOURCE_TYPE, source_path=source_path, line_no=0, host=alert.resource_name,
         service=alert.datasource, severity=severity, structured_fields=fields,
-        metadata={"lm_time_from": time_from},
+        # no time in the body: the arrival time is part of the event id (brainstem.pipeline.events)
+        metadata={"lm_time_from": time_from, **({"time_from_arrival": True} if time_from == "receipt" else {})},
     )
 
 

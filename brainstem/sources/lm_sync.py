@@ -25,18 +25,19 @@ assets through the writer (``queue.call``), before the alerts that name them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from brainstem.service.inbound import Inbound
-from brainstem.service.queue import IngestQueue
+from brainstem.service.queue import IngestQueue, QueueClosed
 from brainstem.store.base import WriteBatch
 
 from .lm_alert import Alert, alert_from_rest, record_of
 from .lm_assets import asset_of_device, device_groups, digest, upsert_assets
 from .lm_config import LogicMonitorConfig
-from .lm_rest import LogicMonitorClient, LogicMonitorNotFound, join_filters
+from .lm_rest import LogicMonitorAuthError, LogicMonitorClient, LogicMonitorNotFound, join_filters
 
 log = logging.getLogger("brainstem.sources.lm_sync")
 
@@ -301,6 +302,77 @@ def _clean(cursor: dict[str, Any]) -> dict[str, Any]:
             "active": {k: v for k, v in active.items() if isinstance(v, str)}}
 
 
+
+class _Stopped(Exception):
+    """The service is stopping: leave the poll where it is (nothing half-stored; the cursor is as committed)."""
+
+
+class Poller(threading.Thread):
+    """``serve``'s periodic job: ``poll_once`` every ``poll_seconds`` until :meth:`stop`.
+
+    A failed poll is logged and retried at the next tick (a refused credential
+    waits at least five minutes between tries); a wait for a rate limit ends
+    at once when the service stops.
+    """
+
+    def __init__(self, config: LogicMonitorConfig, queue: IngestQueue, metrics: Any = None,
+                 client: LogicMonitorClient | None = None):
+        super().__init__(name=f"brainstem-lm-{config.portal}", daemon=True)
+        self.config = config
+        self.metrics = metrics
+        self._stop_event = threading.Event()
+        self.sync = LogicMonitorSync(config, queue, client=client)
+        self.sync.client.sleep = self._sleep
+        self.reports = 0
+        self.failures = 0
+        self.last: PollReport | None = None
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop_event.wait(seconds):
+            raise _Stopped()
+
+    def run(self) -> None:
+        portal = self.config.portal
+        while not self._stop_event.is_set():
+            wait = self.config.poll_seconds
+            try:
+                report = self.sync.poll_once()
+            except (_Stopped, QueueClosed):
+                break
+            except LogicMonitorAuthError as exc:
+                self.failures += 1
+                wait = max(wait, 300.0)
+                log.error("%s", exc, extra={"event": "lm_poll_failed", "portal": portal})
+            except Exception as exc:       # network, LogicMonitor, a commit that failed: the next tick retries
+                self.failures += 1
+                log.warning("LogicMonitor %s: poll failed: %s", portal, exc,
+                            extra={"event": "lm_poll_failed", "portal": portal})
+            else:
+                self.reports += 1
+                self.last = report
+                if self.metrics is not None and report.changes:
+                    self.metrics.received.labels(SOURCE).inc(report.changes)
+                log.info("LogicMonitor %s: %d alerts read, %d new changes, %d assets written", portal,
+                         report.alerts_fetched, report.changes, report.assets_written,
+                         extra={"event": "lm_poll", "portal": portal, "changes": report.changes,
+                                "unrouted": report.unrouted, "requests": report.requests,
+                                "seconds": round(report.seconds, 3)})
+            self._stop_event.wait(wait)
+        self.sync.close()
+
+    def stop(self, timeout: float | None = 60.0) -> None:
+        self._stop_event.set()
+        if self.is_alive():
+            self.join(timeout)
+
+
+def start_polling(config: LogicMonitorConfig, queue: IngestQueue, settings: Any = None, metrics: Any = None,
+                  client: LogicMonitorClient | None = None) -> Poller:
+    """Start ``serve``'s LogicMonitor poller thread (stop it with ``.stop()`` before the writer)."""
+    p = Poller(config, queue, metrics, client)
+    p.start()
+    return p
+
 def run_sync(ws, config: LogicMonitorConfig, *, polls: int = 1, every: float | None = None,
              rules_for: Callable[[str], Any] | None = None, on_report: Callable[[PollReport], None] | None = None,
              stop: Any = None, client: LogicMonitorClient | None = None) -> list[PollReport]:
@@ -311,8 +383,6 @@ def run_sync(ws, config: LogicMonitorConfig, *, polls: int = 1, every: float | N
     ``polls`` polls (0: until ``stop`` is set or the process is interrupted)
     ``every`` seconds apart, then stopped, which drains and checkpoints.
     """
-    import threading
-
     from brainstem.service.writer import Writer
 
     stop = stop or threading.Event()

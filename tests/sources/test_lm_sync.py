@@ -270,3 +270,33 @@ def test_the_cursor_stays_bounded(service, portal):
 def _iso(epoch: int) -> str:
     from datetime import datetime, timezone
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_serve_poller_polls_until_stopped(tmp_path, portal):
+    import time
+
+    from brainstem.service.metrics import Metrics
+    from brainstem.sources.lm_sync import start_polling
+
+    def until(cond):
+        for _ in range(1000):
+            if cond():
+                return
+            time.sleep(0.01)
+        raise AssertionError("the poller did not get there")
+
+    s = Service(tmp_path / "poll.db", portal, Clock(), devices=False, poll_seconds=0.05)
+    try:
+        portal.alerts = [rest_alert(1, start=int(time.time()) - 60)]
+        metrics = Metrics()
+        poller = start_polling(s.config, s.queue, s.ws.settings, metrics)
+        until(lambda: poller.reports >= 3)
+        portal.fail_next(429, {"Retry-After": "200"}, times=100)     # a long wait for a rate limit...
+        until(lambda: len(portal._failures) < 100)
+        poller.stop(timeout=30)                                      # ...ends when the service stops
+        assert not poller.is_alive()
+        assert poller.failures == 0
+        assert s.statuses() == [("LMD1", "active")]
+        assert metrics.received.labels("logicmonitor")._value.get() == 1
+    finally:
+        s.stop()

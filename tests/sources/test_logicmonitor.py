@@ -305,3 +305,11 @@ def test_a_redelivery_to_a_running_writer_is_not_stored_again(tmp_path):
     finally:
         w.stop(10)
         ws.close()
+
+
+def test_without_any_time_the_arrival_time_tells_deliveries_apart():
+    timeless = b'{"alert_id": "LMD1", "status": "active", "host": "db2"}'
+    a, b = (parse_webhook(timeless, "application/json", received_at=t)[0] for t in (T0, T0 + 3600))
+    assert a.metadata["time_from_arrival"] is True
+    assert EventFactory("t").make(a).event_id != EventFactory("t").make(b).event_id
+    assert "time_from_arrival" not in one(body()).metadata
