@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
@@ -131,14 +132,17 @@ _TEST_STATUS = {"test", "testing"}
 
 
 def parse_webhook(body: bytes, content_type: str | None, *, received_at: float | None = None,
-                  source_path: str = SOURCE_PATH) -> list[Record]:
+                  source_path: str | None = None) -> list[Record]:
     """The records of one LogicMonitor webhook delivery (one per alert state change).
 
     ``received_at`` (wall clock, default now) is used as event time only when
     the body carries no time at all. Deterministic: the same body gives records
     with the same ``raw`` and ``timestamp``, hence the same event ids.
+    ``source_path`` defaults to one of its own per delivery, so that the live
+    event factory takes a redelivery for the same event, not a repeat of it.
     """
     received = time.time() if received_at is None else received_at
+    source_path = source_path or f"{SOURCE_PATH}/{uuid.uuid4().hex[:16]}"
     records = []
     for where, item in _items(body, content_type):
         alert, status = alert_from_webhook(item, where)

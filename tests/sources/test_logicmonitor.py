@@ -294,8 +294,6 @@ def test_a_redelivery_after_a_restart_is_not_stored_again(tmp_path):
         ws.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the live EventFactory gives a repeated raw at the same timestamp the next "
-                   "ordinal, so a redelivery inside one running writer is a new event (lead: service/pipeline)")
 def test_a_redelivery_to_a_running_writer_is_not_stored_again(tmp_path):
     ws, q, w = _live(tmp_path)
     try:
