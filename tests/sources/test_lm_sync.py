@@ -300,3 +300,16 @@ def test_the_serve_poller_polls_until_stopped(tmp_path, portal):
         assert metrics.received.labels("logicmonitor")._value.get() == 1
     finally:
         s.stop()
+
+
+def test_an_alert_that_keeps_clearing_by_itself_becomes_a_self_heal_candidate(service, portal):
+    # three sessions of the same datapoint on one host, each cleared within minutes, nobody acknowledging
+    portal.alerts = [rest_alert(7, start=NOW - 7200 + k * 1800, end=NOW - 7200 + k * 1800 + 240, cleared=True,
+                                session=f"DS7-{k}", value=str(95 + k), clear_value="40") for k in range(3)]
+    service.sync.poll_once()
+    assert len(service.events()) == 6
+    service.restart()                   # the writer's stop checkpoints: candidates are written
+    cands = service.ws.candidates("acme", types=("self_heal",))
+    assert len(cands) == 1
+    sig_keys = {e.signature_key for e in service.events()}
+    assert len(sig_keys) == 2            # alarm and cleared
