@@ -279,8 +279,10 @@ def _rest_groups(value: Any) -> list[str]:
         value = [value]
     if isinstance(value, str):
         return [g.strip() for g in value.split(",") if g.strip()]
+    if not isinstance(value, list):
+        return []
     out = []
-    for g in value or ():
+    for g in value:
         if isinstance(g, dict):
             path = g.get("fullPath") or g.get("name")
             if isinstance(path, str) and path.strip():

@@ -46,7 +46,8 @@ def properties_of(device: dict[str, Any]) -> dict[str, str]:
     """A device's properties, the more specific winning: inherited < system < auto < custom."""
     out: dict[str, str] = {}
     for kind in ("inheritedProperties", "systemProperties", "autoProperties", "customProperties"):
-        for p in device.get(kind) or ():
+        found = device.get(kind)
+        for p in found if isinstance(found, list) else ():
             if not isinstance(p, dict):
                 continue
             name, value = p.get("name"), p.get("value")
@@ -60,7 +61,8 @@ def properties_of(device: dict[str, Any]) -> dict[str, str]:
 
 def device_groups(device: dict[str, Any], group_paths: dict[int, str]) -> list[str]:
     """Full paths of the groups a device is in (``system.groups``, else its group ids resolved)."""
-    props = {p.get("name"): p.get("value") for p in device.get("systemProperties") or () if isinstance(p, dict)}
+    system = device.get("systemProperties")
+    props = {p.get("name"): p.get("value") for p in (system if isinstance(system, list) else ()) if isinstance(p, dict)}
     text = props.get("system.groups")
     if isinstance(text, str) and text.strip():
         return [g.strip() for g in text.split(",") if g.strip()]

@@ -18,7 +18,6 @@ reference; the values are made up here), and implements what brainstem uses:
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import threading

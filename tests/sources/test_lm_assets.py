@@ -59,3 +59,32 @@ def test_webhook_records_tell_the_resource_ids():
     assert asset.asset_id == stable_id("as_", "tn_a", "sw1") and asset.ip_addresses == ["10.1.1.1"]
     assert asset.metadata == {"lm_device_id": "42", "lm_groups": ["Customers/Acme"], "lm_group": "Customers/Acme",
                               "lm_collector": "c1", "lm_name": "10.1.1.1"}
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+from brainstem.sources.lm_alert import alert_from_rest, record_of  # noqa: E402
+
+_ANY = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=8), kids, max_size=3),
+                    max_leaves=8)
+_ALERT_KEYS = st.sampled_from(["id", "internalId", "monitorObjectName", "monitorObjectGroups", "severity",
+                               "startEpoch", "endEpoch", "cleared", "acked", "ackedEpoch", "alertValue",
+                               "detailMessage", "resourceTemplateName", "monitorObjectId"])
+_DEVICE_KEYS = st.sampled_from(["id", "name", "displayName", "hostGroupIds", "systemProperties", "customProperties",
+                                "inheritedProperties", "collectorDescription", "currentCollectorId"])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.dictionaries(_ALERT_KEYS, _ANY, max_size=10))
+def test_a_garbled_rest_alert_is_skipped_or_read_never_a_crash(item):
+    a = alert_from_rest(item)
+    if a is not None:
+        for status in a.states():
+            record_of(a, status, source_path="p", received_at=0, via="rest")
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.dictionaries(_DEVICE_KEYS, _ANY, max_size=9))
+def test_a_garbled_device_is_skipped_or_read_never_a_crash(device):
+    asset_of_device("t", device, device_groups(device, {}), portal="p")

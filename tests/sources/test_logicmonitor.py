@@ -311,3 +311,36 @@ def test_without_any_time_the_arrival_time_tells_deliveries_apart():
     assert a.metadata["time_from_arrival"] is True
     assert EventFactory("t").make(a).event_id != EventFactory("t").make(b).event_id
     assert "time_from_arrival" not in one(body()).metadata
+
+
+# hostile input: whatever arrives, the answer is records or a LogicMonitorPayloadError, never another exception
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+                     lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=12), kids, max_size=5),
+                     max_leaves=12)
+_KEYS = st.sampled_from(["alert_id", "status", "host", "level", "start_epoch", "start", "end", "groups", "acked",
+                         "value", "date", "datasource", "x"])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([None, "application/json", "text/plain",
+                                                 "application/x-www-form-urlencoded"]))
+def test_any_bytes_give_records_or_a_payload_error(data, ctype):
+    try:
+        parse_webhook(data, ctype)
+    except LogicMonitorPayloadError:
+        pass
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _JSON, max_size=8))
+def test_any_json_object_gives_records_or_a_payload_error(obj):
+    obj.setdefault("status", "active")
+    try:
+        recs = parse_webhook(json.dumps(obj).encode(), "application/json")
+    except LogicMonitorPayloadError:
+        return
+    for r in recs:
+        json.dumps(r.structured_fields)
+        assert r.timestamp.tzinfo is not None and r.host
