@@ -352,11 +352,12 @@ class Poller(threading.Thread):
                 self.last = report
                 if self.metrics is not None and report.changes:
                     self.metrics.received.labels(SOURCE).inc(report.changes)
-                log.info("LogicMonitor %s: %d alerts read, %d new changes, %d assets written", portal,
-                         report.alerts_fetched, report.changes, report.assets_written,
-                         extra={"event": "lm_poll", "portal": portal, "changes": report.changes,
-                                "unrouted": report.unrouted, "requests": report.requests,
-                                "seconds": round(report.seconds, 3)})
+                log.log(logging.INFO if report.changes or report.assets_written else logging.DEBUG,
+                        "LogicMonitor %s: %d alerts read, %d new changes, %d assets written", portal,
+                        report.alerts_fetched, report.changes, report.assets_written,
+                        extra={"event": "lm_poll", "portal": portal, "changes": report.changes,
+                               "unrouted": report.unrouted, "requests": report.requests,
+                               "seconds": round(report.seconds, 3)})
             self._stop_event.wait(wait)
         self.sync.close()
 
