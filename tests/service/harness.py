@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 
 
+LIVE: list["Served"] = []      # killed after each test by tests/service/conftest.py, even when it failed
+
+
 class Served:
     """A `brainstem serve` process; ``ports`` maps listener names to their bound ports."""
 
@@ -36,6 +39,7 @@ class Served:
         cmd = [sys.executable, "-m", "brainstem", self.command, "--db", str(self.db), "--config", str(self.config),
                *self.args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
+        LIVE.append(self)
         threading.Thread(target=self._read_stderr, daemon=True).start()
         if not self._ready.wait(timeout):
             self.kill()
