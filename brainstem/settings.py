@@ -77,6 +77,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("syslog_max_connections", 1000, "Open TCP/TLS syslog connections per listener; more are refused and counted."),
     Setting("syslog_idle_timeout_seconds", 300.0, "A syslog TCP connection that sends nothing for this long is closed."),
     Setting("follow_poll_seconds", 0.5, "How often followed files are checked for new lines and rotation."),
+    # the REST API and HTTP ingest (brainstem/api)
+    Setting("http_max_body_bytes", 10 * 1024 * 1024,
+            "Largest request body the API accepts (ingest batches, webhooks); larger ones get 413."),
+    Setting("http_max_message_bytes", 65536,
+            "Longer event messages arriving over HTTP are truncated to this (UTF-8 bytes) and flagged."),
+    Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,

@@ -11,17 +11,23 @@ and the web console call these and nothing deeper.
 """
 from __future__ import annotations
 
+import base64
+import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from brainstem.fingerprint import fingerprint_lines
 from brainstem.ingest import JsonMapping, expand_paths
+from brainstem.keys import ApiKey, key_id_of, new_key, token_matches
 from brainstem.memory.promote import promote as _promote
 from brainstem.memory.recall import Recalled, recall as _recall
 from brainstem.memory.review import review as _review
 from brainstem.models import (
-    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, stable_id,
+    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, iso,
+    parse_iso, stable_id, utcnow,
 )
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.pipeline.runner import RunStats
@@ -29,6 +35,31 @@ from brainstem.settings import Settings, load_settings
 from brainstem.store import CandidateQuery, StoreError, open_store
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
+
+
+@dataclass
+class Page:
+    """One page of a longer list: ``total`` items match in all; ``next_cursor`` (when
+    the list pages by cursor) asks for the page after this one, None on the last."""
+
+    items: list
+    total: int
+    limit: int
+    offset: int = 0
+    next_cursor: str | None = None
+
+
+def _cursor(c: Candidate) -> str:
+    raw = json.dumps([c.score_total, iso(c.last_seen_at), c.candidate_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> tuple[float, datetime, str]:
+    try:
+        score, last, cid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return float(score), parse_iso(last), str(cid)
+    except (ValueError, TypeError):
+        raise ValueError(f"bad cursor {cursor[:40]!r}: pass back a next_cursor exactly as it was given") from None
 
 
 class Workspace:
@@ -92,6 +123,39 @@ class Workspace:
         tid = None if all_tenants else self.tenant(tenant).tenant_id
         return self.store.candidates(CandidateQuery(tenant_id=tid, min_band=min_band, types=types, limit=limit))
 
+    def candidate_page(self, tenant: str | None = None, *, bands: tuple[str, ...] = (), min_band: str | None = None,
+                       types: tuple[str, ...] = (), since: datetime | None = None, until: datetime | None = None,
+                       host: str | None = None, limit: int = 50, offset: int = 0,
+                       cursor: str | None = None) -> Page:
+        """A page of a tenant's candidates, best first, with the total that match.
+        ``host`` is a hostname or an asset id; page with ``cursor`` (from the previous
+        page's ``next_cursor``) or with ``offset``."""
+        t = self.tenant(tenant)
+        if host and host.startswith("as_"):
+            asset = self.store.get(host)
+            if asset is None or asset.tenant_id != t.tenant_id:
+                raise LookupError(f"{host}: no asset with this id at tenant {t.slug}")
+            host = asset.hostname
+        q = CandidateQuery(tenant_id=t.tenant_id, min_band=min_band, types=types, limit=limit + 1, bands=bands,
+                           since=since, until=until, host=host, offset=0 if cursor else offset,
+                           after=_after(cursor) if cursor else None)
+        items = self.store.candidates(q)     # one more than asked: is there a next page?
+        more = len(items) > limit
+        items = items[:limit]
+        return Page(items, self.store.count_candidates(q), limit, q.offset,
+                    _cursor(items[-1]) if more and items else None)
+
+    def signature_page(self, tenant: str | None = None, *, text: str | None = None, limit: int = 50,
+                       offset: int = 0) -> Page:
+        """A page of a tenant's signatures, most frequent first; ``text`` searches key, pattern and example."""
+        items, total = self.store.find_signatures(self.tenant(tenant).tenant_id, text or None, limit, offset)
+        return Page(items, total, limit, offset)
+
+    def band_counts(self) -> dict[tuple[str, str], int]:
+        """(tenant slug, band) -> candidates, for the candidates-by-band metric."""
+        slugs = {t.tenant_id: t.slug for t in self.store.list_tenants()}
+        return {(slugs.get(tid, tid), band): n for (tid, band), n in self.store.band_counts().items()}
+
     def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
         return self.store.incidents(self.tenant(tenant).tenant_id)
 
@@ -109,8 +173,42 @@ class Workspace:
         out, inc = self.store.links(object_id)
         return obj, out, inc
 
-    def stats(self) -> dict[str, dict[str, int]]:
-        return self.store.counts()
+    def stats(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
+        """Object counts per tenant slug; only ``tenant``'s when given."""
+        counts = self.store.counts()
+        if tenant is None:
+            return counts
+        slug = self.tenant(tenant).slug
+        return {slug: counts.get(slug, {})}
+
+    # -- API keys -----------------------------------------------------------------------------
+    def create_key(self, tenant: str, *, name: str = "", admin: bool = False) -> tuple[ApiKey, str]:
+        """A new API key for ``tenant`` (created when new) and its token, shown this once."""
+        t = self.tenant(tenant, create=True)
+        key, token = new_key(t.tenant_id, name, admin)
+        self.store.put_api_key(key)
+        return key, token
+
+    def keys(self, tenant: str | None = None) -> list[ApiKey]:
+        return self.store.api_keys(self.tenant(tenant).tenant_id if tenant else None)
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        key_id = key_id.removeprefix("bsk_")
+        key = self.store.get_api_key(key_id)
+        if key is None:
+            raise LookupError(f"{key_id}: no API key with this id (see `brainstem keys list`)")
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            self.store.put_api_key(key)
+        return key
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The active key a token belongs to, or None (unknown, malformed or revoked)."""
+        key_id = key_id_of(token)
+        key = self.store.get_api_key(key_id) if key_id else None
+        if key is None or not key.active or not token_matches(key, token):
+            return None
+        return key
 
     # -- the human loop ---------------------------------------------------------------------
     def review(self, subject_id: str, decision: str, *, notes: str = "",
@@ -140,4 +238,4 @@ class Workspace:
         return self.store.upgrade()
 
 
-__all__ = ["StoreError", "Workspace"]
+__all__ = ["Page", "StoreError", "Workspace"]

@@ -8,8 +8,9 @@ from typing import Any, Iterable
 
 from brainstem.models import (
     DECISION_BANDS, Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision,
-    RunbookHint, Signature, Tenant, iso, make_link, object_type_of, utcnow,
+    RunbookHint, Signature, Tenant, iso, make_link, object_type_of, parse_iso, utcnow,
 )
+from brainstem.keys import ApiKey
 from brainstem.store.base import CandidateQuery, Store, StoreError, WriteBatch
 from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
@@ -210,19 +211,39 @@ class SQLiteStore(Store):
         return out
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        where, params = [], []
-        if query.tenant_id:
-            where.append("tenant_id = ?")
-            params.append(query.tenant_id)
-        if query.min_band:
-            bands = DECISION_BANDS[DECISION_BANDS.index(query.min_band):]
-            where.append(f"decision_band IN ({','.join('?' * len(bands))})")
-            params += bands
-        if query.types:
-            where.append(f"candidate_type IN ({','.join('?' * len(query.types))})")
-            params += query.types
-        return self._select("candidate", " AND ".join(where), params,
-                            f"ORDER BY score_total DESC, last_seen_at DESC, candidate_id LIMIT {int(query.limit)}")
+        where, params = _candidate_filters(query)
+        if query.after is not None:
+            score, last, cid = query.after
+            last = iso(last)
+            where.append("(score_total < ? OR (score_total = ? AND (last_seen_at < ? OR "
+                         "(last_seen_at = ? AND candidate_id > ?))))")
+            params += [score, score, last, last, cid]
+        tail = f"ORDER BY score_total DESC, last_seen_at DESC, candidate_id LIMIT {int(query.limit)}"
+        if query.offset:
+            tail += f" OFFSET {int(query.offset)}"
+        return self._select("candidate", " AND ".join(where), params, tail)
+
+    def count_candidates(self, query: CandidateQuery) -> int:
+        where, params = _candidate_filters(query)
+        sql = "SELECT COUNT(*) FROM candidates" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def band_counts(self) -> dict[tuple[str, str], int]:
+        rows = self.conn.execute("SELECT tenant_id, decision_band, COUNT(*) FROM candidates GROUP BY tenant_id, decision_band")
+        return {(t, b): n for t, b, n in rows}
+
+    def find_signatures(self, tenant_id: str, text: str | None = None, limit: int = 50,
+                        offset: int = 0) -> tuple[list[Signature], int]:
+        where, params = "tenant_id = ?", [tenant_id]
+        if text:
+            like = f"%{_like_escape(text.lower())}%"
+            where += (" AND (signature_key = ? OR LOWER(normalized_pattern) LIKE ? ESCAPE '\\' "
+                      "OR LOWER(example_message) LIKE ? ESCAPE '\\')")
+            params += [text, like, like]
+        total = self.conn.execute(f"SELECT COUNT(*) FROM signatures WHERE {where}", params).fetchone()[0]
+        page = self._select("signature", where, params, f"ORDER BY occurrence_count DESC, signature_key "
+                                                        f"LIMIT {int(limit)} OFFSET {int(offset)}")
+        return page, total
 
     def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]:
         ids = set(signature_ids)
@@ -307,6 +328,64 @@ class SQLiteStore(Store):
                 if kind != "tenant":
                     counts.setdefault(kind, 0)
         return out
+
+
+    # -- API keys ----------------------------------------------------------------
+    _KEY_COLUMNS = "key_id, tenant_id, name, secret_hash, admin, created_at, revoked_at"
+
+    def put_api_key(self, key: ApiKey) -> None:
+        with self._tx():
+            self.conn.execute(f"INSERT OR REPLACE INTO api_keys ({self._KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (key.key_id, key.tenant_id, key.name, key.secret_hash, int(key.admin),
+                               iso(key.created_at), iso(key.revoked_at)))
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        row = self.conn.execute(f"SELECT {self._KEY_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
+        return _api_key(row) if row else None
+
+    def api_keys(self, tenant_id: str | None = None) -> list[ApiKey]:
+        sql = f"SELECT {self._KEY_COLUMNS} FROM api_keys"
+        rows = (self.conn.execute(sql + " WHERE tenant_id = ? ORDER BY created_at, key_id", (tenant_id,)) if tenant_id
+                else self.conn.execute(sql + " ORDER BY created_at, key_id"))
+        return [_api_key(r) for r in rows]
+
+
+def _api_key(row: tuple) -> ApiKey:
+    return ApiKey(key_id=row[0], tenant_id=row[1], name=row[2], secret_hash=row[3], admin=bool(row[4]),
+                  created_at=parse_iso(row[5]), revoked_at=parse_iso(row[6]))
+
+
+def _like_escape(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _candidate_filters(query: CandidateQuery) -> tuple[list[str], list]:
+    where, params = [], []
+    if query.tenant_id:
+        where.append("tenant_id = ?")
+        params.append(query.tenant_id)
+    if query.min_band:
+        bands = DECISION_BANDS[DECISION_BANDS.index(query.min_band):]
+        where.append(f"decision_band IN ({','.join('?' * len(bands))})")
+        params += bands
+    if query.bands:
+        where.append(f"decision_band IN ({','.join('?' * len(query.bands))})")
+        params += query.bands
+    if query.types:
+        where.append(f"candidate_type IN ({','.join('?' * len(query.types))})")
+        params += query.types
+    if query.since is not None:
+        where.append("last_seen_at >= ?")
+        params.append(iso(query.since))
+    if query.until is not None:
+        where.append("first_seen_at <= ?")
+        params.append(iso(query.until))
+    if query.host:
+        # the evidence's hosts are a JSON list in metadata: the quoted name, matched literally
+        where.append("metadata LIKE ? ESCAPE '\\'")
+        params.append(f"%{_like_escape(dumps(query.host))}%")
+    return where, params
 
 
 class _Transaction:
