@@ -82,6 +82,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Largest request body the API accepts (ingest batches, webhooks); larger ones get 413."),
     Setting("http_max_message_bytes", 65536,
             "Longer event messages arriving over HTTP are truncated to this (UTF-8 bytes) and flagged."),
+    Setting("http_max_events", 10000, "Most events one ingest request may carry; more get 413 (send smaller batches)."),
     Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),

@@ -156,8 +156,8 @@ class Workspace:
         slugs = {t.tenant_id: t.slug for t in self.store.list_tenants()}
         return {(slugs.get(tid, tid), band): n for (tid, band), n in self.store.band_counts().items()}
 
-    def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
-        return self.store.incidents(self.tenant(tenant).tenant_id)
+    def incidents(self, tenant: str | None = None, status: str | None = None) -> list[IncidentMemory]:
+        return self.store.incidents(self.tenant(tenant).tenant_id, status=status)
 
     def lessons(self, tenant: str | None = None) -> list[Lesson]:
         return self.store.lessons(self.tenant(tenant).tenant_id)
