@@ -92,6 +92,9 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {s.name: s for s in SETTINGS}
 
+# tables of brainstem.toml that are not settings but the service's sections
+SERVICE_SECTIONS = ("listener", "route", "follow", "webhook", "logicmonitor")
+
 
 class SettingsError(ValueError):
     """A bad setting value or config file, named by where it came from."""
@@ -180,6 +183,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     data = data.get("brainstem", data)
     out = {}
     for name, value in data.items():
+        if name in SERVICE_SECTIONS and isinstance(value, (dict, list)):
+            continue          # [[listener]], [[route]]...: read by brainstem.service.config
         if name not in _BY_NAME:
             raise SettingsError(f"{path}: unknown setting {name!r}")
         out[name] = _coerce(_BY_NAME[name], value, str(path))

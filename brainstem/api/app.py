@@ -121,4 +121,5 @@ def _health(app: FastAPI, ctx: ServiceContext) -> None:
              summary="Prometheus metrics (admin key: they name every tenant)")
     def metrics(p: Principal = Depends(principal)) -> Response:
         p.require_admin()
+        ctx.metrics.queue_depth.set(ctx.queue.depth if ctx.queue else 0)
         return Response(ctx.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -55,37 +55,37 @@ class WebhookMapping:
 
     @classmethod
     def from_table(cls, name: str, table: Mapping[str, Any], where: str) -> "WebhookMapping":
-        """The mapping of a ``[webhook.NAME]`` TOML table; errors name ``where`` (the config
-        file) and the key."""
-        at = f"{where}: [webhook.{name}]"
+        """The mapping of a ``[webhook.NAME]`` TOML table. ``where`` names the table
+        (``brainstem.toml: webhook.NAME``); errors name it and the key."""
+        at = where
         if not isinstance(table, Mapping):
-            raise SettingsError(f"{at} must be a table")
+            raise SettingsError(f"{at}: must be a table")
         for k in table:
             if k not in _KEYS:
-                raise SettingsError(f"{at}: unknown key {k!r} (known: {', '.join(_KEYS)})")
+                raise SettingsError(f"{at}.{k}: unknown key (known: {', '.join(_KEYS)})")
         if "message" not in table:
-            raise SettingsError(f"{at}: message is required (the path of the event's message)")
-        paths = {k: _paths(table[k], f"{at} {k}") for k in _PATH_KEYS if k in table}
+            raise SettingsError(f"{at}.message: required (the path of the event's message)")
+        paths = {k: _paths(table[k], f"{at}.{k}") for k in _PATH_KEYS if k in table}
         fields = None
         if "fields" in table:
             f = table["fields"]
             if isinstance(f, Mapping):
-                fields = tuple((str(n), _path(p, f"{at} fields.{n}")) for n, p in f.items())
+                fields = tuple((str(n), _path(p, f"{at}.fields.{n}")) for n, p in f.items())
             else:
-                fields = tuple((p, p) for p in _paths(f, f"{at} fields"))
-        events = _path(table["events"], f"{at} events") if "events" in table else None
+                fields = tuple((p, p) for p in _paths(f, f"{at}.fields"))
+        events = _path(table["events"], f"{at}.events") if "events" in table else None
         defaults: tuple[tuple[str, str], ...] = ()
         if "defaults" in table:
             d = table["defaults"]
             if not isinstance(d, Mapping):
-                raise SettingsError(f"{at} defaults must be a table, e.g. defaults = {{ service = \"{name}\" }}")
+                raise SettingsError(f"{at}.defaults: must be a table, e.g. defaults = {{ service = \"{name}\" }}")
             for k, v in d.items():
                 if k not in _DEFAULTS:
-                    raise SettingsError(f"{at} defaults: unknown key {k!r} (known: {', '.join(_DEFAULTS)})")
+                    raise SettingsError(f"{at}.defaults.{k}: unknown key (known: {', '.join(_DEFAULTS)})")
                 if not isinstance(v, str) or not v.strip():
-                    raise SettingsError(f"{at} defaults.{k} must be a non-empty string")
+                    raise SettingsError(f"{at}.defaults.{k}: must be a non-empty string")
             if "severity" in d and severity_from_value(d["severity"]) is None:
-                raise SettingsError(f"{at} defaults.severity: {d['severity']!r} is not a severity")
+                raise SettingsError(f"{at}.defaults.severity: {d['severity']!r} is not a severity")
             defaults = tuple((k, v.strip()) for k, v in d.items())
         return cls(name=name, fields=fields, events=events, defaults=defaults, **paths)
 
@@ -96,7 +96,7 @@ class WebhookMapping:
 
 def _path(value: Any, at: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SettingsError(f"{at} must be a path (a key or dotted.path), got {value!r}")
+        raise SettingsError(f"{at}: must be a path (a key or dotted.path), got {value!r}")
     return value.strip()
 
 
@@ -105,7 +105,7 @@ def _paths(value: Any, at: str) -> tuple[str, ...]:
         return (_path(value, at),)
     if isinstance(value, list) and value:
         return tuple(_path(v, at) for v in value)
-    raise SettingsError(f"{at} must be a path or a list of paths, got {value!r}")
+    raise SettingsError(f"{at}: must be a path or a list of paths, got {value!r}")
 
 
 def decode_webhook(mapping: WebhookMapping, body: bytes, content_type: str | None, *, source_path: str,

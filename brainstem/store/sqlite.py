@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -39,10 +40,11 @@ class SQLiteStore(Store):
                 raise StoreError(f"{p}: no such database (run `brainstem ingest` first)")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            # first, so that everything below waits for another process instead of failing
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            _set_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=OFF")
-            self.conn.execute("PRAGMA busy_timeout=10000")
             # Ingest touches three event indexes per row: keep their pages in
             # memory (64 MiB) and let the WAL grow to ~40 MiB between checkpoints.
             self.conn.execute("PRAGMA cache_size=-65536")
@@ -72,18 +74,25 @@ class SQLiteStore(Store):
         return row[0] or 0
 
     def upgrade(self) -> list[str]:
+        """Apply the missing migrations in one ``BEGIN IMMEDIATE`` transaction.
+
+        The version is read again inside the transaction, so two processes that
+        open a new database at the same moment apply each migration once: the
+        second waits for the first's lock, then finds nothing left to do. One
+        transaction for all of them, so no process ever sees a half-built schema.
+        """
         applied = []
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        current = self.schema_version()
-        for m in MIGRATIONS:
-            if m.version <= current:
-                continue
-            with self._tx():
+        with self._tx():
+            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                              "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            current = self.schema_version()
+            for m in MIGRATIONS:
+                if m.version <= current:
+                    continue
                 for stmt in m.statements:
                     self.conn.execute(stmt)
                 self.conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (m.version, m.name, iso(utcnow())))
-            applied.append(f"{m.version}: {m.name}")
+                applied.append(f"{m.version}: {m.name}")
         return applied
 
     def close(self) -> None:
@@ -386,6 +395,24 @@ def _candidate_filters(query: CandidateQuery) -> tuple[list[str], list]:
         where.append("metadata LIKE ? ESCAPE '\\'")
         params.append(f"%{_like_escape(dumps(query.host))}%")
     return where, params
+
+
+def _set_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """WAL journal; switching to it needs a moment alone with the file, which SQLite
+    does not wait for (no busy handler), so another process creating the same new
+    database is waited for here."""
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 class _Transaction:

@@ -102,7 +102,7 @@ WEBHOOKS = {"alertmanager": {"events": "alerts", "message": ["annotations.summar
 
 
 def config():
-    return SimpleNamespace(webhooks={n: WebhookMapping.from_table(n, t, "test.toml") for n, t in WEBHOOKS.items()})
+    return SimpleNamespace(webhooks={n: WebhookMapping.from_table(n, t, f"test.toml: webhook.{n}") for n, t in WEBHOOKS.items()})
 
 
 @dataclass
