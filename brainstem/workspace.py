@@ -153,7 +153,7 @@ class Workspace:
         if host and host.startswith("as_"):
             asset = self.store.get(host)
             if asset is None or asset.tenant_id != t.tenant_id:
-                raise LookupError(f"{host}: no asset with this id at tenant {t.slug}")
+                raise LookupError(f"no asset with this id at tenant {t.slug}")
             host = asset.hostname
         q = CandidateQuery(tenant_id=t.tenant_id, min_band=min_band, types=types, limit=limit + 1, bands=bands,
                            since=since, until=until, host=host, offset=0 if cursor else offset,

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from brainstem.models import Tenant
 from brainstem.service.context import ServiceUnavailable
 from brainstem.service.inbound import Inbound
-from brainstem.sources.body import Decoded
+from brainstem.sources.body import BodyError, Decoded
 from brainstem.sources.events import decode_events
 from brainstem.sources.webhook import WebhookMapping, decode_webhook
 
@@ -117,13 +117,18 @@ async def ingest_webhook(name: str, request: Request, t: Tenant = Depends(tenant
 @router.post("/ingest/logicmonitor", response_model=schemas.IngestResult, responses=_RESPONSES, tags=["ingest"],
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}}},
                                             "required": True}},
-             summary="LogicMonitor Custom HTTP Delivery (the template in docs/service.md)")
+             summary="LogicMonitor Custom HTTP Delivery (the body template is in docs/logicmonitor.md)")
 async def ingest_logicmonitor(request: Request, t: Tenant = Depends(tenant_scope)):
-    from brainstem.sources.logicmonitor import parse_webhook
+    from brainstem.sources import logicmonitor
 
     ctx = context(request)
     _writable(ctx)
     body = await read_body(request, ctx.settings.http_max_body_bytes)
     received_at = time.time()
-    records = await asyncio.to_thread(parse_webhook, body, request.headers.get("content-type"))
+    try:
+        records = await asyncio.to_thread(logicmonitor.parse_webhook, body, request.headers.get("content-type"),
+                                          received_at=received_at, source_path=_request_path("logicmonitor:webhook"))
+    except getattr(logicmonitor, "LogicMonitorPayloadError", ValueError) as exc:
+        ctx.metrics.bad.labels("logicmonitor").inc()
+        raise BodyError(str(exc)) from None
     return await _store(ctx, t, "logicmonitor", Decoded(records=list(records)), received_at)
