@@ -24,7 +24,7 @@ from datetime import datetime
 from brainstem.models import iso, utcnow
 
 TOKEN_PREFIX = "bsk_"
-_TOKEN = re.compile(r"^bsk_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})$")
+_TOKEN = re.compile(r"bsk_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})")
 
 
 @dataclass(slots=True)
@@ -62,7 +62,7 @@ def new_key(tenant_id: str, name: str = "", admin: bool = False) -> tuple[ApiKey
 
 def key_id_of(token: str) -> str | None:
     """The key id a well-formed token names, or None."""
-    m = _TOKEN.match(token)
+    m = _TOKEN.fullmatch(token)
     return m.group(1) if m else None
 
 
