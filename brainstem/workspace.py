@@ -23,7 +23,7 @@ from brainstem.fingerprint import fingerprint_lines
 from brainstem.ingest import JsonMapping, expand_paths
 from brainstem.keys import ApiKey, key_id_of, new_key, token_matches
 from brainstem.memory.promote import promote as _promote
-from brainstem.memory.recall import Recalled, recall as _recall
+from brainstem.memory.recall import Recalled, load_miner, recall as _recall
 from brainstem.memory.review import review as _review
 from brainstem.models import (
     Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, iso,
@@ -65,6 +65,44 @@ def _after(cursor: str) -> tuple[float, datetime, str]:
 def tenant_slug(name: str) -> str:
     """The one normalization of tenant names, for creation and look-up alike."""
     return name.strip().lower()
+
+
+class _Miners:
+    """Template miners loaded for recall, shared by the threads of a process (``match``
+    never changes a miner). Rebuilding one from its saved state costs more than the
+    rest of a recall, and the saved state itself only changes at a checkpoint, so a
+    loaded miner is kept ``TTL`` seconds, for the ``SIZE`` tenants recalled last."""
+
+    TTL = 30.0
+    SIZE = 8
+
+    def __init__(self) -> None:
+        import threading
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def get(self, store, tenant_id: str):
+        import time
+        key, now = (store.path, tenant_id), time.monotonic()
+        with self._lock:
+            hit = self._loaded.get(key)
+            if hit is not None and now - hit[0] < self.TTL:
+                return hit[1]
+        miner = load_miner(store, tenant_id)
+        with self._lock:
+            self._loaded.pop(key, None)
+            self._loaded[key] = (now, miner)
+            while len(self._loaded) > self.SIZE:
+                self._loaded.pop(next(iter(self._loaded)))
+        return miner
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            for key in [k for k in self._loaded if k[0] == path]:
+                del self._loaded[key]
+
+
+_MINERS = _Miners()
 
 
 class Workspace:
@@ -116,8 +154,11 @@ class Workspace:
         if rules_dir:
             from brainstem.rules.bridge import RuleBridge
             rules = RuleBridge.from_dir(rules_dir, t.slug)
-        return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
-                            on_progress=on_progress, rules=rules)
+        try:
+            return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
+                                on_progress=on_progress, rules=rules)
+        finally:
+            _MINERS.forget(self.store.path)   # the templates changed: recall loads them again
 
     @staticmethod
     def fingerprint(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -263,8 +304,9 @@ class Workspace:
         if not (text or event_id or signature_key or candidate_id):
             raise ValueError("give a message, --event ID, --signature KEY or --candidate ID")
         t = self.one_tenant(tenant)
+        miner = _MINERS.get(self.store, t.tenant_id) if text else None
         return _recall(self.store, t.tenant_id, text=text, event_id=event_id, signature_key=signature_key,
-                       candidate_id=candidate_id, limit=limit)
+                       candidate_id=candidate_id, limit=limit, miner=miner)
 
     # -- schema ------------------------------------------------------------------------------
     def upgrade(self) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 
 from brainstem.keys import ApiKey
@@ -86,11 +87,14 @@ def principal(request: Request, bearer: HTTPAuthorizationCredentials | None = De
     return Principal(key, tenant)
 
 
-def tenant_scope(request: Request, p: Principal = Depends(principal),
-                 tenant: str | None = Query(None, description="Tenant slug or id; only admin keys may name a tenant "
-                                                              "other than their own.")) -> Tenant:
-    """The tenant this request acts on."""
-    return scope_of(context(request).reader(), p, tenant)
+async def tenant_scope(request: Request, p: Principal = Depends(principal),
+                       tenant: str | None = Query(None, description="Tenant slug or id; only admin keys may name a "
+                                                                    "tenant other than their own.")) -> Tenant:
+    """The tenant this request acts on (on the event loop: only an admin naming
+    another tenant needs the store, and goes to the thread pool for it)."""
+    if tenant is None or tenant in (p.tenant.slug, p.tenant.tenant_id):
+        return p.tenant
+    return await run_in_threadpool(lambda: scope_of(context(request).reader(), p, tenant))
 
 
 def scope_of(ws, p: Principal, tenant: str | None) -> Tenant:

@@ -10,7 +10,7 @@ from brainstem.models import Tenant, object_type_of, to_dict
 
 from . import schemas
 from .auth import Principal, context, owned, principal, scope_of, tenant_scope
-from .render import Json, Paging, page, sliced
+from .render import Json, Paging, page, paging, sliced
 
 router = APIRouter()
 
@@ -24,7 +24,7 @@ def _utc(dt: datetime | None) -> datetime | None:
 
 @router.get("/candidates", response_model=schemas.CandidatePage, tags=["candidates"],
             summary="Candidates, best score first, filtered and paged")
-def candidates(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(),
+def candidates(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(paging),
                band: list[schemas.Band] = Query([], description="Only these bands (repeat for several)."),
                min_band: schemas.Band | None = Query(None, description="Only this band or above."),
                types: list[schemas.CandidateType] = Query([], alias="type", description="Only these types."),
@@ -53,7 +53,7 @@ def show(object_id: str, request: Request, p: Principal = Depends(principal)):
 
 @router.get("/signatures", response_model=schemas.SignaturePage, tags=["signatures"],
             summary="Signatures (log templates), most frequent first; search with q")
-def signatures(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(),
+def signatures(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(paging),
                q: str | None = Query(None, description="A signature key, or text found in the pattern or example "
                                                        "(case-insensitive).")):
     p = context(request).reader().signature_page(t.tenant_id, text=q, limit=paging.limit, offset=paging.offset)
@@ -62,21 +62,21 @@ def signatures(request: Request, t: Tenant = Depends(tenant_scope), paging: Pagi
 
 @router.get("/incidents", response_model=schemas.IncidentPage, tags=["memory"],
             summary="Incident memories, most recently observed first")
-def incidents(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(),
+def incidents(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(paging),
               status: schemas.IncidentStatus | None = Query(None)):
     items = context(request).reader().incidents(t.tenant_id, status=status)
     return Json(page(sliced(items, paging.limit, paging.offset)))
 
 
 @router.get("/lessons", response_model=schemas.LessonPage, tags=["memory"], summary="Lessons, oldest first")
-def lessons(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends()):
+def lessons(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(paging)):
     items = context(request).reader().lessons(t.tenant_id)
     return Json(page(sliced(items, paging.limit, paging.offset)))
 
 
 @router.get("/hints", response_model=schemas.HintPage, tags=["memory"],
             summary="Runbook hints, by priority")
-def hints(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends()):
+def hints(request: Request, t: Tenant = Depends(tenant_scope), paging: Paging = Depends(paging)):
     items = context(request).reader().hints(t.tenant_id)
     return Json(page(sliced(items, paging.limit, paging.offset)))
 

@@ -38,14 +38,21 @@ def sliced(items: list, limit: int, offset: int) -> Page:
 class Paging:
     """``limit`` and ``offset`` query parameters, ``limit`` capped by ``http_page_max``."""
 
-    def __init__(self, request: Request,
-                 limit: int = Query(50, ge=1, description="Items per page (at most http_page_max, default 1000)."),
-                 offset: int = Query(0, ge=0, description="Items skipped.")):
-        most = request.app.state.ctx.settings.http_page_max
-        if limit > most:
-            raise ValueError(f"limit {limit} is over the largest page, {most} (http_page_max)")
+    __slots__ = ("limit", "offset")
+
+    def __init__(self, limit: int, offset: int):
         self.limit = limit
         self.offset = offset
+
+
+async def paging(request: Request,
+                 limit: int = Query(50, ge=1, description="Items per page (at most http_page_max, default 1000)."),
+                 offset: int = Query(0, ge=0, description="Items skipped.")) -> Paging:
+    # async: no I/O here, so no trip to the thread pool
+    most = request.app.state.ctx.settings.http_page_max
+    if limit > most:
+        raise ValueError(f"limit {limit} is over the largest page, {most} (http_page_max)")
+    return Paging(limit, offset)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
