@@ -83,7 +83,8 @@ class _Miners:
 
     def get(self, store, tenant_id: str):
         import time
-        key, now = (store.path, tenant_id), time.monotonic()
+        path = store.path if store.path != ":memory:" else f":memory:{id(store)}"
+        key, now = (path, tenant_id), time.monotonic()
         with self._lock:
             hit = self._loaded.get(key)
             if hit is not None and now - hit[0] < self.TTL:
