@@ -72,16 +72,19 @@ class Service:
             self.started.set()
             log.info("brainstem serving", extra={"event": "ready", "db": self.db, "http": self.http_address,
                                                  "listeners": {x.name: x.address for x in self.listeners}})
-            stop_wait = asyncio.ensure_future(self._stop.wait())
-            writer_dead = asyncio.ensure_future(asyncio.to_thread(self.writer.join))
-            done, _ = await asyncio.wait({stop_wait, writer_dead}, return_when=asyncio.FIRST_COMPLETED)
-            if writer_dead in done:
-                log.error("the writer stopped: %s", self.writer.error)
-            stop_wait.cancel()
+            while not self._stop.is_set():
+                if not self.writer.is_alive():
+                    log.error("the writer stopped: %s", self.writer.error)
+                    break
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 0.5)
         finally:
-            await self._shutdown()
-            ws.close()
-            self.ctx.close()
+            try:
+                await self._shutdown()
+            finally:
+                self.writer.stop()        # whatever failed above, what was received is stored
+                ws.close()
+                self.ctx.close()
         if self.writer.error is not None:
             raise RuntimeError(f"the writer stopped: {self.writer.error}")
 
@@ -136,10 +139,11 @@ class Service:
         for lst in self.listeners:
             with contextlib.suppress(Exception):
                 await lst.stop()
-        if self.followers is not None:
-            await asyncio.to_thread(self.followers.stop)
-        for p in self.pollers:
-            await asyncio.to_thread(p.stop)
+        for source in ([self.followers] if self.followers is not None else []) + self.pollers:
+            try:
+                await asyncio.to_thread(source.stop)
+            except Exception:
+                log.exception("a source did not stop cleanly")
         if self.writer is not None:
             await asyncio.to_thread(self.writer.stop)
         if self.http is not None:

@@ -178,15 +178,26 @@ class Follower:
         return None
 
     def _find_copy(self) -> str | None:
-        """After copytruncate: the copy holds what was written past our position before the truncation."""
-        d = Path(self.path).parent
+        """After copytruncate: the copy holds what was written past our position before the truncation.
+
+        Only files named like rotations of this one (``app.log.1``, ``app.log-20261201``)
+        are opened, never any other file of the directory: closing a descriptor of,
+        say, this process's own SQLite database would drop its POSIX locks.
+        """
+        p = Path(self.path)
         want = self.pos.head
-        for e in os.scandir(d):
-            if e.path == self.path or not e.is_file():
+        for e in os.scandir(p.parent):
+            name = e.name
+            if not (name.startswith(p.name) and name[len(p.name):len(p.name) + 1] in (".", "-", "_")):
+                continue
+            if name.endswith(("-wal", "-shm", "-journal", ".db")):
                 continue
             try:
+                st = e.stat()
+                if not e.is_file() or st.st_size <= self.pos.offset:
+                    continue
                 with open(e.path, "rb") as fh:
-                    if fh.seek(0, 2) > self.pos.offset and _head(fh, self.pos.offset) == want:
+                    if _head(fh, self.pos.offset) == want:
                         return e.path
             except OSError:
                 continue
@@ -194,25 +205,28 @@ class Follower:
 
     # -- reading ------------------------------------------------------------------------------
     def poll(self) -> int:
-        """Read what is new (and handle rotation); the number of lines queued."""
+        """Read what is new (and handle rotation); the number of lines queued.
+
+        Rotation is looked for before reading: reading a truncated-and-rewritten
+        file at the old position would take a stranger's lines from its middle.
+        """
         if self.fh is None:
             if self._saved is not None or os.path.exists(self.path):
                 self.start()
             if self.fh is None:
                 return 0
-        n = self._read_available()
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
-            return n                          # rotated away, not recreated yet: keep the old handle
+            return self._read_available()     # rotated away, not recreated yet: keep the old handle
+        n = 0
         if (st.st_dev, st.st_ino) != (self.pos.dev, self.pos.inode):
             n += self._read_available()       # the last lines written to the old file
             self.fh.close()
             self._partial = b""
             self.fh, self.pos = self._open(self.path)
             log.info("follow %s: rotated, now reading the new file", self.path)
-            n += self._read_available()
-        elif st.st_size < self.pos.offset:
+        elif st.st_size < self.pos.offset or self._rewritten():
             copy = self._find_copy()
             if copy is not None:
                 self.fh.close()
@@ -222,8 +236,11 @@ class Follower:
             self._partial = b""
             self.fh, self.pos = self._open(self.path)
             log.info("follow %s: truncated (copytruncate), reading it from the start", self.path)
-            n += self._read_available()
-        return n
+        return n + self._read_available()
+
+    def _rewritten(self) -> bool:
+        """Truncated and written again past our position between two polls: the first bytes differ."""
+        return self.pos.offset > 0 and _head(self.fh, self.pos.offset) != self.pos.head
 
     def _drain_current(self) -> None:
         self._read_available()
@@ -306,7 +323,7 @@ class FollowManager(threading.Thread):
         self.reader = reader
         self.default_tenant = default_tenant
         self.followers: dict[str, Follower] = {}
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.error: BaseException | None = None
 
     def _saved(self, tenant: str, path: str) -> dict | None:
@@ -328,7 +345,7 @@ class FollowManager(threading.Thread):
     def run(self) -> None:
         try:
             last_discover = 0.0
-            while not self._stop.is_set():
+            while not self._halt.is_set():
                 if time.monotonic() - last_discover > 10 * self.interval:
                     self._discover()
                     last_discover = time.monotonic()
@@ -340,7 +357,7 @@ class FollowManager(threading.Thread):
                     except OSError as exc:
                         log.warning("follow %s: %s", f.path, exc)
                         f.close()
-                self._stop.wait(self.interval)
+                self._halt.wait(self.interval)
             for f in list(self.followers.values()):   # what arrived before the stop
                 try:
                     f.poll()
@@ -354,5 +371,5 @@ class FollowManager(threading.Thread):
                 f.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
