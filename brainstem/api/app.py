@@ -111,7 +111,7 @@ def _health(app: FastAPI, ctx: ServiceContext) -> None:
             if not ctx.ready.is_set():
                 problems.append("the writer is not running yet")
             if ctx.stopping.is_set() or ctx.queue.closed:
-                problems.append("the service is stopping")
+                problems.append("the writer takes no more work (the service is stopping, or the writer stopped)")
         if problems:
             return Json({"status": "not ready", "problems": problems}, status_code=503)
         return Json({"status": "ready", "problems": []})

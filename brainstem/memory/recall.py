@@ -67,19 +67,21 @@ def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: s
     if text:
         keys |= _match_text(store, tenant_id, text, miner)
     words = _words(query_text)
-    sig_patterns = {}
     out: list[Recalled] = []
-    for inc in store.incidents(tenant_id):
+    incidents = store.incidents(tenant_id)
+    patterns: dict[str, str] = {}
+    if words:   # every incident's signature patterns in one query, not one per incident
+        wanted = {k for inc in incidents for k in inc.metadata.get("signature_keys", [])}
+        patterns = {s.signature_key: s.normalized_pattern for s in store.signatures(tenant_id, wanted)}
+    for inc in incidents:
         inc_keys = set(inc.metadata.get("signature_keys", []))
         reasons, score = [], 0.0
         if keys & inc_keys:
             score += 1.0
             reasons.append("same signature")
         if words:
-            if inc.incident_memory_id not in sig_patterns:
-                pats = " ".join(s.normalized_pattern for s in store.signatures(tenant_id, inc_keys))
-                sig_patterns[inc.incident_memory_id] = _words(f"{inc.title} {inc.summary} {pats}")
-            iw = sig_patterns[inc.incident_memory_id]
+            pats = " ".join(patterns[k] for k in inc.metadata.get("signature_keys", []) if k in patterns)
+            iw = _words(f"{inc.title} {inc.summary} {pats}")
             # containment, not Jaccard: a short query should find a long memory
             overlap = len(words & iw) / len(words)
             if overlap >= 0.3:
