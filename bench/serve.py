@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import socket
@@ -208,6 +209,14 @@ async def _run_clients(url: str, clients: int, per_client: int, make_request) ->
     return latencies, time.perf_counter() - t0, errors
 
 
+def _peak_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
@@ -243,11 +252,16 @@ def _param_variant(v: dict) -> dict:
 def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int = 400, candidates: int = 2000,
               incidents: int = 100, clients: int = 20, requests: int = 50) -> dict:
     """Part (c): the API under ``clients`` concurrent clients. Prints and returns its figures."""
-    db = work / "api-bench.db"
+    db, saved = work / "api-bench.db", work / "api-bench.json"
     t0 = time.perf_counter()
-    if db.exists():
-        raise SystemExit(f"{db} exists: give an empty --keep directory")
-    info = build_db(db, tenants=tenants, lines=lines, shapes=shapes, candidates=candidates, incidents=incidents)
+    if db.exists() and saved.exists():      # --keep DIR of an earlier run: the same database again
+        info = json.loads(saved.read_text())
+        tenants = len(info["tenants"])
+    else:
+        for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
+            p.unlink(missing_ok=True)
+        info = build_db(db, tenants=tenants, lines=lines, shapes=shapes, candidates=candidates, incidents=incidents)
+        saved.write_text(json.dumps(info))
     print(f"(c) database: {tenants} tenants, {info['events']:,} events, {info['signatures']:,} signatures, "
           f"{info['candidates']:,} candidates, {info['incidents']:,} incident memories "
           f"({db.stat().st_size / 1e6:.0f} MB, built in {time.perf_counter() - t0:.0f}s)")
@@ -280,6 +294,7 @@ def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int
             lat, wall, errors = asyncio.run(_run_clients(url, clients, requests, make))
             results[name] = {"p50_ms": _pct(lat, 50) * 1e3, "p99_ms": _pct(lat, 99) * 1e3,
                              "rps": len(lat) / wall, "n": len(lat), "errors": errors}
+        peak = _peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -290,11 +305,13 @@ def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int
         ratio = "" if name.startswith("healthz") else f"   p50 = {x['p50_ms'] / floor:.1f}x the floor"
         print(f"    {name:<22} p50 {x['p50_ms']:7.1f} ms   p99 {x['p99_ms']:7.1f} ms   {x['rps']:6.0f} req/s"
               f"   ({x['n']} requests, {x['errors']} not 2xx){ratio}")
+    print(f"    server process peak RSS {peak:.0f} MB")
     for name, xs in lib.items():
         print(f"    library alone: {name:<12} p50 {statistics.median(xs) * 1e3:6.2f} ms   "
               f"p99 {_pct(xs, 99) * 1e3:6.2f} ms   (one thread, no HTTP)")
     results["library"] = {k: {"p50_ms": statistics.median(v) * 1e3, "p99_ms": _pct(v, 99) * 1e3} for k, v in lib.items()}
     results["database"] = {k: info[k] for k in ("events", "signatures", "candidates", "incidents")}
+    results["server_peak_rss_mb"] = peak
     return results
 
 
@@ -311,7 +328,8 @@ def main() -> None:
     ap.add_argument("--incidents", type=int, default=100, help="Incident memories per tenant.")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=50, help="Requests per client and measurement.")
-    ap.add_argument("--keep", type=Path, default=None, help="Build the database in this (empty) directory and keep it.")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="Keep the database in this directory; a later run with the same directory reuses it.")
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-serve-"))
     work.mkdir(parents=True, exist_ok=True)
