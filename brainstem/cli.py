@@ -60,7 +60,8 @@ _Group.group_class = _Group
 
 def db_option(f):
     return click.option("--db", default=_db_default, show_default="./brainstem.db or $BRAINSTEM_DB",
-                        help="Path of the brainstem database (SQLite file).")(f)
+                        help="The brainstem database: an SQLite file path, or a PostgreSQL URL "
+                             "(postgresql://user@host:5432/dbname).")(f)
 
 
 def json_option(f):

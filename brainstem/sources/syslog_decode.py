@@ -54,6 +54,26 @@ class SyslogDecoder:
             raise RejectedFrame("empty message")
         if "\x00" in text or _mostly_binary(text):
             raise RejectedFrame("binary or non-text data")
+        try:
+            rec = self._parse(text, peer, now)
+        except Exception as exc:       # a parser bug or an edge it misses costs this message only
+            raise RejectedFrame(f"unparseable ({type(exc).__name__}: {exc})") from None
+        meta = rec.metadata
+        meta["peer"] = peer
+        meta["listener"] = self.listener
+        if truncated:
+            meta["truncated"] = True
+        if "\ufffd" in text:
+            meta["invalid_utf8"] = True
+        if rec.timestamp is None:
+            rec.timestamp = datetime.fromtimestamp(now, timezone.utc)
+            meta["time_from_arrival"] = True
+        if not rec.host:
+            rec.host = peer
+            meta["host_from_peer"] = True
+        return rec
+
+    def _parse(self, text: str, peer: str, now: float) -> Record:
         source = f"{self.listener}/{peer}"
         rec = None
         if text[0] == "<":
@@ -70,19 +90,6 @@ class SyslogDecoder:
             rec = self._app.parse(text, source, 0)
             rec.source_type = "syslog"
             rec.metadata["fallback"] = "app_log"
-        meta = rec.metadata
-        meta["peer"] = peer
-        meta["listener"] = self.listener
-        if truncated:
-            meta["truncated"] = True
-        if "\ufffd" in text:
-            meta["invalid_utf8"] = True
-        if rec.timestamp is None:
-            rec.timestamp = datetime.fromtimestamp(now, timezone.utc)
-            meta["time_from_arrival"] = True
-        if not rec.host:
-            rec.host = peer
-            meta["host_from_peer"] = True
         return rec
 
 

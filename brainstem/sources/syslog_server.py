@@ -219,7 +219,11 @@ class _StreamProtocol(asyncio.Protocol):
     # -- data ----------------------------------------------------------------------------------
     def data_received(self, data: bytes) -> None:
         self.last_data = time.monotonic()
-        self._frames(self.framer.feed(data))
+        try:
+            self._frames(self.framer.feed(data))
+        except Exception:              # a bug here must cost this connection, never the listener
+            log.exception("listener %s: connection from %s failed", self.l.name, self.peer)
+            self.close("internal error (logged)")
         if self._pending:
             self._offer_or_wait()
 
