@@ -148,14 +148,14 @@ def build_db(db: Path, *, tenants: int, lines: int, shapes: int, candidates: int
 
 
 # -- the server --------------------------------------------------------------------------------------
-def _serve(db: str, port: int) -> None:
+def _serve(db: str, port: int, threads: int) -> None:
     """Inside the server process: the API over the database, on 127.0.0.1:port."""
     import uvicorn
 
     from brainstem.api import create_app
     from brainstem.service.context import ServiceContext
 
-    ctx = ServiceContext(db, load_settings(env={}))
+    ctx = ServiceContext(db, load_settings(env={}, http_threads=threads))
     uvicorn.run(create_app(ctx), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -165,10 +165,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path, threads: int) -> tuple[subprocess.Popen, str]:
     import httpx
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(db), str(port)])
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(db), str(port), str(threads)])
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -222,20 +222,21 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def _library_times(db: Path, info: dict, n: int = 100) -> dict[str, list[float]]:
-    """The same calls without HTTP: one thread, this process."""
+def _library_times(db: Path, info: dict, n: int = 100) -> dict[str, tuple[list[float], list[float]]]:
+    """The same calls without HTTP, one thread, this process: (wall, CPU) seconds per call."""
     r = random.Random(5)
-    out: dict[str, list[float]] = {"candidates": [], "recall": []}
+    out: dict[str, tuple[list[float], list[float]]] = {"candidates": ([], []), "recall": ([], [])}
     with Workspace(db, load_settings(env={})) as ws:
         slugs = list(info["tenants"])
         for _ in range(n):
             slug = r.choice(slugs)
-            t0 = time.perf_counter()
-            ws.candidate_page(slug, limit=50, **r.choice(_CAND_VARIANTS))
-            out["candidates"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            ws.recall(r.choice(info["tenants"][slug]["samples"]), tenant=slug)
-            out["recall"].append(time.perf_counter() - t0)
+            calls = {"candidates": lambda: ws.candidate_page(slug, limit=50, **r.choice(_CAND_VARIANTS)),
+                     "recall": lambda: ws.recall(r.choice(info["tenants"][slug]["samples"]), tenant=slug)}
+            for name, call in calls.items():
+                t0, c0 = time.perf_counter(), time.process_time()
+                call()
+                out[name][0].append(time.perf_counter() - t0)
+                out[name][1].append(time.process_time() - c0)
     return out
 
 
@@ -250,7 +251,7 @@ def _param_variant(v: dict) -> dict:
 
 
 def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int = 400, candidates: int = 2000,
-              incidents: int = 100, clients: int = 20, requests: int = 50) -> dict:
+              incidents: int = 100, clients: int = 20, requests: int = 50, threads: int | None = None) -> dict:
     """Part (c): the API under ``clients`` concurrent clients. Prints and returns its figures."""
     db, saved = work / "api-bench.db", work / "api-bench.json"
     t0 = time.perf_counter()
@@ -285,7 +286,8 @@ def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int
         slug = r.choice(slugs)
         return "GET", "/api/v1/recall", {"signature": r.choice(info["tenants"][slug]["keys"])}, auth(slug)
 
-    proc, url = start_server(db)
+    threads = threads or load_settings(env={}).http_threads
+    proc, url = start_server(db, threads)
     results = {}
     try:
         asyncio.run(_run_clients(url, clients, 5, cand_list))     # warm up: connections, threads, caches
@@ -300,24 +302,27 @@ def bench_api(work: Path, *, tenants: int = 10, lines: int = 20_000, shapes: int
         proc.wait(30)
     lib = _library_times(db, info)
     floor = results["healthz (floor)"]["p50_ms"]
-    print(f"(c) {clients} concurrent clients x {requests} requests each, uvicorn on a socket (one process):")
+    print(f"(c) {clients} concurrent clients x {requests} requests each, uvicorn on a socket (one process, "
+          f"{threads} API threads):")
     for name, x in results.items():
         ratio = "" if name.startswith("healthz") else f"   p50 = {x['p50_ms'] / floor:.1f}x the floor"
         print(f"    {name:<22} p50 {x['p50_ms']:7.1f} ms   p99 {x['p99_ms']:7.1f} ms   {x['rps']:6.0f} req/s"
               f"   ({x['n']} requests, {x['errors']} not 2xx){ratio}")
     print(f"    server process peak RSS {peak:.0f} MB")
-    for name, xs in lib.items():
-        print(f"    library alone: {name:<12} p50 {statistics.median(xs) * 1e3:6.2f} ms   "
-              f"p99 {_pct(xs, 99) * 1e3:6.2f} ms   (one thread, no HTTP)")
-    results["library"] = {k: {"p50_ms": statistics.median(v) * 1e3, "p99_ms": _pct(v, 99) * 1e3} for k, v in lib.items()}
+    for name, (wall, cpu) in lib.items():
+        print(f"    library alone: {name:<12} p50 {statistics.median(wall) * 1e3:6.2f} ms   "
+              f"p99 {_pct(wall, 99) * 1e3:6.2f} ms   CPU p50 {statistics.median(cpu) * 1e3:5.2f} ms   "
+              "(one thread, no HTTP)")
+    results["library"] = {k: {"p50_ms": statistics.median(w) * 1e3, "p99_ms": _pct(w, 99) * 1e3,
+                              "cpu_p50_ms": statistics.median(c) * 1e3} for k, (w, c) in lib.items()}
     results["database"] = {k: info[k] for k in ("events", "signatures", "candidates", "incidents")}
     results["server_peak_rss_mb"] = peak
     return results
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        _serve(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+        _serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--api-only", action="store_true", help="Only part (c), the REST API.")
@@ -328,6 +333,7 @@ def main() -> None:
     ap.add_argument("--incidents", type=int, default=100, help="Incident memories per tenant.")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=50, help="Requests per client and measurement.")
+    ap.add_argument("--threads", type=int, default=None, help="The server's API threads (default: http_threads).")
     ap.add_argument("--keep", type=Path, default=None,
                     help="Keep the database in this directory; a later run with the same directory reuses it.")
     a = ap.parse_args()
@@ -336,7 +342,7 @@ def main() -> None:
     if not a.api_only:
         print("parts (a) and (b), syslog over TCP and UDP, are not in this file yet: running (c)")
     bench_api(work, tenants=a.tenants, lines=a.lines, shapes=a.shapes, candidates=a.candidates,
-              incidents=a.incidents, clients=a.clients, requests=a.requests)
+              incidents=a.incidents, clients=a.clients, requests=a.requests, threads=a.threads)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Longer event messages arriving over HTTP are truncated to this (UTF-8 bytes) and flagged."),
     Setting("http_max_events", 10000, "Most events one ingest request may carry; more get 413 (send smaller batches)."),
     Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
+    Setting("http_threads", 8,
+            "Threads that run the API's reads (each keeps its own database connection and page cache)."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,

@@ -43,6 +43,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
                              403: {"model": schemas.Error, "description": "Another tenant's object, or admin only"},
                              422: {"model": schemas.Error, "description": "Bad input, named"}})
     app.state.ctx = ctx
+    app.add_middleware(_ThreadLimit, threads=ctx.settings.http_threads)
     _errors(app, ctx)
     _health(app, ctx)
     for module in (reads, memory, ingest, admin):
@@ -50,6 +51,24 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     if ctx.metrics._band_source is None:
         ctx.metrics.watch_bands(lambda: ctx.reader().band_counts())
     return app
+
+
+class _ThreadLimit:
+    """Caps the thread pool the sync routes run in (anyio's default is 40): every thread
+    keeps a reader connection of its own, with its page cache, for the life of the
+    process. Set on the first request, because the pool belongs to the running loop."""
+
+    def __init__(self, app, threads: int):
+        self.app = app
+        self.threads = max(1, threads)
+        self.done = False
+
+    async def __call__(self, scope, receive, send):
+        if not self.done:
+            import anyio.to_thread
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self.done = True
+        await self.app(scope, receive, send)
 
 
 def _error(status: int, message: str, details: list | None = None, headers: dict | None = None) -> JSONResponse:
