@@ -76,3 +76,10 @@ async def test_errors_share_one_envelope(world):
         assert body["message"].startswith("query.limit:") and "(and 1 more)" in body["message"]
         r = await c.delete("/api/v1/candidates")
         assert r.status_code == 405 and r.json()["error"]["status"] == 405
+
+
+async def test_reads_run_on_at_most_http_threads_threads(world):
+    import anyio.to_thread
+    async with world.client() as c:
+        assert (await c.get("/api/v1/me")).status_code == 200
+    assert anyio.to_thread.current_default_thread_limiter().total_tokens == world.ctx.settings.http_threads == 8
