@@ -86,6 +86,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
     Setting("http_threads", 8,
             "Threads that run the API's reads (each keeps its own database connection and page cache)."),
+    # LogicMonitor (brainstem/sources/lm_*.py; a [logicmonitor] table in the serve config overrides these)
+    Setting("lm_poll_seconds", 60.0, "How often `serve` polls LogicMonitor's REST API for alerts (seconds)."),
+    Setting("lm_lookback_hours", 24.0,
+            "On a portal's first poll, alerts that started this far back (active or cleared) are ingested."),
+    Setting("lm_device_sync_seconds", 900.0, "How often LogicMonitor devices are synced into assets (seconds)."),
+    Setting("lm_page_size", 1000, "Items per LogicMonitor REST request (1..1000)."),
+    Setting("lm_timeout_seconds", 30.0, "Timeout of one LogicMonitor REST request (seconds)."),
+    Setting("lm_max_retries", 5, "Retries of a LogicMonitor request after a 429, a 5xx or a network error."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,

@@ -93,7 +93,7 @@ class SQLiteStore(SQLStore):
         self.conn.close()
 
     def _tx(self):
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.path)
 
     def _rows(self, sql: str, params: Iterable[Any] = ()):
         return self.conn.execute(sql, params)
@@ -164,19 +164,49 @@ def _set_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (one writer at a time)."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (one writer at a time).
 
-    def __init__(self, conn: sqlite3.Connection):
+    A full disk is the one storage error a user meets in normal life: it becomes a
+    ``StoreError`` saying so, after the rollback, so the database stays as it was
+    after the last committed batch and the same command can simply be run again.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str = ""):
         self.conn = conn
+        self.path = path
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _translated(exc, self.path) from None
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as commit_exc:
+                exc = commit_exc
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                pass            # SQLite already rolled back (as it may on SQLITE_FULL)
+        if isinstance(exc, sqlite3.OperationalError):
+            raise _translated(exc, self.path) from None
         return False
+
+
+def _translated(exc: sqlite3.OperationalError, path: str) -> Exception:
+    text = str(exc)
+    if "full" in text:
+        return StoreError(f"database disk is full: {path}: {text}; free some space and run the same command "
+                          "again (everything up to the last committed batch is stored, nothing twice)")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: the database stayed locked by another process for 30 s ({text})")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path}: cannot write to the database ({text})")
+    return exc
 
