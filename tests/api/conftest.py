@@ -38,46 +38,6 @@ def anyio_backend():
     return "asyncio"
 
 
-@pytest.fixture(autouse=True)
-def logicmonitor_stand_in(monkeypatch):
-    """Until ``brainstem.sources.logicmonitor`` (being written by the LogicMonitor engineer) is
-    in this tree: a tiny stand-in with its signature, so the route is tested against it.
-    Once the real module is importable this does nothing."""
-    try:
-        import brainstem.sources.logicmonitor  # noqa: F401
-        return
-    except ImportError:
-        pass
-    import sys
-    import types
-    from datetime import datetime, timezone
-
-    import brainstem.sources
-    from brainstem.ingest.record import Record
-
-    mod = types.ModuleType("brainstem.sources.logicmonitor")
-
-    class LogicMonitorPayloadError(ValueError):
-        pass
-
-    def parse_webhook(body, content_type, *, received_at=None, source_path="logicmonitor:webhook"):
-        try:
-            item = json.loads(body)
-        except ValueError as exc:
-            raise LogicMonitorPayloadError(f"LogicMonitor webhook: body: not valid JSON ({exc})") from None
-        if not isinstance(item, dict) or not item.get("alert_id") or not item.get("host"):
-            raise LogicMonitorPayloadError("LogicMonitor webhook: alert_id: missing")
-        ts = datetime.fromtimestamp(int(item.get("start_epoch") or received_at), timezone.utc)
-        raw = json.dumps(item, sort_keys=True)
-        return [Record(ts, f"{item.get('datasource', '')} {item['status']}", raw, "json", source_path, 0,
-                       item["host"], "logicmonitor", None, "warning", None, {"lm_alert_id": item["alert_id"]}, {})]
-
-    mod.LogicMonitorPayloadError = LogicMonitorPayloadError
-    mod.parse_webhook = parse_webhook
-    monkeypatch.setitem(sys.modules, mod.__name__, mod)
-    monkeypatch.setattr(brainstem.sources, "logicmonitor", mod, raising=False)
-
-
 def settings(**kw):
     base = dict(serve_commit_seconds=0.02, serve_batch_max=500)
     base.update(kw)

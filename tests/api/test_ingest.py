@@ -1,5 +1,5 @@
 """HTTP ingest through a real Writer thread: the events schema, a configured webhook,
-LogicMonitor; hostile bodies get a 4xx naming the element and field, and lose nothing else."""
+LogicMonitor (its real parse_webhook); hostile bodies get a 4xx naming the element and field, and lose nothing else."""
 from __future__ import annotations
 
 import gzip
