@@ -47,9 +47,12 @@ class Metrics:
         self._band_source = None
 
     def watch_bands(self, counts) -> None:
-        """``counts()`` -> {(tenant, band): n}; read at each scrape for the candidates-by-band gauge."""
+        """``counts()`` -> {(tenant, band): n}; read at each scrape for the candidates-by-band gauge.
+        Calling it again replaces the source (the collector is registered once)."""
+        first = self._band_source is None
         self._band_source = counts
-        self.registry.register(_BandCollector(self))
+        if first:
+            self.registry.register(_BandCollector(self))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
