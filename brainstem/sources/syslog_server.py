@@ -273,7 +273,7 @@ class _StreamProtocol(asyncio.Protocol):
     async def _resume_when_room(self) -> None:
         q = self.l.queue
         while self._pending:
-            await q.wait_room()
+            await q.wait_room(len(self._pending))
             try:
                 fut = q.offer(self._pending)
             except QueueClosed:
