@@ -124,7 +124,7 @@ tenant = "bench"
         env = dict(os.environ)
         env.pop("BRAINSTEM_DB", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "brainstem", "serve", "--db", str(self.db), "--config",
-                                      str(cfg), "--http", "127.0.0.1:0", "--log-level", "warning"],
+                                      str(cfg), "--http", "127.0.0.1:0", "--log-level", "info"],
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.ports, self.http = {}, None
         ready = threading.Event()
@@ -140,15 +140,18 @@ tenant = "bench"
                     self.http = rec["http"]
                     ready.set()
 
-        # the ready line is logged at info: read it before --log-level hides the rest
         threading.Thread(target=read, daemon=True).start()
         if not ready.wait(60):
             raise SystemExit("brainstem serve did not start")
+        from brainstem.workspace import Workspace
+        with Workspace(self.db) as ws:          # /metrics names every tenant: it takes an admin key
+            self.token = ws.create_key("bench", name="bench", admin=True)[1]
 
     def metrics(self) -> dict[str, float]:
         import httpx
         out = {}
-        for line in httpx.get(f"http://{self.http}/metrics", timeout=30).text.splitlines():
+        auth = {"Authorization": f"Bearer {self.token}"}
+        for line in httpx.get(f"http://{self.http}/metrics", headers=auth, timeout=30).text.splitlines():
             if line and not line.startswith("#"):
                 k, _, v = line.rpartition(" ")
                 out[k] = float(v)
