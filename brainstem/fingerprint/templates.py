@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from .masking import VAR, kind, signature
 
+# The defaults of the miner's two knobs (TemplateMiner(similarity=..., evidence=...)):
+# the least share of agreeing word positions for a message to join a template,
 SIMILARITY = 0.5
+# and how many distinct words must be seen at a position before it is taken for a variable.
+EVIDENCE = 3
 # How many tokens longer or shorter a template may be for a stretch (see TemplateMiner._stretch).
 STRETCH = 8
-# Distinct words seen at a position before it is taken for a variable.
-EVIDENCE = 3
 
 
 class Cluster:
@@ -28,7 +30,7 @@ class Cluster:
         self.count = count
         self.last_time = last_time
         self.last_seq = last_seq
-        # position -> distinct words seen there (at most EVIDENCE), for positions
+        # position -> distinct words seen there (at most the miner's evidence), for positions
         # where messages differed by a plain word but did not yet prove a variable
         self.seen: dict[int, list[str]] = {}
         # index of the one <*> that may stand for any number of tokens, or -1
@@ -261,11 +263,12 @@ def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int
     return p, s, " " + VAR if spaced else VAR
 
 
-def differences(c: Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
+def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = EVIDENCE
+                ) -> tuple[list[int], list[int]]:
     """Where ``c`` must generalize to take the message, and where it may not yet.
 
     A position generalizes when the template and message differ and either side
-    has digits, or when EVIDENCE distinct words have been seen there. Other
+    has digits, or when ``evidence`` distinct words have been seen there. Other
     differing positions are returned as unproven.
     """
     gen: list[int] = []
@@ -279,25 +282,26 @@ def differences(c: Cluster, masked: list[str], cls: list[int]) -> tuple[list[int
             continue
         if a == VALUE or b == VALUE:
             gen.append(i)
-        elif len(union(c.seen.get(i), t, m)) >= EVIDENCE:
+        elif len(union(c.seen.get(i), evidence, t, m)) >= evidence:
             gen.append(i)
         else:
             unproven.append(i)
     return gen, unproven
 
 
-def union(seen: list[str] | None, *words: str) -> list[str]:
+def union(seen: list[str] | None, cap: int, *words: str) -> list[str]:
+    """``seen`` with ``words`` added, at most ``cap`` distinct words."""
     out = list(seen) if seen else []
     for w in words:
-        if w not in out and len(out) < EVIDENCE:
+        if w not in out and len(out) < cap:
             out.append(w)
     return out
 
 
-def compatible(a: Cluster, b: Cluster) -> bool:
+def compatible(a: Cluster, b: Cluster, threshold: float = SIMILARITY) -> bool:
     """Templates that differ only where one side is a variable, and are similar enough."""
     for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
         if t != u and not tw and not uw:
             return False
     r = similarity(a.tokens, a.cls, b.tokens, [VALUE if k == WILD else k for k in b.cls])
-    return r is not None and r[0] >= SIMILARITY
+    return r is not None and r[0] >= threshold
