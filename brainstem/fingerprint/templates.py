@@ -7,7 +7,10 @@ miner's indexes.
 """
 from __future__ import annotations
 
+import re
+
 from .masking import VAR, kind, signature
+from .tokens import MESSAGE_KEYS as _MESSAGE_KEYS
 
 # The defaults of the miner's two knobs (TemplateMiner(similarity=..., evidence=...)):
 # the least share of agreeing word positions for a message to join a template,
@@ -53,32 +56,96 @@ PUNCTUATION = frozenset("=:,;()[]{}\"'@|<>.")
 HEAD_WORDS = 2
 
 # Token classes. A message token is PLAIN (a word), VALUE (looks like a
-# value: a masked variable, a word with digits, dots or slashes inside, a
-# boolean, or the value in key=value) or PUNCT. A template token
-# can also be WILD (<*>). Differing VALUEs generalize at once; differing PLAIN
-# words only after EVIDENCE distinct ones.
+# value: a masked variable, a word with digits, a quoted phrase, a boolean,
+# the value in key=value, the whole of a quoted string, a unit after a
+# number) or PUNCT. A template token can also be WILD (<*>). Differing VALUEs
+# generalize at once; differing PLAIN words only after the miner's evidence.
 PLAIN, VALUE, PUNCT, WILD = 0, 1, 2, 3
 _BOOLS = frozenset(["true", "false", "null", "none", "True", "False", "None", "NULL", "TRUE", "FALSE"])
+# Units written apart from their number ("12 KB", "3 seconds"): part of the
+# value, so "12 KB" and "3 MB" are one template, while a unit that never
+# changes stays literal ("took <*> ms").
+UNITS = frozenset("""B KB MB GB TB PB kB KiB MiB GiB TiB b kb mb gb bytes byte
+    ns us µs ms s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days
+    millis milliseconds msec msecs usec % AM PM am pm""".split())
+# Words that tell requests apart and never become a variable between themselves.
+STRUCTURE = frozenset("GET POST PUT DELETE HEAD OPTIONS PATCH CONNECT TRACE PROPFIND".split())
+_QUOTES = ('"', "'")
+_SPACED_QUOTES = (' "', " '")
+_ALL_QUOTES = _QUOTES + _SPACED_QUOTES
+_OPENERS = frozenset("=([{:,")
+MESSAGE_KEYS = frozenset(_MESSAGE_KEYS)
+
+
+def _quoted_value(tokens: list[str], i: int) -> bool:
+    """Token ``i`` is the whole content of a quoted string that holds a value, not a message.
+
+    The same strings as :data:`.tokens.QUOTED` (an opening quote after
+    whitespace or one of ``= ( [ { : ,``, not opening the message, not the
+    value of a message key), for one-word contents too.
+    """
+    if i < 1 or i + 1 >= len(tokens) or tokens[i][:1] == " ":
+        return False
+    q = tokens[i - 1]
+    if q in _SPACED_QUOTES:
+        q = q[1]
+    elif q not in _QUOTES or i < 2 or tokens[i - 2][-1:] not in _OPENERS:
+        return False
+    if tokens[i + 1] != q:
+        return False
+    # the value of a message key: key="…", "key":"…", "key": "…", key: "…"
+    before = tokens[i - 2].strip() if i >= 2 else ""
+    if before == "=" or before == ":":
+        key = tokens[i - 3].strip() if i >= 3 else ""
+        if key == q and before == ":" and i >= 4:
+            key = tokens[i - 4].strip()
+        if key in MESSAGE_KEYS:
+            return False
+    return True
+
+
+def _in_context(tokens: list[str], cls: list[int]) -> None:
+    """Make PLAIN words VALUE where their neighbours say so (in place): the value of
+    ``key=value`` and the content of a quoted string. (Units after a number are
+    found by the callers, which know where the units are.)"""
+    n = len(tokens)
+    # list scans (count, index) run in C; the Python loops only visit the hits
+    if "=" in tokens:
+        i = 0
+        for _ in range(tokens.count("=")):
+            i = tokens.index("=", i) + 1
+            if i < n and cls[i] == PLAIN and tokens[i][0] != " ":
+                cls[i] = VALUE
+    for q in _ALL_QUOTES:
+        if q in tokens:
+            i = 0
+            for _ in range(tokens.count(q)):
+                i = tokens.index(q, i) + 1
+                if i < n and cls[i] == PLAIN and _quoted_value(tokens, i):
+                    cls[i] = VALUE
 
 
 def classes(tokens: list[str], template: bool) -> list[int]:
     out = []
     prev = ""
+    isdigit = str.isdigit
     for tok in tokens:
         sp = tok[:1] == " "
         core = tok[1:] if sp else tok
-        if core == VAR:
+        if core.isalpha():  # the usual word: no digit, no space, no punctuation
+            k = VALUE if core in _BOOLS or (sp and core in UNITS and prev.endswith(VAR)) else PLAIN
+        elif core == VAR:
             k = WILD if template else VALUE
         elif core in PUNCTUATION:
             k = PUNCT
-        elif (not sp and prev == "=") or core in _BOOLS:
-            k = VALUE
-        elif any(ch.isdigit() for ch in core):
+        elif " " in core or any(map(isdigit, core)) or (sp and core in UNITS and prev.endswith(VAR)):
             k = VALUE
         else:
             k = PLAIN
         out.append(k)
         prev = tok
+    if len(out) > 1:
+        _in_context(tokens, out)
     return out
 
 
@@ -108,6 +175,8 @@ def head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
 _TOKEN_MEMO_MAX = 200_000
 # A literal token with ASCII digits (a soft variable, class VALUE), as mask_soft's memo writes it.
 SOFT = 4
+# A unit word (class PLAIN unless it follows a number), as mask_soft's memo writes it.
+UNIT = 5
 # token -> masked token, and token -> class before context (SOFT for a soft variable)
 _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
@@ -116,6 +185,7 @@ _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
 
 
 _SPACED_VAR = " " + VAR
+_ASCII_DIGIT = re.compile(r"[0-9]").search
 
 
 def _learn_token(tok: str) -> tuple[str, int]:
@@ -133,7 +203,7 @@ def _learn_token(tok: str) -> tuple[str, int]:
             got = (True, VALUE)
         else:
             k = classes([tok], template=False)[0]
-            got = (False, SOFT if any("0" <= ch <= "9" for ch in core) else k)
+            got = (False, SOFT if _ASCII_DIGIT(core) else UNIT if core in UNITS else k)
         if len(_token_sig_memo) >= _TOKEN_MEMO_MAX:
             _token_sig_memo.clear()
         _token_sig_memo[sig] = got
@@ -166,12 +236,12 @@ def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
         i = cls.index(SOFT, i)
         cls[i] = VALUE
         soft.append(i)
-    i = 0
-    n = len(tokens)
-    for _ in range(tokens.count("=")):  # the value in key=value
-        i = tokens.index("=", i) + 1
-        if i < n and cls[i] == PLAIN and tokens[i][0] != " ":
-            cls[i] = VALUE
+    if UNIT in cls:  # a unit after a number is part of the value
+        i = 0
+        for _ in range(cls.count(UNIT)):
+            i = cls.index(UNIT, i)
+            cls[i] = VALUE if i and tokens[i][0] == " " and masked[i - 1].endswith(VAR) else PLAIN
+    _in_context(masked, cls)
     return masked, cls, soft
 
 
@@ -268,8 +338,9 @@ def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = E
     """Where ``c`` must generalize to take the message, and where it may not yet.
 
     A position generalizes when the template and message differ and either side
-    has digits, or when ``evidence`` distinct words have been seen there. Other
-    differing positions are returned as unproven.
+    has digits, or when ``evidence`` distinct words have been seen there, unless
+    both are :data:`STRUCTURE` words. Other differing positions are returned as
+    unproven.
     """
     gen: list[int] = []
     unproven: list[int] = []
@@ -282,6 +353,8 @@ def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = E
             continue
         if a == VALUE or b == VALUE:
             gen.append(i)
+        elif t.lstrip(" ") in STRUCTURE and m.lstrip(" ") in STRUCTURE:
+            unproven.append(i)  # GET and POST are two requests, however many methods are seen
         elif len(union(c.seen.get(i), evidence, t, m)) >= evidence:
             gen.append(i)
         else:

@@ -5,11 +5,14 @@ where the template is a message written as that system prints it, with its
 variable parts as slots: ``{kind}`` (a value drawn from :data:`KINDS`),
 ``{a|b|c}`` (one of the listed words, a variable too) or ``{=text}`` (a
 constant that is still a variable by the Loghub convention that numbers,
-codes and ids are always variables: ``exited with code {=0}``). The true template of a
-generated line is its template with every slot as ``<*>``; everything else is
-literal, so a unit or a protocol that never varies in a template stays part
-of it (``took {int} ms``), and one that varies is inside the slot (``{size}``).
-``{{`` and ``}}`` are literal braces. Comment lines start with ``#``.
+codes and ids are always variables: ``exited with code {=0}``). ``{{`` and
+``}}`` are literal braces. Comment lines start with ``#``.
+
+The true template of a generated line (:func:`truth`) is its template with
+every slot as ``<*>``, and a word that holds a slot as one ``<*>``
+(``{word}/{host}``); everything else is literal, so a unit or a protocol that
+never varies in a template stays part of it (``took {int} ms``), and one that
+varies is inside the slot (``{size}``).
 
 :func:`generate` draws ``lines`` messages of one system with a seed: each
 template at least once, the rest by weight, values drawn afresh for each
@@ -50,7 +53,7 @@ def _ip6(r: Rng) -> str:
     h = lambda: f"{r.randint(0, 0xffff):x}"  # noqa: E731
     return r.choice([
         f"2001:db8::{h()}",
-        f"fe80::{h()}:{h()}ff:fe{r.randint(0, 255):02x}:{h()}",
+        f"fe80::{h()}:{r.randint(0, 255):02x}ff:fe{r.randint(0, 255):02x}:{h()}",
         f"2001:db8:{h()}:{h()}::{h()}",
         "::1",
         f"2a02:{h()}:{h()}:{h()}:{h()}:{h()}:{h()}:{h()}",
@@ -276,6 +279,9 @@ KINDS: dict[str, Callable[[Rng], str] | list[Callable[[Rng], str]]] = {
     "qid": _qid,
     "text": lambda r: _words(r, 1, 5),
     "ua": lambda r: r.choice(_UAS),
+    "ruser": lambda r: r.choice(["-", "-", "-"] + _USERS),
+    "proto": _pick("HTTP/1.1", "HTTP/1.1", "HTTP/2.0", "HTTP/1.0"),
+    "referer": lambda r: r.choice(["-", "-", _url(r)]),
     "word": lambda r: r.choice(_WORDS),
     "index": lambda r: r.choice([f"{r.choice(_WORDS)}-{r.randint(2022, 2025)}.{r.randint(1, 12):02d}.{r.randint(1, 28):02d}",
                                  f".ds-logs-{r.choice(_WORDS)}-{r.randint(2022, 2025)}.{r.randint(1, 12):02d}.{r.randint(1, 28):02d}-{r.randint(1, 9):06d}",
@@ -306,9 +312,17 @@ def load_spec(path: Path) -> list[tuple[int, str]]:
     return out
 
 
+# A word: a run without whitespace and the punctuation that separates words
+# (a sentence's full stop is not part of it).
+_PART = r"""[^\s=:,;()\[\]{}"'@|<>]"""
+_WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.])?""")
+
+
 def truth(template: str) -> str:
-    """The true template of a spec line: every slot as ``<*>``."""
-    return SLOT.sub(lambda m: "<*>" if m.group(1) else m.group(0)[0], template)
+    """The true template of a spec line: every slot as ``<*>``, and a word holding
+    a slot as one ``<*>`` (``{word}/{host}``, ``pgsql_tmp{pid}.{int}``)."""
+    text = SLOT.sub(lambda m: "<*>" if m.group(1) else m.group(0)[0], template)
+    return _WORD_VAR.sub("<*>", text)
 
 
 def render(template: str, r: Rng, styles: Rng) -> str:
