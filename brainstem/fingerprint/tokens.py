@@ -28,13 +28,14 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
 _ZONE = r"(?:Z|[+-]\d{2}:?\d{2})"
 _CLOCK = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"
+_ZONE_NAME = r"(?:\s+(?:UTC|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|CET|CEST|BST|IST|JST|AEST|AEDT|MSK|HKT|SGT|KST))"
 # Timestamps and clock times (also durations written as clocks: 01:02:03, 02:25):
-# Jun 20 03:40:59 [2005], Mon, 02 Jan 2006 15:04:05, 2015-10-18[T ]18:01:47,978[Z],
+# [Tue] Jun 20 03:40:59 [UTC] [2005], Mon, 02 Jan 2006 15:04:05, 2015-10-18[T ]18:01:47,978[Z| UTC],
 # 2006/01/02 15:04:05, 10/Oct/2000:13:55:36 -0700, 18:01:47.5, 02:25.
 DATETIME = (
-    r"(?:(?:" + _DAY + r",?\s+)?(?:" + _MONTH + r"\s+\d{1,2},?\s+" + _CLOCK + r"(?:\s+\d{4})?"
+    r"(?:(?:" + _DAY + r",?\s+)?(?:" + _MONTH + r"\s+\d{1,2},?\s+" + _CLOCK + _ZONE_NAME + r"?(?:\s+\d{4})?"
     r"|\d{1,2}\s+" + _MONTH + r"\s+\d{4}\s+" + _CLOCK + r")"
-    r"|\d{4}[-/]\d{2}[-/]\d{2}[T ]" + _CLOCK + _ZONE + r"?"
+    r"|\d{4}[-/]\d{2}[-/]\d{2}[T ]" + _CLOCK + r"(?:" + _ZONE + r"|" + _ZONE_NAME + r")?"
     r"|\d{1,2}(?:/" + _MONTH + r"/\d{4}:\d{2}:\d{2}:\d{2}(?:\s[+-]\d{4})?"
     r"|:\d{2}(?::\d{2}(?:[.,]\d+)?" + _ZONE + r"?|(?=[^\w:.]|\.(?!\d)|$))"
     r"|\s+" + _MONTH + r"\s+\d{4}\s+" + _CLOCK + r")"
@@ -70,7 +71,7 @@ _FIRST_SPECIAL = (
 # Special tokens tried only where a word would stop at ":" or "@", so an
 # ordinary word costs nothing more.
 _LATER_SPECIAL = (
-    r"(?=[\w.%+-]*+(?::[\da-fA-F/\\:]|@)|::)"
+    r"(?=[\w.%+/-]*+(?::[\da-fA-F/\\:]|@)|::)"
     r"(?:(?:" + _HOST + r"(?:/" + _IPV4 + r")?|" + _IPV4 + r"):" + _PORT +
     r"|" + _URL +
     r"|" + EMAIL +

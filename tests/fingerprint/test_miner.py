@@ -169,3 +169,68 @@ def test_empty_and_whitespace_messages():
     got = m.learn("   a    b   ")
     assert got.template == "a b"
     assert isinstance(got, Match)
+
+
+def one_template(lines: list[str]) -> str:
+    """The single template all ``lines`` end up in (fails if they end up in several)."""
+    out = {t for _, t in fingerprint_lines(lines)}
+    assert len(out) == 1, out
+    return out.pop()
+
+
+def test_addresses_of_every_kind_are_one_variable():
+    template = one_template([
+        "connect to 10.0.0.1:5432 failed",
+        "connect to db01.prod.example.com:5432 failed",
+        "connect to [2001:db8::1]:5432 failed",
+        "connect to cache-7:6379 failed",
+        "connect to localhost:5432 failed",
+    ])
+    assert template == "connect to <*> failed"
+
+
+def test_urls_and_request_paths_that_differ_in_ids_are_one_variable():
+    assert one_template([
+        '"GET /api/v1/users/42/orders?limit=10 HTTP/1.1" 200',
+        '"GET /api/v1/users/8f14e45f-ceea-467f-a0e6-a5b1c4f7f3a1/orders HTTP/1.1" 404',
+        '"GET /healthz HTTP/1.1" 200',
+    ]) == '"GET <*> HTTP/1.1" <*>'
+    assert one_template([
+        "upstream https://api.example.com/v1/items/7 timed out",
+        "upstream http://10.1.2.3:8080/v2/items/9?x=1 timed out",
+    ]) == "upstream <*> timed out"
+
+
+def test_http_methods_stay_apart_however_many_there_are():
+    lines = [f'"{m} /api/v1/items/{i} HTTP/1.1" 200' for i, m in enumerate(["GET", "POST", "PUT", "DELETE", "PATCH"] * 3)]
+    templates = {t for _, t in fingerprint_lines(lines)}
+    assert templates == {f'"{m} <*> HTTP/1.1" <*>' for m in ["GET", "POST", "PUT", "DELETE", "PATCH"]}
+
+
+def test_numbers_with_units_are_one_value_and_a_fixed_unit_stays():
+    assert one_template(["stored block (size 12 KB, free 3.5 MB)", "stored block (size 900 B, free 1.2 GB)"]) == \
+        "stored block (size <*> <*>, free <*> <*>)"
+    assert one_template(["flushed in 5 ms", "flushed in 120 ms", "flushed in 7 ms"]) == "flushed in <*> ms"
+    assert one_template(["took 3.5s", "took 100ms", "took 1m30s", "took 250µs"]) == "took <*>"
+
+
+def test_durations_and_times_in_common_notations():
+    assert one_template(["session lifetime 02:25", "session lifetime 1:02:03.5", "session lifetime 00:00:01"]) == \
+        "session lifetime <*>"
+    assert one_template(["[10/Oct/2000:13:55:36 -0700] hit", "[11/Oct/2000:01:02:03 +0000] hit"]) == "[<*>] hit"
+
+
+def test_quoted_values_vary_but_quoted_messages_do_not_merge():
+    assert one_template(['lock tag="View Lock" held', 'lock tag="*launch*" held', 'lock tag="AudioMix" held']) == \
+        'lock tag="<*>" held'
+    # the value of msg= is the message: its words are tokenized, not one value
+    assert one_template(['level=info msg="container 1a2b3c exited after 5s" id=1',
+                         'level=info msg="container 9f8e7d exited after 12ms" id=2']) == \
+        'level=info msg="container <*> exited after <*>" id=<*>'
+    lines = ['level=info msg="shim disconnected" id=1', 'level=info msg="cleaning up after shim disconnected" id=2',
+             'level=info msg="daemon has completed initialization" id=3']
+    assert len({t for _, t in fingerprint_lines(lines)}) == 3
+
+
+def test_key_value_values_generalize_at_once():
+    assert one_template(["job state=running user=alice", "job state=stopped user=bob"]) == "job state=<*> user=<*>"
