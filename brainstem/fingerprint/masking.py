@@ -40,9 +40,11 @@ _memo: dict[str, str | None] = {}
 
 
 def _is_path(core: str) -> bool:
-    """``/…``, ``\\…``, ``~/…``, ``./…``, ``../…`` or ``C:\\…``, and not only the leading slash."""
+    """``/…``, ``\\…\\…`` (not ``\\"x``), ``~/…``, ``./…``, ``../…`` or ``C:\\…``, and not only the leading slash."""
     first = core[0]
-    if first in "/\\~":
+    if first == "\\":  # \Windows\x or \\server\share, not an escape (\"x, \ndenied)
+        return core.count("\\") >= 2 and (core[1].isalnum() or core[1] == "\\") and core[-1] != "\\"
+    if first in "/~":
         return len(core) > 1 and core[-1] not in "/\\"
     if first == ".":
         return core.startswith(("./", "../")) and core[-1] != "/"

@@ -164,17 +164,18 @@ _SIZE = [
     lambda r: _num_unit(r, ["KiB", "MiB", "GiB"], " "),
     lambda r: _num_unit(r, ["b", "kb", "mb", "gb"], ""),
 ]
+# A style whose unit never changes keeps the unit out of the variable, as the
+# Loghub convention does ("took <*> ms"): such styles give (value, spec text).
 _DUR = [
     lambda r: r.choice([f"{r.randint(1, 999)}ms", f"{r.uniform(0.01, 59):.3f}s", f"{r.randint(1, 59)}m{r.randint(0, 59)}s",
                         f"{r.randint(1, 23)}h{r.randint(0, 59)}m{r.randint(0, 59)}s", f"{r.randint(100, 999)}µs",
                         f"{r.uniform(1, 59):.1f}s"]),
-    lambda r: f"{r.randint(1, 9999)} ms",
-    lambda r: r.choice([f"{r.uniform(0.5, 9):.2f} sec", f"{r.randint(1, 600)} sec"]),
+    lambda r: (f"{r.randint(1, 9999)} ms", "{=1} ms"),
+    lambda r: (r.choice([f"{r.uniform(0.5, 9):.2f} sec", f"{r.randint(1, 600)} sec"]), "{=1} sec"),
     lambda r: f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}",
     lambda r: r.choice([f"{r.randint(2, 59)} seconds", f"{r.randint(2, 59)} minutes", f"{r.randint(2, 23)} hours"]),
     lambda r: r.choice([f"{r.uniform(0.001, 5):.3f}s", f"{r.randint(1, 900)}s"]),
 ]
-
 
 def _stamp(r: Rng) -> tuple[int, ...]:
     return (r.randint(2022, 2025), r.randint(1, 12), r.randint(1, 28), r.randint(0, 23), r.randint(0, 59),
@@ -235,7 +236,7 @@ def _email(r: Rng) -> str:
 
 
 def _msgid(r: Rng) -> str:
-    return f"<{r.randint(20240101000000, 20251231235959)}.{_qid(r)}@{r.choice(['mail.example.com', 'mx1.example.org'])}>"
+    return f"{r.randint(20240101000000, 20251231235959)}.{_qid(r)}@{r.choice(['mail.example.com', 'mx1.example.org'])}"
 
 
 def _thread(r: Rng) -> str:
@@ -283,6 +284,10 @@ KINDS: dict[str, Callable[[Rng], str] | list[Callable[[Rng], str]]] = {
     "proto": _pick("HTTP/1.1", "HTTP/1.1", "HTTP/2.0", "HTTP/1.0"),
     "referer": lambda r: r.choice(["-", "-", _url(r)]),
     "word": lambda r: r.choice(_WORDS),
+    "image": lambda r: f"{r.choice(['docker.io/library', 'registry.example.com:5000/team', 'ghcr.io/acme'])}/"
+                       f"{r.choice(_WORDS)}:{r.choice(['latest', '1.2.3', 'v2.0.1-rc1', 'sha-4f2a9c1'])}",
+    "call": lambda r: f"{r.choice(_WORDS)}.{r.choice(['getId', 'getName', 'toString', 'size'])}()",
+    "cachekey": lambda r: f"{r.choice(_WORDS)}:{_uuid(r)}",
     "index": lambda r: r.choice([f"{r.choice(_WORDS)}-{r.randint(2022, 2025)}.{r.randint(1, 12):02d}.{r.randint(1, 28):02d}",
                                  f".ds-logs-{r.choice(_WORDS)}-{r.randint(2022, 2025)}.{r.randint(1, 12):02d}.{r.randint(1, 28):02d}-{r.randint(1, 9):06d}",
                                  r.choice(_WORDS)]),
@@ -313,9 +318,9 @@ def load_spec(path: Path) -> list[tuple[int, str]]:
 
 
 # A word: a run without whitespace and the punctuation that separates words
-# (a sentence's full stop is not part of it).
-_PART = r"""[^\s=:,;()\[\]{}"'@|<>]"""
-_WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.])?""")
+# (a sentence's full stop is not part of it, nor the backslash of an escaped quote).
+_PART = r"""[^\s=:,;()\[\]{}"'@|<>\\]"""
+_WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.\\])?""")
 
 
 def truth(template: str) -> str:
@@ -325,12 +330,16 @@ def truth(template: str) -> str:
     return _WORD_VAR.sub("<*>", text)
 
 
-def render(template: str, r: Rng, styles: Rng) -> str:
-    """One message of ``template``; ``styles`` draws the notation of each styled slot."""
+def render(template: str, r: Rng, styles: Rng) -> tuple[str, str]:
+    """One message of ``template``, and its true template; ``styles`` draws the
+    notation of each styled slot."""
+    frags: list[str | None] = []  # per slot: the spec text of a value that keeps its unit apart
+
     def fill(m: re.Match[str]) -> str:
         slot = m.group(1)
         if not slot:
             return m.group(0)[0]
+        frags.append(None)
         if slot[0] == "=":
             return slot[1:]
         if "|" in slot:
@@ -338,8 +347,24 @@ def render(template: str, r: Rng, styles: Rng) -> str:
         kind = KINDS[slot]
         if isinstance(kind, list):
             kind = kind[styles.randrange(len(kind))]
-        return kind(r)
-    return SLOT.sub(fill, template)
+        value = kind(r)
+        if isinstance(value, tuple):
+            frags[-1] = value[1]
+            return value[0]
+        return value
+
+    message = SLOT.sub(fill, template)
+    if not any(frags):
+        return message, truth(template)
+    parts = iter(frags)
+
+    def respell(m: re.Match[str]) -> str:
+        if not m.group(1):
+            return m.group(0)
+        frag = next(parts)
+        return frag if frag is not None else m.group(0)
+
+    return message, truth(SLOT.sub(respell, template))
 
 
 def systems(kind: str) -> list[str]:
@@ -356,5 +381,5 @@ def generate(kind: str, system: str, seed: int, lines: int = 600) -> tuple[list[
     r.shuffle(picks)
     # the same styles for every line of a template: a fresh generator per line, seeded alike
     styles = [f"{system}:{seed}:{i}" for i in range(len(spec))]
-    return ([render(spec[i][1], r, random.Random(styles[i])) for i in picks],
-            [truth(spec[i][1]) for i in picks])
+    out = [render(spec[i][1], r, random.Random(styles[i])) for i in picks]
+    return [m for m, _ in out], [t for _, t in out]
