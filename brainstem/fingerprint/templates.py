@@ -82,7 +82,8 @@ def _quoted_value(tokens: list[str], i: int) -> bool:
 
     The same strings as :data:`.tokens.QUOTED` (an opening quote after
     whitespace or one of ``= ( [ { : ,``, not opening the message, not the
-    value of a message key), for one-word contents too.
+    value of a message key), for one-word contents too; not a key (a quoted
+    string followed by ``:``).
     """
     if i < 1 or i + 1 >= len(tokens) or tokens[i][:1] == " ":
         return False
@@ -93,6 +94,8 @@ def _quoted_value(tokens: list[str], i: int) -> bool:
         return False
     if tokens[i + 1] != q:
         return False
+    if i + 2 < len(tokens) and tokens[i + 2].lstrip(" ") == ":":
+        return False  # a key: {"level": …}
     # the value of a message key: key="…", "key":"…", "key": "…", key: "…"
     before = tokens[i - 2].strip() if i >= 2 else ""
     if before == "=" or before == ":":
@@ -318,6 +321,13 @@ def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int
     s = 0
     while s < short - p and agree(tt[length - 1 - s], tc[length - 1 - s], masked[n - 1 - s], cls[n - 1 - s]):
         s += 1
+    if p + s == short:
+        # one side has nothing in the middle: take in a variable beside it, so
+        # that "in <*> ms" and "in <*>" (5 ms, 1.2s) become one "in <*>"
+        if p and tc[p - 1] != PUNCT and tc[p - 1] != PLAIN and cls[p - 1] == VALUE:
+            p -= 1
+        elif s and tc[length - s] != PUNCT and tc[length - s] != PLAIN and cls[n - s] == VALUE:
+            s -= 1
     if 2 * (p + s) < max(length, n) or min(length, n) - p - s > 1:
         return None
     mid_t, mid_m = tt[p:length - s], masked[p:n - s]

@@ -11,7 +11,8 @@ tokens of their own: ``uid=0`` is ``uid``, ``=``, ``0``, and its template is
 Some values are one token although they hold that punctuation or spaces
 (:data:`SPECIAL`): timestamps in the common notations, addresses (IPv4 and
 IPv6, with or without a port, ``host:port`` where the host is a DNS name or a
-dashed name, ``host/1.2.3.4:80``), MAC and e-mail addresses, URLs, paths with their
+dashed name, ``host/1.2.3.4:80``), MAC and e-mail addresses, numbers with
+thousands separators (``1,234,567``), URLs, paths with their
 query string, Windows paths; and the content of a quoted string
 (:data:`QUOTED`) unless it is a message (the value of ``msg=`` and the like,
 or a quoted string that opens the message) or an HTTP request line, whose
@@ -65,6 +66,7 @@ EMAIL = r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w.-])"
 # month name, "/", "[") or hold what a word would stop at (spaces, "=").
 _FIRST_SPECIAL = (
     r"(?=\d|[A-Z][a-z]{2}[\s,])" + DATETIME +
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])" +
     r"|(?=[/.~])" + _PATH +
     r"|\[" + IPV6 + r"\](?::" + _PORT + r")?"
 )

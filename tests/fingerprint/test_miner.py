@@ -234,3 +234,23 @@ def test_quoted_values_vary_but_quoted_messages_do_not_merge():
 
 def test_key_value_values_generalize_at_once():
     assert one_template(["job state=running user=alice", "job state=stopped user=bob"]) == "job state=<*> user=<*>"
+
+
+def test_one_slot_in_several_notations_is_one_variable():
+    # a program that prints durations by size: "5 ms", "1.2s", "2m3s", "<1 sec", "01:02:03"
+    assert one_template(["request done in 5 ms", "request done in 1.2s", "request done in 2m3s",
+                         "request done in 15 ms"]) == "request done in <*>"
+    assert one_template([
+        "proxy.example.com:443 close, 1190 bytes sent, 4096 bytes received, lifetime <1 sec",
+        "www.example.org:80 close, 20 bytes sent, 120 bytes received, lifetime 00:02",
+        "api.example.net:443 close, 1200 bytes sent, 31232 bytes received, lifetime 01:02:03",
+    ]) == "<*> close, <*> bytes sent, <*> bytes received, lifetime <*>"
+
+
+def test_numbers_with_thousands_separators_and_json_keys():
+    assert one_template(["copied 1,234,567 rows", "copied 500 rows", "copied 12,000 rows"]) == "copied <*> rows"
+    # a quoted key is structure, a quoted value is a value
+    out = fingerprint_lines(['{"level":"info","msg":"started"}', '{"status":"ok","msg":"started"}'])
+    assert out[0][0] != out[1][0]
+    assert one_template(['{"level":"info","msg":"started"}', '{"level":"warn","msg":"started"}']) == \
+        '{"level":"<*>","msg":"started"}'
