@@ -34,6 +34,13 @@ _DIGIT_RUN = re.compile(r"\d+")
 _VERSIONED = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*/v?\d+(?:\.\d+)*")
 _DATETIME = re.compile(DATETIME)
 _WINDRIVE = re.compile(r"[A-Za-z]:\\")
+# A file's name: a name and one of the common extensions (chrome.exe, app.log, libc.so.6);
+# not those that are also common member names (Servlet.service(), self.lock).
+_FILE = re.compile(
+    r"[\w.+-]*[A-Za-z0-9_]\.(?:exe|dll|sys|so|dylib|jar|war|ear|pyc?|js|rb|go|java|cpp|cc|php|pl|sh|bat|"
+    r"ps1|cmd|msi|apk|log|txt|csv|json|xml|ya?ml|ini|conf|cfg|toml|properties|pid|sock|sqlite|dat|"
+    r"img|iso|tar|t?gz|zip|bz2|xz|7z|rar|pdf|docx?|xlsx?|png|jpe?g|gif|svg|ico|css|html?|mp[34]|tmp|bak|pem|"
+    r"crt|cer|p12)(?:\.\d+)*")
 
 _MEMO_MAX = 200_000
 _memo: dict[str, str | None] = {}
@@ -60,6 +67,8 @@ def _classify(core: str) -> str | None:
             return "path"
     if "://" in core and _URL.fullmatch(core):
         return "url"
+    if "." in core and _FILE.fullmatch(core):
+        return "file"
     if "@" in core and _EMAIL.fullmatch(core):
         return "email"
     if not any(map(str.isdigit, core)):
@@ -114,7 +123,7 @@ _UNKNOWN = object()
 def kind(core: str) -> str | None:
     """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
 
-    Kinds: ``path``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``,
+    Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``,
     ``uuid``, ``hex``, ``id``.
     Memoized per string, and per :func:`signature` (the kind does not depend
     on which digit is where), so a new IP of a known shape costs no regex.

@@ -254,3 +254,11 @@ def test_numbers_with_thousands_separators_and_json_keys():
     assert out[0][0] != out[1][0]
     assert one_template(['{"level":"info","msg":"started"}', '{"level":"warn","msg":"started"}']) == \
         '{"level":"<*>","msg":"started"}'
+
+
+def test_file_names_are_variables_even_as_the_first_word():
+    # the first words index templates: a program's name there must be a variable
+    assert one_template(["chrome.exe - api.example.com:443 open through proxy proxy.example.net:8080 HTTPS",
+                         "svchost.exe - 10.0.0.5:80 open through proxy proxy.example.net:8080 HTTPS",
+                         "outlook.exe - mail.example.org:993 open through proxy proxy.example.net:8080 HTTPS"]) == \
+        "<*> - <*> open through proxy <*> HTTPS"
