@@ -34,13 +34,15 @@ _DIGIT_RUN = re.compile(r"\d+")
 _VERSIONED = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*/v?\d+(?:\.\d+)*")
 _DATETIME = re.compile(DATETIME)
 _WINDRIVE = re.compile(r"[A-Za-z]:\\")
-# A file's name: a name and one of the common extensions (chrome.exe, app.log, libc.so.6);
-# not those that are also common member names (Servlet.service(), self.lock).
+# A file's name: a name and one of the common extensions (chrome.exe, app.log, libc.so.6),
+# or a systemd unit's; not extensions that are also common member names (self.lock).
 _FILE = re.compile(
     r"[\w.+-]*[A-Za-z0-9_]\.(?:exe|dll|sys|so|dylib|jar|war|ear|pyc?|js|rb|go|java|cpp|cc|php|pl|sh|bat|"
     r"ps1|cmd|msi|apk|log|txt|csv|json|xml|ya?ml|ini|conf|cfg|toml|properties|pid|sock|sqlite|dat|"
     r"img|iso|tar|t?gz|zip|bz2|xz|7z|rar|pdf|docx?|xlsx?|png|jpe?g|gif|svg|ico|css|html?|mp[34]|tmp|bak|pem|"
-    r"crt|cer|p12)(?:\.\d+)*")
+    r"crt|cer|p12)(?:\.\d+)*"
+    # a systemd unit: lower case, which keeps Servlet.service() out
+    r"|[a-z0-9][a-z0-9@._-]*\.(?:service|socket|timer|mount|slice)")
 
 _MEMO_MAX = 200_000
 _memo: dict[str, str | None] = {}

@@ -16,7 +16,7 @@ from brainstem.fingerprint.masking import kind, value_name
     ("/var/log/syslog", "path"), ("./conf/app.yaml", "path"), ("C:\\Windows\\x.dll", "path"), ("~/x", "path"), ("\\Windows\\x", "path"), ("\\\\srv\\share", "path"),
     ("\\ndenied", None), ('\\"abc', None),
     ("chrome.exe", "file"), ("libc.so.6", "file"), ("app.log", "file"), ("Main.java", "file"),
-    ("Servlet.service", None), ("com.example.Main", None),
+    ("Servlet.service", None), ("nginx.service", "file"), ("getty@tty1.service", "file"), ("com.example.Main", None),
     ("12:30", "time"), ("18:01:47,978", "time"), ("10/Oct/2000:13:55:36 -0700", "time"), ("1h2m3s", "time"),
     ("2024-01-02 03:04:05 UTC", "time"),
     ("42", "num"), ("-3.5e4", "num"), ("12KB", "num"), ("3.5s", "num"), ("1.5GiB", "num"), ("20MB/s", "num"),

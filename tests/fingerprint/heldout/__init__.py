@@ -3,7 +3,8 @@
 Each ``*.spec`` file here describes one system: lines ``WEIGHT TEMPLATE``,
 where the template is a message written as that system prints it, with its
 variable parts as slots: ``{kind}`` (a value drawn from :data:`KINDS`),
-``{a|b|c}`` (one of the listed words, a variable too) or ``{=text}`` (a
+``{a|b|c}`` (one of the listed words, a variable too), ``{!a|b|c}`` (one of
+the listed words, each its own template: states such as ``up|down``) or ``{=text}`` (a
 constant that is still a variable by the Loghub convention that numbers,
 codes and ids are always variables: ``exited with code {=0}``). ``{{`` and
 ``}}`` are literal braces. Comment lines start with ``#``.
@@ -31,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # a slot, or a doubled brace standing for a literal one
-SLOT = re.compile(r"\{\{|\}\}|\{([a-z0-9_]+|[^{}|\s]+(?:\|[^{}|\s]+)+|=[^{}\s]+)\}")
+SLOT = re.compile(r"\{\{|\}\}|\{([a-z0-9_]+|!?[^{}|!]+(?:\|[^{}|]+)+|=[^{}\s]+)\}")
 
 Rng = random.Random
 
@@ -266,6 +267,11 @@ KINDS: dict[str, Callable[[Rng], str] | list[Callable[[Rng], str]]] = {
     "uuid": _uuid,
     "hex": lambda r: f"0x{r.getrandbits(r.choice([16, 32, 48])):x}",
     "sha": lambda r: f"{r.getrandbits(160):040x}",
+    "squidcode": lambda r: f"{r.choice(['TCP_MISS', 'TCP_HIT', 'TCP_DENIED', 'TCP_REFRESH_MODIFIED', 'TCP_TUNNEL'])}/"
+                           f"{r.choice(['200', '304', '403', '404', '503'])}",
+    "hier": lambda r: r.choice(["HIER_NONE/-", f"HIER_DIRECT/{_ip(r)}", f"FIRSTUP_PARENT/{_ip(r)}"]),
+    "mime": _pick("text/html", "application/json", "image/png", "-", "application/octet-stream"),
+    "mac": lambda r: ":".join(f"{r.getrandbits(8):02x}" for _ in range(6)),
     "cid": lambda r: f"{r.getrandbits(48):012x}",
     "size": _SIZE,
     "dur": _DUR,
@@ -323,11 +329,16 @@ _PART = r"""[^\s=:,;()\[\]{}"'@|<>\\]"""
 _WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.\\])?""")
 
 
+# A number standing alone in the literal text: a variable by the Loghub convention.
+_NUMBER = re.compile(r"(?<![\w./\\-])[-+]?\d+(?:\.\d+)*(?![\w/\\-]|\.\w)")
+
+
 def truth(template: str) -> str:
-    """The true template of a spec line: every slot as ``<*>``, and a word holding
-    a slot as one ``<*>`` (``{word}/{host}``, ``pgsql_tmp{pid}.{int}``)."""
+    """The true template of a spec line: every slot as ``<*>``, a number standing
+    alone as ``<*>`` (``uid=0``), and a word holding a slot as one ``<*>``
+    (``{word}/{host}``, ``pgsql_tmp{pid}.{int}``)."""
     text = SLOT.sub(lambda m: "<*>" if m.group(1) else m.group(0)[0], template)
-    return _WORD_VAR.sub("<*>", text)
+    return _WORD_VAR.sub("<*>", _NUMBER.sub("<*>", text))
 
 
 def render(template: str, r: Rng, styles: Rng) -> tuple[str, str]:
@@ -342,6 +353,10 @@ def render(template: str, r: Rng, styles: Rng) -> tuple[str, str]:
         frags.append(None)
         if slot[0] == "=":
             return slot[1:]
+        if slot[0] == "!":
+            word = r.choice(slot[1:].split("|"))
+            frags[-1] = word  # literal in the true template
+            return word
         if "|" in slot:
             return r.choice(slot.split("|"))
         kind = KINDS[slot]
