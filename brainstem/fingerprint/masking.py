@@ -44,6 +44,9 @@ _FILE = re.compile(
     # a systemd unit: lower case, which keeps Servlet.service() out
     r"|[a-z0-9][a-z0-9@._-]*\.(?:service|socket|timer|mount|slice)")
 
+# Words that are always a value: booleans.
+_HARD_WORDS = frozenset(["true", "false", "True", "False", "TRUE", "FALSE"])
+
 _MEMO_MAX = 200_000
 _memo: dict[str, str | None] = {}
 
@@ -74,7 +77,7 @@ def _classify(core: str) -> str | None:
     if "@" in core and _EMAIL.fullmatch(core):
         return "email"
     if not any(map(str.isdigit, core)):
-        return None
+        return "bool" if core in _HARD_WORDS else None
     if " " in core:
         # a quoted phrase (see tokens.QUOTED), unless it is a timestamp: literal until it varies
         return "time" if _DATETIME.fullmatch(core) else ""

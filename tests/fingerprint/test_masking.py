@@ -25,8 +25,9 @@ from brainstem.fingerprint.masking import kind, value_name
     ("blk_-4213", "id"), ("appattempt_1445_0020", "id"),
     # soft: literal until the value varies
     ("ssh2", ""), ("eth0", ""), ("HTTP/1.1", ""), ("curl/8.5.0", ""), ("Mozilla/5.0 (X11; Linux)", ""),
+    ("true", "bool"), ("False", "bool"),
     # plain words and phrases
-    ("password", None), ("View Lock", None), ("x.y", None), ("/", None),
+    ("password", None), ("null", None), ("View Lock", None), ("x.y", None), ("/", None),
 ])
 def test_kind(token, expected):
     assert kind(token) == expected

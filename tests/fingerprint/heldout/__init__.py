@@ -329,13 +329,14 @@ _PART = r"""[^\s=:,;()\[\]{}"'@|<>\\]"""
 _WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.\\])?""")
 
 
-# A number standing alone in the literal text: a variable by the Loghub convention.
-_NUMBER = re.compile(r"(?<![\w./\\-])[-+]?\d+(?:\.\d+)*(?![\w/\\-]|\.\w)")
+# A number or a boolean standing alone in the literal text: a variable by the
+# Loghub convention (its Android templates write setLightsOn(<*>) for "true").
+_NUMBER = re.compile(r"(?<![\w./\\-])(?:[-+]?\d+(?:\.\d+)*|true|false)(?![\w/\\-]|\.\w)")
 
 
 def truth(template: str) -> str:
-    """The true template of a spec line: every slot as ``<*>``, a number standing
-    alone as ``<*>`` (``uid=0``), and a word holding a slot as one ``<*>``
+    """The true template of a spec line: every slot as ``<*>``, a number or a
+    boolean standing alone as ``<*>`` (``uid=0``), and a word holding a slot as one ``<*>``
     (``{word}/{host}``, ``pgsql_tmp{pid}.{int}``)."""
     text = SLOT.sub(lambda m: "<*>" if m.group(1) else m.group(0)[0], template)
     return _WORD_VAR.sub("<*>", _NUMBER.sub("<*>", text))
