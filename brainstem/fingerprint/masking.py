@@ -65,14 +65,18 @@ def _is_path(core: str) -> bool:
 
 def _classify(core: str) -> str | None:
     """Hard-variable kind of a token (without its leading space), or ``""`` for soft, or None."""
-    if _is_path(core):
-        if _IP.fullmatch(core):
-            return "ip"
-        if any(c.isalnum() for c in core):
-            return "path"
-    if "://" in core and _URL.fullmatch(core):
+    # cheap character tests first: most tokens here are numbers and ids
+    colon = ":" in core
+    if core[0] in "/\\~." or core[1:3] == ":\\":
+        if _is_path(core):
+            if _IP.fullmatch(core):
+                return "ip"
+            if any(c.isalnum() for c in core):
+                return "path"
+    if colon and "://" in core and _URL.fullmatch(core):
         return "url"
-    if "." in core and _FILE.fullmatch(core):
+    dot = "." in core
+    if dot and _FILE.fullmatch(core):
         return "file"
     if "@" in core and _EMAIL.fullmatch(core):
         return "email"
@@ -81,21 +85,22 @@ def _classify(core: str) -> str | None:
     if " " in core:
         # a quoted phrase (see tokens.QUOTED), unless it is a timestamp: literal until it varies
         return "time" if _DATETIME.fullmatch(core) else ""
-    if _IP.fullmatch(core):
+    if (dot or colon) and _IP.fullmatch(core):
         return "ip"
-    if _DATETIME.fullmatch(core) or _DURATION.fullmatch(core):
+    if (colon and _DATETIME.fullmatch(core)) or (core[-1] in "smhd" and _DURATION.fullmatch(core)):
         return "time"
     if _NUM.fullmatch(core):
         return "num"
-    if _MAC_RE.fullmatch(core):
-        return "mac"
-    if _HOSTPORT.fullmatch(core):
-        return "host"
-    if _UUID.fullmatch(core):
+    if colon:
+        if _MAC_RE.fullmatch(core):
+            return "mac"
+        if _HOSTPORT.fullmatch(core):
+            return "host"
+    if "-" in core and _UUID.fullmatch(core):
         return "uuid"
     if _HEX.fullmatch(core):
         return "hex"
-    if _VERSIONED.fullmatch(core):
+    if "/" in core and _VERSIONED.fullmatch(core):
         return ""
     runs = _DIGIT_RUN.findall(core)
     if len(runs) >= 2 or sum(len(r) for r in runs) >= 3:

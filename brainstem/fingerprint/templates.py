@@ -180,6 +180,8 @@ _TOKEN_MEMO_MAX = 200_000
 SOFT = 4
 # A unit word (class PLAIN unless it follows a number), as mask_soft's memo writes it.
 UNIT = 5
+# "=" and the quotes (class PUNCT), as mask_soft's memo writes them: where to look for context.
+EQ, QUOTE = 6, 7
 # token -> masked token, and token -> class before context (SOFT for a soft variable)
 _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
@@ -206,7 +208,8 @@ def _learn_token(tok: str) -> tuple[str, int]:
             got = (True, VALUE)
         else:
             k = classes([tok], template=False)[0]
-            got = (False, SOFT if _ASCII_DIGIT(core) else UNIT if core in UNITS else k)
+            got = (False, SOFT if _ASCII_DIGIT(core) else UNIT if core in UNITS
+                   else EQ if tok == "=" else QUOTE if tok in _ALL_QUOTES else k)
         if len(_token_sig_memo) >= _TOKEN_MEMO_MAX:
             _token_sig_memo.clear()
         _token_sig_memo[sig] = got
@@ -239,12 +242,26 @@ def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
         i = cls.index(SOFT, i)
         cls[i] = VALUE
         soft.append(i)
+    n = len(tokens)
     if UNIT in cls:  # a unit after a number is part of the value
         i = 0
         for _ in range(cls.count(UNIT)):
             i = cls.index(UNIT, i)
             cls[i] = VALUE if i and tokens[i][0] == " " and masked[i - 1].endswith(VAR) else PLAIN
-    _in_context(masked, cls)
+    if EQ in cls:  # the value in key=value (as _in_context)
+        i = 0
+        for _ in range(cls.count(EQ)):
+            i = cls.index(EQ, i)
+            cls[i] = PUNCT
+            if i + 1 < n and cls[i + 1] == PLAIN and tokens[i + 1][0] != " ":
+                cls[i + 1] = VALUE
+    if QUOTE in cls:  # the content of a quoted string (as _in_context)
+        i = 0
+        for _ in range(cls.count(QUOTE)):
+            i = cls.index(QUOTE, i)
+            cls[i] = PUNCT
+            if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):
+                cls[i + 1] = VALUE
     return masked, cls, soft
 
 

@@ -33,15 +33,18 @@ _ZONE_NAME = r"(?:\s+(?:UTC|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|CET|CEST|BST|IST
 # Timestamps and clock times (also durations written as clocks: 01:02:03, 02:25):
 # [Tue] Jun 20 03:40:59 [UTC] [2005], Mon, 02 Jan 2006 15:04:05, 2015-10-18[T ]18:01:47,978[Z| UTC],
 # 2006/01/02 15:04:05, 10/Oct/2000:13:55:36 -0700, 18:01:47.5, 02:25.
-DATETIME = (
-    r"(?:(?:" + _DAY + r",?\s+)?(?:" + _MONTH + r"\s+\d{1,2},?\s+" + _CLOCK + _ZONE_NAME + r"?(?:\s+\d{4})?"
+_DATETIME_NAMED = (
+    r"(?:" + _DAY + r",?\s+)?(?:" + _MONTH + r"\s+\d{1,2},?\s+" + _CLOCK + _ZONE_NAME + r"?(?:\s+\d{4})?"
     r"|\d{1,2}\s+" + _MONTH + r"\s+\d{4}\s+" + _CLOCK + r")"
-    r"|\d{4}[-/]\d{2}[-/]\d{2}[T ]" + _CLOCK + r"(?:" + _ZONE + r"|" + _ZONE_NAME + r")?"
+)
+_DATETIME_DIGITS = (
+    r"\d{4}[-/]\d{2}[-/]\d{2}[T ]" + _CLOCK + r"(?:" + _ZONE + r"|" + _ZONE_NAME + r")?"
     r"|\d{1,2}(?:/" + _MONTH + r"/\d{4}:\d{2}:\d{2}:\d{2}(?:\s[+-]\d{4})?"
     r"|:\d{2}(?::\d{2}(?:[.,]\d+)?" + _ZONE + r"?|(?=[^\w:.]|\.(?!\d)|$))"
     r"|\s+" + _MONTH + r"\s+\d{4}\s+" + _CLOCK + r")"
-    r")(?![\w:])"
 )
+_END = r"(?![\w:])"
+DATETIME = r"(?:" + _DATETIME_NAMED + r"|" + _DATETIME_DIGITS + r")" + _END
 _PORT = r"\d{1,5}(?![\w]|[.:]\d)"
 _IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
 _H16 = r"[0-9a-fA-F]{1,4}"
@@ -65,13 +68,14 @@ EMAIL = r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w.-])"
 # Special tokens tried before a word: they start like one (a digit, a day or
 # month name, "/", "[") or hold what a word would stop at (spaces, "=").
 _FIRST_SPECIAL = (
-    r"(?=\d|[A-Z][a-z]{2}[\s,])" + DATETIME +
-    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,])" +
+    r"(?=\d)(?:(?:" + _DATETIME_DIGITS + r")" + _END + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w,]))"
+    r"|(?=[A-Z][a-z]{2}[\s,])(?:" + _DATETIME_NAMED + r")" + _END +
     r"|(?=[/.~])" + _PATH +
     r"|\[" + IPV6 + r"\](?::" + _PORT + r")?"
 )
-# Special tokens tried only where a word would stop at ":" or "@", so an
-# ordinary word costs nothing more.
+# Special tokens tried only where a word would stop at ":" followed by a
+# digit, a hex digit, "/", "\\" or ":", or at "@", so an ordinary word costs
+# nothing more.
 _LATER_SPECIAL = (
     r"(?=[\w.%+/-]*+(?::[\da-fA-F/\\:]|@)|::)"
     r"(?:(?:" + _HOST + r"(?:/" + _IPV4 + r")?|" + _IPV4 + r"):" + _PORT +
@@ -82,6 +86,8 @@ _LATER_SPECIAL = (
     r"|" + _WINPATH + r")"
 )
 SPECIAL = r"(?:" + _FIRST_SPECIAL + r"|" + _LATER_SPECIAL + r")"
+# After a word: nothing a later special token could go on with.
+_NOT_LATER = r"(?!:[\da-fA-F/\\:]|@)"
 
 # Keys whose quoted value is a message, tokenized word by word.
 MESSAGE_KEYS = ("msg", "message", "error", "err", "reason", "event", "description", "output", "detail",
@@ -101,19 +107,20 @@ def _quoted(q: str) -> str:
 QUOTED = r"(?<=[\"'])(?:" + _quoted('"') + "|" + _quoted("'") + ")"
 
 _WORD = r"""[^\s=:,;()\[\]{}"'@|<>]*[^\s=:,;()\[\]{}"'@|<>.]"""
-# Punctuation that never starts a special token, matched first because it is common.
+# Punctuation that never starts a special token, matched first because it is
+# common (so a quoted string that starts with it is not one token).
 _PUNCT = r"[=,;(){}|<>\]]"
-# Groups: 1 the whitespace before a token; 2 and 4 tokens that may hold
-# whitespace (folded to one space); 3, 5, 6 and 7 other tokens. A word never
+# Groups: 1 the whitespace before a token; 3 and 4 tokens that may hold
+# whitespace (folded to one space); 2, 5, 6 and 7 other tokens. A word never
 # ends in "." so the full stop of a sentence is its own token.
 _TOKEN_RE = re.compile(
-    r"(\s*)(?:(" + QUOTED + r")|(" + _PUNCT + r")|(" + _FIRST_SPECIAL + r")|((?>" + _WORD + r"))(?![:@])|(" +
+    r"(\s*)(?:(" + _PUNCT + r")|(" + QUOTED + r")|(" + _FIRST_SPECIAL + r")|((?>" + _WORD + r"))" + _NOT_LATER + r"|(" +
     _LATER_SPECIAL + r")|(" + _WORD + r"|\S))"
 )
 # The same tokens for a message that is already normalized (no whitespace but
 # single spaces between tokens): the whole match is the token, space included.
 _PLAIN_TOKEN_RE = re.compile(
-    r" ?(?:" + QUOTED + r"|" + _PUNCT + r"|" + _FIRST_SPECIAL + r"|(?>" + _WORD + r")(?![:@])|" + _LATER_SPECIAL +
+    r" ?(?:" + _PUNCT + r"|" + QUOTED + r"|" + _FIRST_SPECIAL + r"|(?>" + _WORD + r")" + _NOT_LATER + r"|" + _LATER_SPECIAL +
     r"|" + _WORD + r"|\S)"
 )
 _WS_RE = re.compile(r"\s+")
@@ -139,7 +146,7 @@ def tokenize(message: str) -> list[str]:
         return _PLAIN_TOKEN_RE.findall(message)
     out = []
     append = out.append
-    for sp, quoted, punct, first, word, later, other in _TOKEN_RE.findall(message):
+    for sp, punct, quoted, first, word, later, other in _TOKEN_RE.findall(message):
         spaced = quoted or first
         if spaced:
             tok = " ".join(spaced.split())
