@@ -262,3 +262,57 @@ def test_file_names_are_variables_even_as_the_first_word():
                          "svchost.exe - 10.0.0.5:80 open through proxy proxy.example.net:8080 HTTPS",
                          "outlook.exe - mail.example.org:993 open through proxy proxy.example.net:8080 HTTPS"]) == \
         "<*> - <*> open through proxy <*> HTTPS"
+
+
+# A state written by version 1 of the state format (before the knobs were recorded and before
+# host:port with a DNS name was one token), as that version wrote it for four lines.
+V1_STATE = {
+    "format": "brainstem.miner", "version": 1, "max_templates": 100, "next_cid": 3, "seq": 4,
+    "templates": [
+        {"id": 0, "key": "0eaa7d7cf8c4a4fb", "tokens": ["sshd", ":", " Failed", " password", " for", " root", " from",
+                                                        " <*>", " port", " <*>", " ssh2"],
+         "version": 1, "count": 1, "last_time": 0.0, "last_seq": 1, "seen": [[5, [" root", " admin"]]], "flex": -1},
+        {"id": 1, "key": "a3d2dd7758a76370", "tokens": ["sshd", ":", " Failed", " password", " for", " admin", " from",
+                                                        " <*>", " port", " <*>", " ssh2"],
+         "version": 1, "count": 1, "last_time": 0.0, "last_seq": 2, "seen": [[5, [" root", " admin"]]], "flex": -1},
+        {"id": 2, "key": "39e123e019a048e7", "tokens": ["connect", " to", " <*>", ":", "<*>", " failed", " after", " <*>",
+                                                        " ms"],
+         "version": 2, "count": 2, "last_time": 0.0, "last_seq": 4, "seen": [], "flex": -1},
+    ],
+    "aliases": [],
+}
+
+
+def test_a_version_1_state_loads_and_keeps_its_keys():
+    m = TemplateMiner.from_state(json.loads(json.dumps(V1_STATE)))
+    assert (m.similarity, m.evidence) == (0.5, 3)
+    # the evidence it gathered still counts: a third user generalizes the older template
+    got = m.learn("sshd: Failed password for guest from 10.0.0.9 port 2202 ssh2")
+    assert got.key == "0eaa7d7cf8c4a4fb" and got.template == "sshd: Failed password for <*> from <*> port <*> ssh2"
+    assert m.resolve("a3d2dd7758a76370") == "0eaa7d7cf8c4a4fb"
+    # a host:port is one token now; the template cut from three tokens takes it under its old key
+    got = m.learn("connect to db03.example.com:5432 failed after 7 ms")
+    assert got.key == "39e123e019a048e7" and not got.is_new
+    assert template_matches(got.template, "connect to db03.example.com:5432 failed after 7 ms")
+    assert m.to_state()["version"] == 2 and m.to_state()["evidence"] == 3
+
+
+def test_knobs_are_kept_in_the_state_and_checked():
+    m = TemplateMiner(similarity=0.7, evidence=4)
+    for line in SSH:
+        m.learn(line)
+    again = TemplateMiner.from_state(json.loads(json.dumps(m.to_state())))
+    assert (again.similarity, again.evidence) == (0.7, 4)
+    with pytest.raises(ValueError):
+        TemplateMiner(similarity=0)
+    with pytest.raises(ValueError):
+        TemplateMiner(evidence=1)
+    with pytest.raises(ValueError):
+        TemplateMiner.from_state({**m.to_state(), "evidence": 1})
+
+
+def test_evidence_is_a_knob():
+    lines = [f"job finished for user {u} in queue main" for u in ("ana", "bob", "chen", "dmitri")]
+    assert len({k for k, _ in fingerprint_lines(lines[:3], evidence=3)}) == 1
+    assert len({k for k, _ in fingerprint_lines(lines[:3], evidence=4)}) == 3
+    assert len({k for k, _ in fingerprint_lines(lines, evidence=4)}) == 1
