@@ -1,9 +1,13 @@
 """Which tokens are variables before any clustering happens, and what to call them.
 
-A *hard* variable is masked to ``<*>`` the moment it is seen: numbers, IPs,
-hex, UUIDs, paths, and identifiers with several digits (``blk_-42713``,
+A *hard* variable is masked to ``<*>`` the moment it is seen: numbers (with
+a unit run together, ``10ms``, ``1.5GiB``), durations in units (``1h2m3s``),
+IP and MAC addresses, ``host:port``, URLs, e-mail addresses, hex, UUIDs,
+paths, file names with a common extension (``chrome.exe``), timestamps,
+booleans, and identifiers with several digits (``blk_-42713``,
 ``appattempt_1445_0020``). A *soft* variable is a word with a digit or two
-(``ssh2``, ``eth0``, ``u0``): it stays literal in a template until the cluster
+(``ssh2``, ``eth0``, ``u0``), a name with a version (``HTTP/1.1``) or a
+quoted phrase with digits: it stays literal in a template until the cluster
 sees a different value there, but it never counts against a match when the
 other side also has digits.
 
@@ -133,7 +137,7 @@ _UNKNOWN = object()
 def kind(core: str) -> str | None:
     """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
 
-    Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``,
+    Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``, ``bool``,
     ``uuid``, ``hex``, ``id``.
     Memoized per string, and per :func:`signature` (the kind does not depend
     on which digit is where), so a new IP of a known shape costs no regex.
