@@ -329,6 +329,7 @@ _PART = r"""[^\s=:,;()\[\]{}"'@|<>\\]"""
 _WORD_VAR = re.compile(_PART + r"*<\*>(?:" + _PART + r"*" + r"""[^\s=:,;()\[\]{}"'@|<>.\\])?""")
 
 
+_RUN = re.compile(r"(?:<\*>){2,}")
 # A number or a boolean standing alone in the literal text: a variable by the
 # Loghub convention (its Android templates write setLightsOn(<*>) for "true").
 _NUMBER = re.compile(r"(?<![\w./\\-])(?:[-+]?\d+(?:\.\d+)*|true|false)(?![\w/\\-]|\.\w)")
@@ -339,7 +340,7 @@ def truth(template: str) -> str:
     boolean standing alone as ``<*>`` (``uid=0``), and a word holding a slot as one ``<*>``
     (``{word}/{host}``, ``pgsql_tmp{pid}.{int}``)."""
     text = SLOT.sub(lambda m: "<*>" if m.group(1) else m.group(0)[0], template)
-    return _WORD_VAR.sub("<*>", _NUMBER.sub("<*>", text))
+    return _RUN.sub("<*>", _WORD_VAR.sub("<*>", _NUMBER.sub("<*>", text)))
 
 
 def render(template: str, r: Rng, styles: Rng) -> tuple[str, str]:
