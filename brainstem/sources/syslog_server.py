@@ -100,10 +100,15 @@ class SyslogListener:
             self._transport, _ = await loop.create_datagram_endpoint(
                 lambda: _DatagramProtocol(self), local_addr=(self.host, self.port))
             sock = self._transport.get_extra_info("socket")
-            try:            # room in the kernel for bursts while the loop is busy (capped by net.core.rmem_max)
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
-            except OSError:
-                pass
+            # room in the kernel for bursts while the loop is busy: beyond net.core.rmem_max
+            # when privileged (SO_RCVBUFFORCE), else as much as it allows
+            for opt in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+                try:
+                    if opt is not None:
+                        sock.setsockopt(socket.SOL_SOCKET, opt, UDP_RECEIVE_BUFFER)
+                        break
+                except OSError:
+                    continue
             self.port = self._transport.get_extra_info("sockname")[1]
         else:
             self._server = await loop.create_server(
