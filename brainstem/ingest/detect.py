@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from .base import BadLine
 from .jsonl import JsonParser
 from .rfc3164 import Rfc3164Parser
 from .rfc5424 import Rfc5424Parser
@@ -27,8 +28,13 @@ def detect_format(lines: list[str]) -> str:
     for p in parsers:
         hits = 0
         for i, line in enumerate(lines):
-            if p.parse(line, "", i + 1) is not None:
+            try:
+                if p.parse(line, "", i + 1) is not None:
+                    hits += 1
+            except BadLine:  # this format, but not representable: still a vote for it
                 hits += 1
+            except Exception:  # a defect: the reader reports the line later
+                continue
         if hits > best_hits:
             best, best_hits = p.name, hits
     if best_hits >= MIN_SHARE * len(lines):

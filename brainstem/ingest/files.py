@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .applog import AppLogParser
+from .base import BadLine
 from .detect import SAMPLE_LINES, detect_format
 from .jsonl import JsonMapping, JsonParser
 from .record import Record
@@ -284,18 +285,25 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
                 on_progress(pos - size_done)
                 size_done = pos
             rec = None
-            if primary_parse is not None:
-                rec = primary_parse(text, path, line_no)
-                if rec is None and secondary_parse is not None:
-                    rec = secondary_parse(text, path, line_no)
-            if rec is None:
-                if not text.isprintable() and _is_garbage(text):
-                    report.add_bad(path, line_no, "binary or non-text data")
-                    continue
-                rec = app_parse(text, path, line_no)
+            try:
                 if primary_parse is not None:
-                    rec.metadata["fallback"] = "app_log"
-                    report.fallback_lines += 1
+                    rec = primary_parse(text, path, line_no)
+                    if rec is None and secondary_parse is not None:
+                        rec = secondary_parse(text, path, line_no)
+                if rec is None:
+                    if not text.isprintable() and _is_garbage(text):
+                        report.add_bad(path, line_no, "binary or non-text data")
+                        continue
+                    rec = app_parse(text, path, line_no)
+                    if primary_parse is not None:
+                        rec.metadata["fallback"] = "app_log"
+                        report.fallback_lines += 1
+            except BadLine as e:
+                report.add_bad(path, line_no, str(e))
+                continue
+            except Exception as e:  # a parser defect costs its line, never the file
+                report.add_bad(path, line_no, f"could not parse ({type(e).__name__}: {e})")
+                continue
             if truncated or len(text) > MAX_MESSAGE_CHARS:
                 if len(rec.message) > MAX_MESSAGE_CHARS:
                     rec.message = rec.message[:MAX_MESSAGE_CHARS]

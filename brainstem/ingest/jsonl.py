@@ -78,18 +78,18 @@ def to_timestamp(value: Any) -> datetime | None:
         v = value.strip()
         if not v:
             return None
-        if v.replace(".", "", 1).isdigit():
+        if v.isascii() and v.replace(".", "", 1).isdigit():  # "²".isdigit() is True too
             return from_epoch(float(v))
         dt = parse_iso(v)
         if dt is not None:
             return dt
         try:
             dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
+            if dt.tzinfo is None:
+                return dt.replace(tzinfo=UTC)
+            return dt.astimezone(UTC)
+        except (ValueError, OverflowError):  # 0001-01-01T00:00:00+12:00 is before datetime.min in UTC
             return None
-        if dt.tzinfo is None:
-            return dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC)
     return None
 
 
@@ -108,7 +108,7 @@ class JsonParser:
             return None
         try:
             obj = self._loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             return None
         if not isinstance(obj, dict):
             return None

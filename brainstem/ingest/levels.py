@@ -58,8 +58,8 @@ def severity_from_value(value: object) -> str | None:
         return severity_from_number(value)
     if isinstance(value, str):
         v = value.strip()
-        if v.isdigit():
-            return severity_from_number(int(v))
+        if v.isdigit():  # also true for "²" and for 5,000 digits: int() refuses both
+            return severity_from_number(int(v)) if v.isascii() and len(v) <= 3 else None
         low = v.lower()
         if low in SEVERITY_NAMES:
             return low

@@ -73,18 +73,22 @@ def make_dt(year: int, month: int, day: int, hh: int, mm: int, ss: int,
         if ss == 60:  # leap second: clamp rather than reject
             ss = 59
         dt = datetime(year, month, day, hh, mm, ss, us, tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if tz and tz != "Z" and tz != "z":
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
         if len(digits) == 2:
             digits += "00"
-        try:
-            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
-        except ValueError:
+        if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
             return None
-        dt -= sign * offset
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            return None
+        try:  # 9999-12-31T23:59:59-12:00 is past datetime.max in UTC
+            dt -= sign * timedelta(hours=hours, minutes=minutes)
+        except OverflowError:
+            return None
     return dt
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from brainstem.ingest.applog import AppLogParser
+from brainstem.ingest.base import BadLine
 from brainstem.ingest.jsonl import JsonParser
 from brainstem.ingest.levels import FACILITY_NAMES, SEVERITY_NAMES
 from brainstem.ingest.record import SOURCE_TYPES, Record
@@ -72,7 +73,11 @@ def test_parser_contract_on_samples(name):
 @settings(max_examples=300, deadline=None)
 @given(text=line_text)
 def test_parser_never_raises(name, text):
-    rec = FACTORIES[name]().parse(text, "p", 7)
+    try:
+        rec = FACTORIES[name]().parse(text, "p", 7)
+    except BadLine:  # the one documented error: this format, but not representable
+        assert name != "app"
+        return
     if rec is not None:
         _check_record(rec, name, text)
     elif name == "app":
@@ -83,7 +88,11 @@ def test_parser_never_raises(name, text):
 @settings(max_examples=300, deadline=None)
 @given(pri=st.integers(0, 191), tail=line_text)
 def test_syslog_prefixes_never_raise(name, pri, tail):
-    for text in (f"<{pri}>Oct 11 22:14:15 {tail}", f"<{pri}>1 2026-01-01T00:00:00Z {tail}", f"<{pri}>{tail}"):
-        rec = FACTORIES[name]().parse(text, "p", 7)
+    for text in (f"<{pri}>Oct 11 22:14:15 {tail}", f"<{pri}>1 2026-01-01T00:00:00Z {tail}", f"<{pri}>{tail}",
+                 f"<{pri}>1 9999-12-31T23:59:59-{tail[:5]} h a - - - x"):
+        try:
+            rec = FACTORIES[name]().parse(text, "p", 7)
+        except BadLine:
+            continue
         if rec is not None:
             _check_record(rec, name, text)
