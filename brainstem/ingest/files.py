@@ -16,7 +16,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from .applog import AppLogParser
@@ -27,7 +27,7 @@ from .record import Record
 from .report import IngestReport
 from .rfc3164 import Rfc3164Parser
 from .rfc5424 import Rfc5424Parser
-from .timestamps import YearResolver
+from .timestamps import YearResolver, reference_for
 
 FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json")
 
@@ -140,7 +140,7 @@ def read_records(path: Path, *, fmt: str | None = None, json_mapping: JsonMappin
     except OSError as e:
         raise IngestError(f"{path}: cannot open: {e.strerror or e}") from None
     if reference_time is None:
-        reference_time = datetime.fromtimestamp(st.st_mtime, timezone.utc)
+        reference_time = reference_for(st.st_mtime)
     return _read(fh, str(path), fmt, json_mapping, report, reference_time, on_progress)
 
 

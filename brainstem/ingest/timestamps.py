@@ -14,43 +14,68 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({k.upper(): v for k, v in list(MONTHS.items())})
 MONTHS.update({k.lower(): v for k, v in list(MONTHS.items())})
 
-# A yearless timestamp more than this far after the reference belongs to the previous year.
-FUTURE_SLACK = timedelta(days=31)
+# A yearless timestamp more than this after the reference belongs to the previous year.
+# Two days: a line cannot be written after its file's mtime, but a local time read
+# as UTC can run up to 14 hours ahead of it, and clocks on a fleet drift.
+FUTURE_TOLERANCE = timedelta(days=2)
 # Consecutive yearless timestamps whose month jumps by at least this much wrap the year.
 WRAP_MONTHS = 6
 
 
-class YearResolver:
-    """Assigns years to yearless timestamps (RFC 3164, logcat), one per file.
+def reference_for(mtime: float, now: datetime | None = None) -> datetime:
+    """The reference of a file's yearless timestamps: its mtime, or now when the
+    mtime is in the future (a skewed clock, an archive from another machine).
 
-    Rule (docs/ingest.md): the first yearless timestamp gets the reference's
-    year, minus one if that would put it more than 31 days after the reference
-    (the reference is the file's mtime unless given). After that the year is
-    carried line to line: when the month goes backwards by 6 or more (Dec -> Jan)
-    the year increments; when it jumps forward by 6 or more (a Dec straggler
-    after Jan lines) the year decrements. Deterministic for a given reference.
+    Right for a file being written (mtime = its last line = now) and for an old
+    rotated one (mtime = when it was rotated, after its last line); wrong only
+    for a copy whose mtime was not kept, for which pass ``reference_time``.
+    """
+    now = now or datetime.now(UTC)
+    ref = datetime.fromtimestamp(mtime, UTC)
+    return ref if ref <= now else now
+
+
+class YearResolver:
+    """Assigns years to yearless timestamps (RFC 3164, logcat, BSD-style app
+    lines), one per file or stream.
+
+    Rule (docs/ingest.md): the first yearless date gets the latest year that
+    does not put it more than ``FUTURE_TOLERANCE`` (2 days) after the
+    reference (the file's mtime, see ``reference_for``; the arrival time for a
+    live line). After that the year is carried line to line: when the month
+    goes backwards by 6 or more (Dec -> Jan) the year increments; when it jumps
+    forward by 6 or more (a Dec straggler after Jan lines) the year decrements.
+    With ``carry=False`` (interleaved senders on a network stream) every date is
+    placed on its own. Deterministic for a given reference.
     """
 
-    __slots__ = ("reference", "year", "last_month")
+    __slots__ = ("reference", "year", "last_month", "carry")
 
-    def __init__(self, reference: datetime) -> None:
+    def __init__(self, reference: datetime, *, carry: bool = True) -> None:
         if reference.tzinfo is None:
             reference = reference.replace(tzinfo=UTC)
         self.reference = reference.astimezone(UTC)
         self.year: int | None = None
         self.last_month = 0
+        self.carry = carry
+
+    def nearest_year(self, month: int, day: int) -> int:
+        """The latest year that puts (month, day) no later than the reference plus the tolerance."""
+        limit = self.reference + FUTURE_TOLERANCE
+        year = self.reference.year + 1
+        for _ in range(9):  # Feb 29 may need to go back to the last leap year
+            try:
+                if datetime(year, month, day, tzinfo=UTC) <= limit:
+                    return year
+            except (ValueError, OverflowError):
+                pass
+            year -= 1
+        return self.reference.year
 
     def year_for(self, month: int, day: int) -> int:
         year = self.year
-        if year is None:
-            ref = self.reference
-            year = ref.year
-            try:
-                guess = datetime(year, month, day, tzinfo=UTC)
-            except ValueError:  # Feb 29 in a non-leap reference year
-                guess = datetime(year, month, 28, tzinfo=UTC)
-            if guess - ref > FUTURE_SLACK:
-                year -= 1
+        if year is None or not self.carry:
+            year = self.nearest_year(month, day)
         else:
             delta = month - self.last_month
             if delta <= -WRAP_MONTHS:
