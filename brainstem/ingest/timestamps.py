@@ -1,4 +1,6 @@
-"""Timestamps found in log lines: year inference and the leading-timestamp zoo.
+"""Timestamp primitives: year inference, datetime construction, epoch and ISO 8601 strings.
+
+The forms found in log lines are in timeforms.py.
 
 Everything returned is tz-aware UTC. A timestamp without a zone is taken as UTC.
 """
@@ -49,7 +51,7 @@ class YearResolver:
     placed on its own. Deterministic for a given reference.
     """
 
-    __slots__ = ("reference", "year", "last_month", "carry")
+    __slots__ = ("reference", "year", "last_month", "carry", "used")
 
     def __init__(self, reference: datetime, *, carry: bool = True) -> None:
         if reference.tzinfo is None:
@@ -58,6 +60,7 @@ class YearResolver:
         self.year: int | None = None
         self.last_month = 0
         self.carry = carry
+        self.used = False   # a year was inferred (for the report)
 
     def nearest_year(self, month: int, day: int) -> int:
         """The latest year that puts (month, day) no later than the reference plus the tolerance."""
@@ -73,6 +76,7 @@ class YearResolver:
         return self.reference.year
 
     def year_for(self, month: int, day: int) -> int:
+        self.used = True
         year = self.year
         if year is None or not self.carry:
             year = self.nearest_year(month, day)
@@ -144,148 +148,6 @@ def parse_iso(text: str) -> datetime | None:
                    int(m[6] or 0), m[7], m[8])
 
 
-# ---- leading timestamps of app log lines -----------------------------------
-# Each pattern: (compiled regex, builder(match, resolver) -> datetime | None).
-# A match must be followed by a non-word char (checked by the regex itself).
-
 _ISO = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?+(?:[.,](\d{1,9}))?+"
     r"(?: ?(Z|z|[+-]\d\d(?::?\d\d)?(?![\d:])))?(?![\w])")
-_YMD_SLASH = re.compile(r"(\d{4}|\d\d)/(\d\d)/(\d\d)[ T-](\d\d):(\d\d):(\d\d)(?:[.,:](\d{1,9}))?(?![\w])")
-_DMY_SLASH = re.compile(r"(\d\d)/(\d\d)/(\d{4})[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
-_COMPACT = re.compile(r"(\d{2}|\d{4})(\d\d)(\d\d)[ T](\d\d):?(\d\d):?(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
-# 20171223-22:16:0:119 (HealthApp): unpadded fields, milliseconds after a colon
-_COMPACT_DASH = re.compile(r"(\d{4})(\d\d)(\d\d)-(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,3}))?(?![\w])")
-_MD_DASH = re.compile(r"(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")  # logcat
-_EPOCH = re.compile(r"(1\d{9}|1\d{12})(?:\.(\d{1,9}))?(?![\w.])")
-_ASCTIME = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ([A-Z][a-z]{2}) {1,2}(\d{1,2}) "
-    r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\d{4})(?![\w])")
-_BSD = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")
-_CLF = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})")
-
-
-def _year2(y: str) -> int:
-    n = int(y)
-    return n + 2000 if len(y) == 2 else n
-
-
-def _b_iso(m, r):
-    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), m[7], m[8])
-
-
-def _b_compact_dash(m, r):
-    ms = m[7]
-    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]),
-                   ms.zfill(3) if ms else None)
-
-
-def _b_ymd(m, r):
-    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_dmy(m, r):
-    return make_dt(int(m[3]), int(m[2]), int(m[1]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_compact(m, r):
-    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_md(m, r):
-    month, day = int(m[1]), int(m[2])
-    if not 1 <= month <= 12:
-        return None
-    return make_dt(r.year_for(month, day), month, day, int(m[3]), int(m[4]), int(m[5]), m[6])
-
-
-def _b_epoch(m, r):
-    s = m[1] + ("." + m[2] if m[2] else "")
-    return from_epoch(float(s))
-
-
-def _b_asctime(m, r):
-    month = MONTHS.get(m[1])
-    if month is None:
-        return None
-    return make_dt(int(m[7]), month, int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[6])
-
-
-def _b_bsd(m, r):
-    month = MONTHS.get(m[1])
-    if month is None:
-        return None
-    day = int(m[2])
-    year = int(m[3]) if m[3] else r.year_for(month, day)
-    return make_dt(year, month, day, int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_clf(m, r):
-    month = MONTHS.get(m[2])
-    if month is None:
-        return None
-    return make_dt(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]), None, m[7])
-
-
-DIGIT_PATTERNS = [(_ISO, _b_iso), (_COMPACT, _b_compact), (_COMPACT_DASH, _b_compact_dash), (_YMD_SLASH, _b_ymd), (_DMY_SLASH, _b_dmy),
-                  (_MD_DASH, _b_md), (_CLF, _b_clf), (_EPOCH, _b_epoch)]
-ALPHA_PATTERNS = [(_ASCTIME, _b_asctime), (_BSD, _b_bsd)]
-
-
-class LeadingTimestamp:
-    """Finds a timestamp at the start of a line (optionally in ``[...]``).
-
-    Remembers which pattern matched last, so a file in one format costs one
-    regex match per line.
-    """
-
-    __slots__ = ("resolver", "_last")
-
-    def __init__(self, resolver: YearResolver) -> None:
-        self.resolver = resolver
-        self._last = None
-
-    def parse(self, text: str, pos: int = 0) -> tuple[datetime | None, int]:
-        """(timestamp, index just after it) or (None, pos)."""
-        if pos >= len(text):
-            return None, pos
-        c = text[pos]
-        bracket = c == "["
-        start = pos + 1 if bracket else pos
-        if start >= len(text):
-            return None, pos
-        c = text[start]
-        last = self._last
-        if last is not None:
-            got = self._try(last, text, start, bracket)
-            if got is not None:
-                return got
-        if "0" <= c <= "9":
-            patterns = DIGIT_PATTERNS
-        elif "A" <= c <= "Z":
-            patterns = ALPHA_PATTERNS
-        else:
-            return None, pos
-        for pat in patterns:
-            if pat is last:
-                continue
-            got = self._try(pat, text, start, bracket)
-            if got is not None:
-                self._last = pat
-                return got
-        return None, pos
-
-    def _try(self, pat, text, start, bracket):
-        regex, build = pat
-        m = regex.match(text, start)
-        if m is None:
-            return None
-        end = m.end()
-        if bracket:
-            if end >= len(text) or text[end] != "]":
-                return None
-            end += 1
-        dt = build(m, self.resolver)
-        if dt is None:
-            return None
-        return dt, end

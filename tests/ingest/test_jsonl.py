@@ -52,7 +52,7 @@ def test_timestamps(lines_file, value, expected):
 
 def test_unparseable_timestamp_kept(lines_file):
     (r,), _ = lines_file(j(time="yesterday", msg="x"))
-    assert r.timestamp is None and r.metadata["bad_timestamp"] == "yesterday"
+    assert r.metadata["time_inherited"] and r.metadata["bad_timestamp"] == "yesterday"
     assert r.structured_fields == {"time": "yesterday"}
 
 
@@ -109,7 +109,7 @@ def test_timestamp_candidates_that_do_not_convert_are_skipped(lines_file):
     assert r.timestamp == utc(2026, 1, 2, 3, 4, 5)
     assert r.structured_fields == {"time": 0.25} and "bad_timestamp" not in r.metadata
     (r,), _ = lines_file(j(time=12, msg="x"))
-    assert r.timestamp is None and r.metadata["bad_timestamp"] == 12
+    assert r.metadata["time_inherited"] and r.metadata["bad_timestamp"] == 12
 
 
 @pytest.mark.parametrize("line", [

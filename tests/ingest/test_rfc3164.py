@@ -176,7 +176,7 @@ def test_loghub_syslog_files(loghub_dir, name):
 
 def test_pri_without_timestamp(lines_file):
     (r, s), _ = lines_file("<13>su: hello", "<86>host sshd[9]: x", fmt="rfc3164")
-    assert r.timestamp is None and r.metadata == {"format": "rfc3164", "no_timestamp": True}
+    assert r.metadata == {"format": "rfc3164", "no_timestamp": True, "time_inherited": True}
     assert (r.host, r.service, r.facility, r.severity, r.message) == (None, "su", "user", "notice", "hello")
     assert (s.host, s.service, s.pid, s.facility, s.severity) == ("host", "sshd", "9", "authpriv", "info")
 

@@ -38,7 +38,7 @@ def test_multiple_elements_and_escapes(lines_file):
 
 def test_nil_values_and_no_message(lines_file):
     (r,), _ = lines_file("<14>1 - - - - - -")
-    assert r.timestamp is None and r.host is None and r.service is None and r.pid is None
+    assert r.metadata["time_inherited"] and r.host is None and r.service is None and r.pid is None
     assert r.structured_fields == {} and r.message == ""
     assert (r.facility, r.severity) == ("user", "info")
 

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from brainstem.ingest.timestamps import LeadingTimestamp, YearResolver, from_epoch, make_dt, parse_iso
+from brainstem.ingest.timeforms import LeadingTimestamp
+from brainstem.ingest.timestamps import YearResolver, from_epoch, make_dt, parse_iso
 
 from .conftest import utc
 

@@ -1,0 +1,287 @@
+"""Header columns: what the columns around a log line's timestamp are, judged by their shape over a sample.
+
+A header column is recognized when most sample lines agree on its shape: a
+level word, a pid, a bracketed thread or context, a ``name[pid]:`` tag, a
+logger name, a ``file.go:123`` source, a host, a separator. The first column
+whose shape does not agree starts the message. ``learn_columns`` returns the
+roles in order; ``column_regex`` turns them into one regex for the fast path.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .levels import LETTER_LEVELS, LEVEL_WORDS
+
+# Level words a header column may hold, beyond the general vocabulary:
+# PostgreSQL's LOG/DETAIL/STATEMENT..., MySQL's Note/System, DEBUG1..5.
+HEADER_LEVELS = dict(LEVEL_WORDS)
+HEADER_LEVELS.update({
+    "LOG": "info", "NOTE": "notice", "SYSTEM": "info", "DETAIL": "info", "STATEMENT": "info",
+    "HINT": "info", "CONTEXT": "info", "QUERY": "info", "LOCATION": "info", "INFORMATIONAL": "info",
+    "DEBUG1": "debug", "DEBUG2": "debug", "DEBUG3": "debug", "DEBUG4": "debug", "DEBUG5": "debug",
+    "WRN": "warning", "ERRO": "error", "EROR": "error", "INF": "info", "DBG": "debug", "FTL": "critical",
+    "CRT": "critical", "TRC": "debug", "WARNI": "warning", "CRITI": "critical",
+})
+LEVEL_ALTERNATION = "|".join(sorted(HEADER_LEVELS, key=len, reverse=True))
+
+SHARE = 0.75        # share of sample lines that must agree on a column's shape
+STRONG_SHARE = 0.9  # for shapes that are easy to confuse with message words (numbers, hosts)
+MAX_COLUMNS = 10
+
+_LEVEL_TOKEN = re.compile(r"[\[<(]?(?:[\w-]+:)?([A-Za-z]{3,13}[1-5]?)[\]>)]?[:,]?$")
+_INT = re.compile(r"\d{1,10}$")
+_BRACKET_INT = re.compile(r"\[(\d{1,10})\]:?$")
+_PID_TID = re.compile(r"\[pid:? ?(\d{1,10})(?::tid:? ?(\d{1,20}))?\]$")
+_TAG = re.compile(r"([A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((\S{1,64})\))?(?:\[(\d{1,10})\])?:$")
+_DOTTED = re.compile(r"[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+$")
+_FILELINE = re.compile(r"([\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?$")
+_HOST = re.compile(r"(?=[\w.\-:/]*[\d\-.])[A-Za-z0-9][\w.\-:/]{0,127}$")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
+_PID_ROLE = re.compile(r"\d{1,10}(?::[A-Za-z]|#\d{1,10}:)$")
+_WORD = re.compile(r"[A-Za-z][\w\-]{0,63}$")
+_SEPARATORS = frozenset(("-", "--", "---", "|", ":", "::", ">", ">>", "-->", "=>", "*", "]", ")", "],", "]:",
+                         '"', ",", ";"))
+_CODE_EXT = frozenset(("java", "py", "go", "c", "cc", "cpp", "h", "rs", "rb", "js", "ts", "scala", "kt", "cs", "php"))
+
+
+def next_token(text: str, pos: int) -> tuple[int, int, int] | None:
+    """(start, end, spaces before) of the token at or after ``pos``; brackets with
+    spaces inside (``[pid 12:tid 3]``, ``[           main]``) are one token."""
+    n = len(text)
+    start = pos
+    while start < n and (text[start] == " " or text[start] == "\t"):
+        start += 1
+    if start >= n:
+        return None
+    c = text[start]
+    end = -1
+    if c == "[" or c == "(":
+        close = "]" if c == "[" else ")"
+        depth = 0
+        i = start
+        limit = min(n, start + 300)
+        while i < limit:
+            ch = text[i]
+            if ch == c:
+                depth += 1
+            elif ch == close:
+                depth -= 1
+                if depth == 0:
+                    end = i + 1
+                    break
+            i += 1
+        if end > 0 and end < n and text[end] == ":":
+            end += 1
+    if end < 0:
+        sp = text.find(" ", start)
+        tab = text.find("\t", start)
+        if tab >= 0 and (sp < 0 or tab < sp):
+            sp = tab
+        end = n if sp < 0 else sp
+    return start, end, start - pos
+
+
+def shape(tok: str) -> str:
+    """The shape class of one header token."""
+    if tok in _SEPARATORS:
+        return "sep"
+    c = tok[0]
+    if c == "[":
+        if _BRACKET_INT.match(tok) or _PID_TID.match(tok):
+            return "bracket_pid"
+        lv = _LEVEL_TOKEN.match(tok.replace(" ", ""))
+        if lv is not None and lv[1].upper() in HEADER_LEVELS:
+            return "level"
+        return "bracket"
+    if c == "(":
+        return "paren"
+    if c.isdigit():
+        if _INT.match(tok):
+            return "int"
+        if _IPV4.match(tok):
+            return "host"
+        if _PID_ROLE.match(tok):    # redis "1234:M" (pid:role), nginx "1234#0:" (pid#tid)
+            return "pid_role"
+        if re.match(r"(?:19|20)\d\d[-./]\d\d[-./]\d\d$", tok):
+            return "date"
+        return "other"
+    lv = _LEVEL_TOKEN.match(tok)
+    if lv is not None and lv[1].upper() in HEADER_LEVELS and (tok[0] == "<" or lv[1].isupper() or lv[1].istitle()
+                                                               or lv[1].islower()):
+        return "level"
+    if tok[-1] == ":" and len(tok) > 1:
+        fl = _FILELINE.match(tok)
+        if fl is not None:
+            return "fileline"
+        if _TAG.match(tok):
+            return "tag"
+        return "other"
+    if "=" in tok:
+        return "kv"
+    if len(tok) == 1 and tok in LETTER_LEVELS:
+        return "letter"
+    fl = _FILELINE.match(tok)
+    if fl is not None and fl[1].rsplit(":", 1)[0].rsplit(".", 1)[-1].lower() in _CODE_EXT:
+        return "fileline"
+    if _DOTTED.match(tok):
+        return "dotted"
+    if _HOST.match(tok):
+        return "host"
+    if _WORD.match(tok):
+        return "word"
+    return "other"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One learned header column: its role and whether every sample line had it."""
+
+    role: str          # sep level pid tid pid_role context thread tag logger source host component date
+    optional: bool = False
+    padded: bool = False
+
+    def describe(self) -> str:
+        return self.role + ("?" if self.optional else "")
+
+
+def _line_tokens(text: str, pos: int):
+    t = next_token(text, pos)
+    if t is None:
+        return None
+    s, e, gap = t
+    tok = text[s:e]
+    return tok, shape(tok), e, gap
+
+
+def learn_columns(lines: list[str], starts: list[int], *, host_allowed: bool = True) -> list[Column]:
+    """Roles of the header columns that follow ``starts[i]`` in ``lines[i]``, in order."""
+    cursors = list(starts)
+    n_lines = len(lines)
+    roles: list[Column] = []
+    seen: set[str] = set()
+    for _ in range(MAX_COLUMNS):
+        toks = [_line_tokens(lines[i], cursors[i]) for i in range(n_lines)]
+        present = [t for t in toks if t is not None]
+        if len(present) < max(2, 0.5 * n_lines):
+            break
+        shapes = Counter(t[1] for t in present)
+        top, count = shapes.most_common(1)[0]
+        share = count / len(present)
+        role = _role(top, share, toks, lines, cursors, seen, host_allowed and not roles)
+        if role is None:
+            break
+        fits = _FITS.get(role.role, (top,))
+        for i, t in enumerate(toks):
+            if t is not None and t[1] in fits:
+                cursors[i] = t[2]
+        optional = sum(1 for t in present if t[1] in fits) < 0.97 * len(present)
+        role = Column(role.role, optional or role.optional, role.padded)
+        roles.append(role)
+        seen.add(role.role)
+        if role.role in _ENDS_HEADER:
+            break
+    while roles and roles[-1].role == "sep" and roles[-1].optional:
+        roles.pop()
+    return roles
+
+
+_FITS = {"pid": ("int", "bracket_pid"), "tid": ("int",), "context": ("bracket", "paren"), "thread": ("bracket",),
+         "logger": ("dotted", "word"), "component": ("word", "dotted"), "tag": ("tag",)}
+_ENDS_HEADER = frozenset(("tag", "source", "logger"))
+
+
+def _next_shapes(toks, lines, want: str) -> Counter:
+    out: Counter = Counter()
+    for i, t in enumerate(toks):
+        if t is not None and t[1] == want:
+            nt = _line_tokens(lines[i], t[2])
+            out[nt[1] if nt is not None else "end"] += 1
+    return out
+
+
+def _low_cardinality(toks, want: str) -> bool:
+    values = [t[0] for t in toks if t is not None and t[1] == want]
+    return len(set(values)) <= max(3, 0.3 * len(values))
+
+
+def _role(top: str, share: float, toks, lines, cursors, seen: set[str], first: bool) -> Column | None:
+    if share < SHARE:
+        return None
+    if top == "sep":
+        return Column("sep")
+    if top == "level" and "level" not in seen:
+        return Column("level")
+    if top == "bracket_pid" and "pid" not in seen:
+        return Column("pid")
+    if top == "pid_role" and "pid" not in seen:
+        return Column("pid_role")
+    if top == "letter" and "level" not in seen:
+        return Column("letter")
+    if top == "date":
+        return Column("date")
+    if top == "tag" and "tag" not in seen:
+        return Column("tag")
+    if top == "fileline":
+        return Column("source")
+    if top in ("bracket", "paren"):
+        return Column("context")
+    after = _next_shapes(toks, lines, top)
+    total = sum(after.values()) or 1
+    header_next = sum(after[s] for s in ("level", "letter", "int", "bracket", "bracket_pid", "tag", "sep",
+                                         "fileline")) / total
+    if top == "int" and share >= STRONG_SHARE:
+        if "pid" not in seen and ("level" in seen or header_next >= SHARE):
+            return Column("pid")
+        if "pid" in seen and "tid" not in seen and header_next >= SHARE:
+            return Column("tid")
+        return None
+    if top == "host" and first and share >= STRONG_SHARE and header_next >= SHARE and _low_cardinality(toks, top):
+        return Column("host")
+    if top in ("dotted", "word"):
+        sep_next = after["sep"] / total
+        padded = sum(1 for i, t in enumerate(toks) if t is not None and t[1] == top and _gap_after(lines[i], t[2]) >= 2)
+        padded_share = padded / max(1, sum(1 for t in toks if t is not None and t[1] == top))
+        if top == "dotted" and "logger" not in seen and (sep_next >= SHARE or padded_share >= SHARE):
+            return Column("logger", padded=padded_share >= SHARE)
+        if _low_cardinality(toks, top) and "component" not in seen and (sep_next >= SHARE or padded_share >= SHARE
+                                                                          or header_next >= SHARE):
+            return Column("component", padded=padded_share >= SHARE)
+    return None
+
+
+def _gap_after(text: str, end: int) -> int:
+    n = len(text)
+    i = end
+    while i < n and text[i] == " ":
+        i += 1
+    return i - end if i < n else 0
+
+
+# ---- the fast path: one regex for the learned columns ----------------------------------------
+_PIECES = {
+    "sep": r"(?:---|-->|--|-|\|\||\||::|:|>>|>|=>|\*|\]:|\],|\]|\)|\"|,|;)(?=\s|$)",
+    "level": r"[\[<(]?\s*(?:[\w-]+:)?(?P<hd_lv>(?i:" + LEVEL_ALTERNATION + r"))\s*[\]>)]?[:,]?(?=\s|$)",
+    "letter": r"(?P<hd_letter>[VDIWEFA])(?=\s)",
+    "pid": r"(?:\[(?:pid:? ?)?(?P<hd_pid>\d{1,10})(?::tid:? ?(?P<hd_tid2>\d{1,20}))?\]:?|(?P<hd_pidn>\d{1,10}))(?=\s|$)",
+    "tid": r"(?P<hd_tid>\d{1,10})(?=\s|$)",
+    "pid_role": r"(?P<hd_pr>\d{1,10})(?::(?P<hd_role>[A-Za-z])|#(?P<hd_ptid>\d{1,10}):)(?=\s|$)",
+    "date": r"(?:19|20)\d\d[-./]\d\d[-./]\d\d(?=\s|$)",
+    "tag": r"(?P<hd_tag>[A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((?P<hd_mod>\S{1,64})\))?(?:\[(?P<hd_tpid>\d{1,10})\])?:(?=\s|$)",
+    "source": r"(?P<hd_src>[\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?(?=\s|$)",
+    "context": r"[\[(](?P<hd_ctx>(?:[^\[\]()]|[\[(][^\[\]()]*[\])]){0,256})[\])]:?(?=\s|$)",
+    "logger": r"(?P<hd_logger>[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)*)(?=\s|$)",
+    "component": r"(?P<hd_comp>[A-Za-z][\w.\-$]{0,63})(?=\s|$)",
+    "host": r"(?P<hd_host>[A-Za-z0-9][\w.\-:/]{0,127})(?=\s|$)",
+}
+
+
+def column_regex(columns: list[Column]) -> str:
+    """The regex source matching ``columns`` (each followed by spaces) from the
+    timestamp's end to the message. Column ``i``'s groups are named ``c{i}_...``."""
+    out = []
+    for i, col in enumerate(columns):
+        piece = r"\s*" + _PIECES[col.role].replace("(?P<hd_", f"(?P<c{i}_")
+        out.append("(?:" + piece + ")?" if col.optional else piece)
+    return "".join(out)
