@@ -210,3 +210,58 @@ def test_detector_state_follows_the_template_cap(tmp_path):
     assert len(ws.signatures("acme", limit=100)) == 60          # history keeps every signature
     assert 0 < len(tracked) <= 10 + 1                            # live state only for live templates
     assert miner_state is not None
+
+
+JAVA = [
+    "2024-05-14 10:22:{s:02d},123 ERROR [main] com.example.Api: Request {n} failed",
+    "java.lang.IllegalStateException: boom",
+    "\tat com.example.Api.handle(Api.java:42)",
+    "Caused by: java.io.IOException: disk full",
+]
+
+
+def _app_log(n: int, trace_lines: int = 4) -> str:
+    out = []
+    for i in range(n):
+        out.append(JAVA[0].format(s=i % 60, n=i))
+        if i % 3 == 0:
+            out += JAVA[1:trace_lines]
+        else:
+            out.append(f"2024-05-14 10:22:{i % 60:02d},500 INFO [main] com.example.Api: Request {i} done")
+    return "\n".join(out) + "\n"
+
+
+def test_joined_traces_reingest_stores_nothing_twice(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text(_app_log(30))
+    ws = _ws(tmp_path)
+    first = ws.ingest([str(path)], tenant="acme")
+    assert first.joined_lines == 30 and first.untimed_lines == 30
+    assert first.events_stored == first.lines_read - 30
+    again = ws.ingest([str(path)], tenant="acme")
+    assert again.events_stored == 0 and again.duplicates == first.events_stored
+    # the trace's root cause is part of the signature, the frames are not
+    sigs = {s.normalized_pattern for s in ws.signatures("acme", limit=50)}
+    assert any("Caused by" in p and "Api.java" not in p for p in sigs)
+
+
+def test_a_trace_that_grew_after_the_first_read_is_not_stored_again(tmp_path):
+    path = tmp_path / "app.log"
+    text = _app_log(4)
+    cut = text.rindex("Caused by")         # the first read ends inside the last trace
+    path.write_text(text[:cut])
+    ws = _ws(tmp_path)
+    first = ws.ingest([str(path)], tenant="acme")
+    path.write_text(text + "2024-05-14 10:23:00,000 INFO [main] com.example.Api: later\n")
+    second = ws.ingest([str(path)], tenant="acme")
+    assert second.events_stored == 1 and second.duplicates == first.events_stored
+    assert ws.stats()["acme"]["event"] == first.events_stored + 1
+
+
+def test_inherit_mode_stores_each_continuation_line(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text(_app_log(6))
+    ws = _ws(tmp_path, continuation="inherit")
+    stats = ws.ingest([str(path)], tenant="acme")
+    assert stats.events_stored == stats.lines_read and stats.joined_lines == 0 and stats.untimed_lines == 6
+    assert ws.ingest([str(path)], tenant="acme").events_stored == 0
