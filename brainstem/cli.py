@@ -102,7 +102,7 @@ def cli() -> None:
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
 @tenant_option
-@click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json"]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json", "logfmt"]), default="auto",
               help="Input format; detected per file by default.")
 @click.option("--json-map", default=None, metavar="FIELD=PATH,...",
               help="JSON lines mapping, e.g. 'timestamp=ts,host=host.name,message=msg,severity=level'.")

@@ -25,6 +25,7 @@ from .continuation import MODES, assign_times
 from .detect import SAMPLE_LINES, detect_format
 from .jsonl import JsonMapping, JsonParser
 from .layout import learn_layout
+from .logfmt import LogfmtParser
 from .layoutparser import LayoutParser
 from .record import Record
 from .report import IngestReport
@@ -33,7 +34,7 @@ from .rfc5424 import Rfc5424Parser
 from .timeforms import DayResolver, TimeContext, date_in_name
 from .timestamps import YearResolver, reference_for
 
-FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json")
+FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json", "logfmt")
 
 MAX_LINE_BYTES = 1 << 20      # a line is read up to this; the rest is skipped
 MAX_MESSAGE_CHARS = 64 * 1024  # message and raw are cut to this (metadata truncated=True)
@@ -184,10 +185,12 @@ def open_records(files: Iterable[Path], *, report: IngestReport, **options) -> I
             report.add_bad(str(p), 0, str(e))
 
 
-def _make_parsers(fmt: str, json_mapping, resolver):
+def _make_parsers(fmt: str, json_mapping, resolver, ctx=None):
     """(primary, secondary or None) for a detected or forced format."""
     if fmt == "json":
         return JsonParser(json_mapping), None
+    if fmt == "logfmt":
+        return LogfmtParser(ctx or TimeContext(resolver)), None
     if fmt == "rfc5424":
         return Rfc5424Parser(), Rfc3164Parser(resolver)
     if fmt == "rfc3164":
@@ -285,18 +288,20 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
 
         resolver = YearResolver(reference_time)
         ctx = TimeContext(resolver, DayResolver(reference_time, date_in_name(Path(path).name)))
-        primary, secondary = _make_parsers(fmt, json_mapping, resolver)
+        primary, secondary = _make_parsers(fmt, json_mapping, resolver, ctx)
         app = AppLogParser(ctx)
         app_parse = app.parse
+        skip = None
         if fmt == "app":
             layout = learn_layout(texts, reference_time)
             if layout is not None:
                 layout_parser = LayoutParser(layout, ctx, app)
                 app_parse = layout_parser.parse
                 report.note(path, f"layout: {layout.describe()}")
+                skip = layout.header_line
         syslog = (Rfc5424Parser(), Rfc3164Parser(resolver)) if primary is None else None
         parsed = _parse(itertools.chain(sample, lines), path, report, primary, secondary, app_parse,
-                        fh.tell, on_progress, progress, syslog)
+                        fh.tell, on_progress, progress, syslog, skip)
         for rec in assign_times(parsed, path=path, file_time=file_time or reference_time, report=report,
                                 mode=continuation, max_lines=continuation_max_lines):
             records += 1
@@ -335,9 +340,10 @@ def _note_inferred(report: IngestReport, path: str, ctx: TimeContext, reference:
 
 
 def _parse(items, path: str, report: IngestReport, primary, secondary, app_parse, tell, on_progress,
-           progress: list, syslog=None) -> Iterator[Record]:
+           progress: list, syslog=None, skip: str | None = None) -> Iterator[Record]:
     """One record per line (the hot loop): the file's parser, the other syslog
-    flavour, then the app-log parser; a bad line is reported and skipped."""
+    flavour, then the app-log parser; a bad line is reported and skipped.
+    ``skip``: a CSV header row, read but not an event."""
     primary_parse = primary.parse if primary is not None else None
     secondary_parse = secondary.parse if secondary is not None else None
     n = 0
@@ -347,6 +353,9 @@ def _parse(items, path: str, report: IngestReport, primary, secondary, app_parse
             pos = tell()
             on_progress(pos - progress[0])
             progress[0] = pos
+        if skip is not None and text == skip:
+            skip = None
+            continue
         rec = None
         try:
             if primary_parse is not None:

@@ -18,6 +18,7 @@ from .levels import LETTER_LEVELS, LEVEL_WORDS
 # PostgreSQL's LOG/DETAIL/STATEMENT..., MySQL's Note/System, DEBUG1..5.
 HEADER_LEVELS = dict(LEVEL_WORDS)
 HEADER_LEVELS.update({
+    "DEFAULT": "notice", "FAULT": "critical",   # macOS unified log types
     "LOG": "info", "NOTE": "notice", "SYSTEM": "info", "DETAIL": "info", "STATEMENT": "info",
     "HINT": "info", "CONTEXT": "info", "QUERY": "info", "LOCATION": "info", "INFORMATIONAL": "info",
     "DEBUG1": "debug", "DEBUG2": "debug", "DEBUG3": "debug", "DEBUG4": "debug", "DEBUG5": "debug",
@@ -32,18 +33,24 @@ MAX_COLUMNS = 10
 
 _LEVEL_TOKEN = re.compile(r"[\[<(]?(?:[\w-]+:)?([A-Za-z]{3,13}[1-5]?)[\]>)]?[:,]?$")
 _INT = re.compile(r"\d{1,10}$")
+_HEX = re.compile(r"0x[0-9a-fA-F]{1,16}$")
 _BRACKET_INT = re.compile(r"\[(\d{1,10})\]:?$")
 _PID_TID = re.compile(r"\[pid:? ?(\d{1,10})(?::tid:? ?(\d{1,20}))?\]$")
+_BRACKET_DOTTED = re.compile(r"\[\s*[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+\s*\]$")
 _TAG = re.compile(r"([A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((\S{1,64})\))?(?:\[(\d{1,10})\])?:$")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+$")
 _FILELINE = re.compile(r"([\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?$")
 _HOST = re.compile(r"(?=[\w.\-:/]*[\d\-.])[A-Za-z0-9][\w.\-:/]{0,127}$")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}$")
 _PID_ROLE = re.compile(r"\d{1,10}(?::[A-Za-z]|#\d{1,10}:)$")
+_DATE = re.compile(r"(?:19|20)\d\d[-./]\d\d[-./]\d\d$")
+_MNEMONIC = re.compile(r"%([A-Z][A-Z0-9_]{0,31})-(?:[A-Z0-9_]{1,31}-)?([0-7])-([A-Z0-9_]{1,63}):$")  # Cisco %LINK-3-UPDOWN:
 _WORD = re.compile(r"[A-Za-z][\w\-]{0,63}$")
+_CODE = re.compile(r"[A-Z]{1,6}[-_]?\d{2,}:$")
 _SEPARATORS = frozenset(("-", "--", "---", "|", ":", "::", ">", ">>", "-->", "=>", "*", "]", ")", "],", "]:",
-                         '"', ",", ";"))
+                         '"', ",", ";", "#", "."))
 _CODE_EXT = frozenset(("java", "py", "go", "c", "cc", "cpp", "h", "rs", "rb", "js", "ts", "scala", "kt", "cs", "php"))
+_STREAMS = frozenset(("stdout", "stderr"))
 
 
 def next_token(text: str, pos: int) -> tuple[int, int, int] | None:
@@ -72,7 +79,7 @@ def next_token(text: str, pos: int) -> tuple[int, int, int] | None:
                     end = i + 1
                     break
             i += 1
-        if end > 0 and end < n and text[end] == ":":
+        if 0 < end < n and text[end] == ":":
             end += 1
     if end < 0:
         sp = text.find(" ", start)
@@ -94,27 +101,36 @@ def shape(tok: str) -> str:
         lv = _LEVEL_TOKEN.match(tok.replace(" ", ""))
         if lv is not None and lv[1].upper() in HEADER_LEVELS:
             return "level"
+        if _BRACKET_DOTTED.match(tok):
+            return "bracket_logger"
         return "bracket"
     if c == "(":
         return "paren"
     if c.isdigit():
         if _INT.match(tok):
             return "int"
+        if _HEX.match(tok):
+            return "hex"
         if _IPV4.match(tok):
             return "host"
         if _PID_ROLE.match(tok):    # redis "1234:M" (pid:role), nginx "1234#0:" (pid#tid)
             return "pid_role"
-        if re.match(r"(?:19|20)\d\d[-./]\d\d[-./]\d\d$", tok):
+        if _DATE.match(tok):
             return "date"
         return "other"
+    if c == "%" and _MNEMONIC.match(tok):
+        return "mnemonic"
     lv = _LEVEL_TOKEN.match(tok)
     if lv is not None and lv[1].upper() in HEADER_LEVELS and (tok[0] == "<" or lv[1].isupper() or lv[1].istitle()
                                                                or lv[1].islower()):
         return "level"
+    if tok in _STREAMS:
+        return "stream"
     if tok[-1] == ":" and len(tok) > 1:
-        fl = _FILELINE.match(tok)
-        if fl is not None:
+        if _FILELINE.match(tok) is not None:
             return "fileline"
+        if _CODE.match(tok):    # AH00128:, ORA-00600: a message's code, not a program
+            return "other"
         if _TAG.match(tok):
             return "tag"
         return "other"
@@ -134,16 +150,30 @@ def shape(tok: str) -> str:
     return "other"
 
 
+# shapes judged together when a column mixes them ("app.db" and "root" are both logger names)
+_GROUP = {"word": "name", "dotted": "name", "bracket_logger": "bracket", "paren": "bracket"}
+
+
 @dataclass(frozen=True)
 class Column:
     """One learned header column: its role and whether every sample line had it."""
 
-    role: str          # sep level pid tid pid_role context thread tag logger source host component date
+    role: str
     optional: bool = False
-    padded: bool = False
 
     def describe(self) -> str:
         return self.role + ("?" if self.optional else "")
+
+
+# the shapes each role accepts (a line whose token has another shape skips the column)
+_FITS = {"pid": ("int", "bracket_pid"), "tid": ("int",), "context": ("bracket", "paren", "bracket_logger"),
+         "bracket_logger": ("bracket_logger",), "logger": ("dotted", "word"), "component": ("word", "dotted"),
+         "tag": ("tag",), "source": ("fileline",), "host": ("host",), "hex": ("hex",), "sep": ("sep",),
+         "level": ("level",), "letter": ("letter",), "pid_role": ("pid_role",), "date": ("date",),
+         "mnemonic": ("mnemonic",), "stream": ("stream",)}
+# after these only a separator may follow: the message starts
+_CLOSES_HEADER = frozenset(("tag", "logger", "bracket_logger", "mnemonic"))
+INFORMATIVE = frozenset(_FITS) - {"sep", "date"}
 
 
 def _line_tokens(text: str, pos: int):
@@ -155,99 +185,118 @@ def _line_tokens(text: str, pos: int):
     return tok, shape(tok), e, gap
 
 
-def learn_columns(lines: list[str], starts: list[int], *, host_allowed: bool = True) -> list[Column]:
+def learn_columns(lines: list[str], starts: list[int]) -> list[Column]:
     """Roles of the header columns that follow ``starts[i]`` in ``lines[i]``, in order."""
     cursors = list(starts)
     n_lines = len(lines)
     roles: list[Column] = []
     seen: set[str] = set()
+    closing = False
     for _ in range(MAX_COLUMNS):
         toks = [_line_tokens(lines[i], cursors[i]) for i in range(n_lines)]
         present = [t for t in toks if t is not None]
         if len(present) < max(2, 0.5 * n_lines):
             break
-        shapes = Counter(t[1] for t in present)
-        top, count = shapes.most_common(1)[0]
+        groups = Counter(_GROUP.get(t[1], t[1]) for t in present)
+        top, count = groups.most_common(1)[0]
         share = count / len(present)
-        role = _role(top, share, toks, lines, cursors, seen, host_allowed and not roles)
+        if closing and top != "sep":
+            break
+        role = _role(top, share, toks, lines, seen, first=not roles, prev=roles[-1].role if roles else None,
+                     bracket_share=groups["bracket"] / len(present))
         if role is None:
             break
-        fits = _FITS.get(role.role, (top,))
+        fits = _FITS[role]
         for i, t in enumerate(toks):
             if t is not None and t[1] in fits:
                 cursors[i] = t[2]
         optional = sum(1 for t in present if t[1] in fits) < 0.97 * len(present)
-        role = Column(role.role, optional or role.optional, role.padded)
-        roles.append(role)
-        seen.add(role.role)
-        if role.role in _ENDS_HEADER:
+        roles.append(Column(role, optional))
+        seen.add(role)
+        if closing:
             break
-    while roles and roles[-1].role == "sep" and roles[-1].optional:
-        roles.pop()
+        closing = role in _CLOSES_HEADER
     return roles
 
 
-_FITS = {"pid": ("int", "bracket_pid"), "tid": ("int",), "context": ("bracket", "paren"), "thread": ("bracket",),
-         "logger": ("dotted", "word"), "component": ("word", "dotted"), "tag": ("tag",)}
-_ENDS_HEADER = frozenset(("tag", "source", "logger"))
-
-
-def _next_shapes(toks, lines, want: str) -> Counter:
+def _next_shapes(toks, lines, group: str) -> Counter:
     out: Counter = Counter()
     for i, t in enumerate(toks):
-        if t is not None and t[1] == want:
+        if t is not None and _GROUP.get(t[1], t[1]) == group:
             nt = _line_tokens(lines[i], t[2])
             out[nt[1] if nt is not None else "end"] += 1
     return out
 
 
-def _low_cardinality(toks, want: str) -> bool:
-    values = [t[0] for t in toks if t is not None and t[1] == want]
-    return len(set(values)) <= max(3, 0.3 * len(values))
+def _values(toks, group: str) -> list:
+    return [t for t in toks if t is not None and _GROUP.get(t[1], t[1]) == group]
 
 
-def _role(top: str, share: float, toks, lines, cursors, seen: set[str], first: bool) -> Column | None:
+def _low_cardinality(values) -> bool:
+    n = len(values)
+    limit = 0.3 * n if n >= 10 else max(2, n // 2)
+    return len({t[0] for t in values}) <= limit
+
+
+_SIMPLE = {"sep": "sep", "level": "level", "bracket_pid": "pid", "pid_role": "pid_role", "date": "date",
+           "tag": "tag", "fileline": "source", "mnemonic": "mnemonic", "stream": "stream"}
+
+
+def _role(top: str, share: float, toks, lines, seen: set[str], first: bool, prev: str | None = None,
+          bracket_share: float = 0.0) -> str | None:
     if share < SHARE:
+        # a level word is vocabulary, not chance: half the lines suffice ("[Note]" / "InnoDB: ..." lines);
+        # so does a bracket in a run of bracketed columns ("[pid 1:tid 2] [client 10.0.0.7] message")
+        if top == "level" and share >= 0.5 and "level" not in seen:
+            return "level"
+        if bracket_share >= 0.3 and prev in ("pid", "level", "context"):
+            return "context"
         return None
-    if top == "sep":
-        return Column("sep")
-    if top == "level" and "level" not in seen:
-        return Column("level")
-    if top == "bracket_pid" and "pid" not in seen:
-        return Column("pid")
-    if top == "pid_role" and "pid" not in seen:
-        return Column("pid_role")
-    if top == "letter" and "level" not in seen:
-        return Column("letter")
-    if top == "date":
-        return Column("date")
-    if top == "tag" and "tag" not in seen:
-        return Column("tag")
-    if top == "fileline":
-        return Column("source")
-    if top in ("bracket", "paren"):
-        return Column("context")
+    simple = _SIMPLE.get(top)
+    if simple is not None:
+        if simple in seen and simple not in ("sep", "date", "source"):
+            return None
+        if simple == "pid" and "pid" in seen:
+            return None
+        return simple
+    vals = _values(toks, top)
+    if top == "letter":
+        return "letter" if "pid" in seen and "level" not in seen else None   # logcat: pid tid letter
+    if top == "bracket":
+        loggers = sum(1 for t in vals if t[1] == "bracket_logger")
+        if loggers >= STRONG_SHARE * len(vals) and "logger" not in seen and "bracket_logger" not in seen:
+            return "bracket_logger"
+        return "context"
+    if top == "hex":
+        return "hex" if share >= STRONG_SHARE else None
     after = _next_shapes(toks, lines, top)
     total = sum(after.values()) or 1
-    header_next = sum(after[s] for s in ("level", "letter", "int", "bracket", "bracket_pid", "tag", "sep",
-                                         "fileline")) / total
-    if top == "int" and share >= STRONG_SHARE:
+    header_next = sum(after[s] for s in ("level", "letter", "int", "hex", "bracket", "bracket_pid", "bracket_logger",
+                                         "tag", "sep", "fileline", "mnemonic")) / total
+    if top == "int":
+        if share < STRONG_SHARE:
+            return None
         if "pid" not in seen and ("level" in seen or header_next >= SHARE):
-            return Column("pid")
+            return "pid"
         if "pid" in seen and "tid" not in seen and header_next >= SHARE:
-            return Column("tid")
+            return "tid"
         return None
-    if top == "host" and first and share >= STRONG_SHARE and header_next >= SHARE and _low_cardinality(toks, top):
-        return Column("host")
-    if top in ("dotted", "word"):
+    if top == "host":
+        if first and share >= STRONG_SHARE and header_next >= SHARE and _low_cardinality(vals):
+            return "host"
+        return None
+    if top == "name":
+        dotted = sum(1 for t in vals if t[1] == "dotted") / max(1, len(vals))
         sep_next = after["sep"] / total
-        padded = sum(1 for i, t in enumerate(toks) if t is not None and t[1] == top and _gap_after(lines[i], t[2]) >= 2)
-        padded_share = padded / max(1, sum(1 for t in toks if t is not None and t[1] == top))
-        if top == "dotted" and "logger" not in seen and (sep_next >= SHARE or padded_share >= SHARE):
-            return Column("logger", padded=padded_share >= SHARE)
-        if _low_cardinality(toks, top) and "component" not in seen and (sep_next >= SHARE or padded_share >= SHARE
-                                                                          or header_next >= SHARE):
-            return Column("component", padded=padded_share >= SHARE)
+        padded = sum(1 for i, t in enumerate(toks) if t is not None and _GROUP.get(t[1]) == "name"
+                     and _gap_after(lines[i], t[2]) >= 2) / max(1, len(vals))
+        if "logger" not in seen and "tag" not in seen:
+            if dotted >= STRONG_SHARE and ("level" in seen or sep_next >= SHARE or padded >= SHARE):
+                return "logger"          # org.apache.catalina.startup.Catalina.start ...
+            if (sep_next >= SHARE or padded >= SHARE) and _low_cardinality(vals) and "component" not in seen:
+                return "component"       # "%(name)s - %(levelname)s", CBS's padded columns
+        if header_next >= SHARE and _low_cardinality(vals) and "component" not in seen:
+            return "component"
     return None
 
 
@@ -261,19 +310,23 @@ def _gap_after(text: str, end: int) -> int:
 
 # ---- the fast path: one regex for the learned columns ----------------------------------------
 _PIECES = {
-    "sep": r"(?:---|-->|--|-|\|\||\||::|:|>>|>|=>|\*|\]:|\],|\]|\)|\"|,|;)(?=\s|$)",
-    "level": r"[\[<(]?\s*(?:[\w-]+:)?(?P<hd_lv>(?i:" + LEVEL_ALTERNATION + r"))\s*[\]>)]?[:,]?(?=\s|$)",
+    "sep": r"(?:---|-->|--|-|\|\||\||::|:|>>|>|=>|\*|\]:|\],|\]|\)|\"|,|;|#|\.)(?=\s|$)",
+    "level": r"[\[<(]?\s*(?:(?P<hd_lvmod>[\w-]+):)?(?P<hd_lv>(?i:" + LEVEL_ALTERNATION + r"))\s*[\]>)]?[:,]?(?=[\s\[]|$)",
     "letter": r"(?P<hd_letter>[VDIWEFA])(?=\s)",
     "pid": r"(?:\[(?:pid:? ?)?(?P<hd_pid>\d{1,10})(?::tid:? ?(?P<hd_tid2>\d{1,20}))?\]:?|(?P<hd_pidn>\d{1,10}))(?=\s|$)",
     "tid": r"(?P<hd_tid>\d{1,10})(?=\s|$)",
+    "hex": r"(?P<hd_hex>0x[0-9a-fA-F]{1,16})(?=\s|$)",
     "pid_role": r"(?P<hd_pr>\d{1,10})(?::(?P<hd_role>[A-Za-z])|#(?P<hd_ptid>\d{1,10}):)(?=\s|$)",
     "date": r"(?:19|20)\d\d[-./]\d\d[-./]\d\d(?=\s|$)",
     "tag": r"(?P<hd_tag>[A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((?P<hd_mod>\S{1,64})\))?(?:\[(?P<hd_tpid>\d{1,10})\])?:(?=\s|$)",
     "source": r"(?P<hd_src>[\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?(?=\s|$)",
-    "context": r"[\[(](?P<hd_ctx>(?:[^\[\]()]|[\[(][^\[\]()]*[\])]){0,256})[\])]:?(?=\s|$)",
+    "context": r"[\[(](?P<hd_ctx>(?:[^\[\]()]|[\[(][^\[\]()]*[\])]){0,256})[\])]:?(?=[\s\[]|$)",
+    "bracket_logger": r"\[\s*(?P<hd_blogger>[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+)\s*\](?=[\s\[]|$)",
     "logger": r"(?P<hd_logger>[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)*)(?=\s|$)",
     "component": r"(?P<hd_comp>[A-Za-z][\w.\-$]{0,63})(?=\s|$)",
     "host": r"(?P<hd_host>[A-Za-z0-9][\w.\-:/]{0,127})(?=\s|$)",
+    "mnemonic": r"%(?P<hd_fac>[A-Z][A-Z0-9_]{0,31})-(?:[A-Z0-9_]{1,31}-)?(?P<hd_sev>[0-7])-(?P<hd_mn>[A-Z0-9_]{1,63}):(?=\s|$)",
+    "stream": r"(?P<hd_stream>stdout|stderr)(?:\s(?P<hd_cri>[FP]))?(?=\s|$)",
 }
 
 

@@ -25,9 +25,10 @@ from .timestamps import YearResolver
 MAX_LEAD = 5          # leading columns a timestamp may follow (a level, a label, a file name...)
 SCAN_CHARS = 240      # how far into a line timestamps are looked for
 MIN_SHARE = 0.2       # a layout must read a time in at least this share of the sample
-MIN_HEADER_LINES = 8  # fewer timestamped sample lines: header columns are judged line by line
+MIN_HEADER_LINES = 3  # fewer timestamped sample lines: header columns are judged line by line
 DELIMITERS = ",;|\t"
 _OPENERS = "[(\"'*."
+_MARKS = "*."
 _CLOSERS = {"[": "]", "(": ")", '"': '"', "'": "'"}
 _FORM_INDEX = {f.name: i for i, f in enumerate(FORMS)}
 
@@ -45,6 +46,8 @@ class Layout:
     delim: str | None = None          # the header after the timestamp is split by this
     delim_roles: tuple[str, ...] = ()
     names: tuple[str, ...] = ()       # a CSV header row's names for the delimited columns
+    header_line: str | None = None    # that header row (not an event)
+    w3c: tuple[str, ...] = ()         # a W3C extended log's #Fields after the date and time
     share: float = 0.0                # sample lines it reads
     example: str = ""
 
@@ -54,6 +57,8 @@ class Layout:
             where += f" inside {self.opener!r}"
         head = ", ".join(c.describe() for c in self.columns) if self.delim is None else \
             f"{self.delim!r}-separated: " + ", ".join(self.delim_roles)
+        if self.w3c:
+            head = "W3C fields " + " ".join(self.w3c)
         lead = f"; before it: {', '.join(self.lead_roles)}" if self.lead_roles else ""
         return f"time as {self.form.name} ({self.example!r}) {where}{lead}; header: {head or 'none'}"
 
@@ -67,8 +72,7 @@ class Layout:
             d = re.escape(self.sep)
             for j in range(self.lead):
                 out.append(rf'(?P<ld{j}>"[^"]*"|[^{d}]*){d}\s*')
-        if self.opener:
-            out.append(re.escape(self.opener))
+        out.append(re.escape(self.opener) if self.opener else "[*.]?")
         return "".join(out)
 
     def ts_regex(self) -> str:
@@ -122,7 +126,8 @@ def _starts(text: str):
         if key is not None:
             yield key + ("",), i
             if c in _OPENERS and i + 1 < len(text):
-                yield key + (c,), i + 1
+                # "*Mar  1" and ".Mar  1" (Cisco's clock-not-set marks) read like "Mar  1"
+                yield key + ("" if c in _MARKS else c,), i + 1
         if c in counts:
             counts[c] += 1
         prev = c
@@ -209,7 +214,10 @@ def learn_layout(lines: list[str], reference: datetime) -> Layout | None:
                     example=lines[first[0]][first[2]:first[3]])
     layout.lead_roles = _lead_roles(hit_lines, [h[2] for h in chosen.hits], layout)
     delim = _delimiter_after(hit_lines, ends)
-    if len(hit_lines) < MIN_HEADER_LINES:
+    w3c = _w3c_fields(lines)
+    if w3c is not None and lead == 0:
+        layout.w3c = w3c
+    elif len(hit_lines) < MIN_HEADER_LINES:
         pass
     elif delim is not None:
         layout.delim = delim
@@ -271,7 +279,24 @@ def _delimiter_after(hit_lines: list[str], ends: list[int]) -> str | None:
         return None
     if d == "," and all(text[end + 1:end + 2] == " " for text, end in zip(hit_lines, ends) if end + 1 < len(text)):
         return None   # "2016-09-28 04:30:30, Info  ..." : a comma after the time, not a CSV
+    # the last column must be the message (free text); records of short values only
+    # (a DHCP audit line) keep the whole rest as their message
+    free = sum(1 for text, end in zip(hit_lines, ends) if " " in _split(text[end + 1:], d)[-1].strip())
+    if free < 0.5 * len(hit_lines):
+        return None
     return d
+
+
+def _w3c_fields(lines: list[str]) -> tuple[str, ...] | None:
+    """The column names of a W3C extended log (IIS, Windows Firewall): ``#Fields: date time s-ip ...``,
+    without the date and time columns the timestamp covers."""
+    for text in lines:
+        if text.startswith("#Fields:"):
+            names = [_norm_name(x) for x in text[8:].split()]
+            while names and names[0] in ("date", "time"):
+                names.pop(0)
+            return tuple(names) or None
+    return None
 
 
 def _split(text: str, d: str) -> list[str]:
@@ -308,8 +333,9 @@ def _delimited_roles(lines, hit_lines, ends, d, layout) -> tuple[tuple[str, ...]
     ncols = max(0, min(ncols, 8))
     names: tuple[str, ...] = ()
     head = lines[0]
-    if head not in hit_lines and len(_split(head, d)) == layout.lead + 1 + ncols + 1:
+    if head not in hit_lines and len(_split(head, d)) in (layout.lead + 1 + ncols, layout.lead + 1 + ncols + 1):
         names = tuple(_norm_name(x) for x in _split(head, d))[layout.lead + 1:layout.lead + 1 + ncols]
+        layout.header_line = head
     roles = []
     used = set()
     for j in range(ncols):

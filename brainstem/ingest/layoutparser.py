@@ -15,9 +15,9 @@ from collections import deque
 
 from .applog import AppLogParser
 from .base import BadLine
-from .headers import HEADER_LEVELS
+from .headers import HEADER_LEVELS, INFORMATIVE
 from .layout import Layout, learn_layout
-from .levels import LETTER_LEVELS
+from .levels import LETTER_LEVELS, SEVERITY_NAMES
 from .record import Record
 from .timeforms import KLOG_LEVELS, TimeContext, make_builder
 
@@ -48,7 +48,7 @@ def _extractors(layout: Layout) -> list[tuple[str, str, str]]:
         p = f"c{i}_"
         r = col.role
         if r == "level":
-            out.append((p + "lv", "level", ""))
+            out += [(p + "lv", "level", ""), (p + "lvmod", "component", "")]   # [core:error]: module core
         elif r == "letter":
             out.append((p + "letter", "letter", ""))
         elif r == "pid":
@@ -66,6 +66,15 @@ def _extractors(layout: Layout) -> list[tuple[str, str, str]]:
             out.append((p + "ctx", "context", "context" if contexts == 1 else f"context{contexts}"))
         elif r == "logger":
             out.append((p + "logger", "service", ""))
+        elif r == "bracket_logger":
+            out.append((p + "blogger", "service", ""))
+        elif r == "hex":
+            hexes = sum(1 for c in layout.columns[:i] if c.role == "hex")
+            out.append((p + "hex", "field", "thread" if hexes == 0 else f"hex{hexes + 1}"))
+        elif r == "mnemonic":
+            out += [(p + "fac", "service", ""), (p + "sev", "syslog_severity", ""), (p + "mn", "field", "mnemonic")]
+        elif r == "stream":
+            out += [(p + "stream", "field", "stream"), (p + "cri", "field", "partial")]
         elif r == "component":
             out.append((p + "comp", "component", ""))
         elif r == "host":
@@ -100,7 +109,11 @@ class LayoutParser:
         self._dated = layout.form.has_date
         self._delimited = layout.delim is not None
         # no header learned (a short sample, or no column agreed): judge each line's header on its own
-        self._per_line = not layout.columns and not layout.delim_roles
+        self._per_line = (layout.delim is None and not layout.w3c
+                          and not any(c.role in INFORMATIVE for c in layout.columns))
+        self._w3c = layout.w3c
+        self._w3c_host = next((i for name in ("s_computername", "s_ip") for i, n in enumerate(layout.w3c)
+                               if n == name), None)
 
     def parse(self, text: str, path: str, line_no: int) -> Record:
         m = self._rx.match(text)
@@ -110,8 +123,6 @@ class LayoutParser:
         if ts is None:
             raise BadLine(f"timestamp out of range: {text[:80]}")
         self._hits += 1
-        if self._per_line and not self.layout.lead_roles:
-            return self.fallback.parse_after(text, ts, m.end("tsend"), path, line_no)
         host = service = pid = severity = None
         fields = {}
         for g, what, name in self._fields:
@@ -146,13 +157,42 @@ class LayoutParser:
                 severity = LETTER_LEVELS[v]
             elif what == "klog":
                 severity = KLOG_LEVELS[v]
+            elif what == "syslog_severity":
+                severity = SEVERITY_NAMES[int(v)]
             elif what == "pid_text":
                 pid = v.strip("[]").split(":")[0]
+        if self._w3c:
+            return self._w3c_record(text, ts, m.end("tsend"), path, line_no)
+        if self._per_line:
+            rec = self.fallback.parse_after(text, ts, m.end("tsend") if not self.layout.columns else m.end(),
+                                            path, line_no)
+            rec.host = host or rec.host
+            rec.severity = severity or rec.severity
+            rec.pid = pid or rec.pid
+            if fields:
+                rec.structured_fields.update(fields)
+            return rec
         message = text[m.end():]
-        if self._delimited and message[:1] == '"' and message.rstrip()[-1:] == '"':
-            message = message.strip()[1:-1]
+        if message[:1] in ",;|":   # the delimiter after the time of a line that is not a CSV
+            message = message[1:]
+        if self._delimited and message[:1] == '"':   # a quoted last column (it may go on for lines)
+            message = message[1:-1] if message.rstrip()[-1:] == '"' else message[1:]
         return Record(ts, message.strip(), text, "app_log", path, line_no, host, service, pid,
                       severity, None, fields, {"format": "app"})
+
+    def _w3c_record(self, text: str, ts, pos: int, path: str, line_no: int) -> Record:
+        values = text[pos:].split()
+        fields = {}
+        host = None
+        for i, (name, v) in enumerate(zip(self._w3c, values)):
+            if i == self._w3c_host:
+                host = v if v != "-" else None
+            elif v != "-":
+                fields[name] = v
+        if self._w3c_host is not None and self._w3c_host < len(values):
+            del values[self._w3c_host]
+        return Record(ts, " ".join(values), text, "app_log", path, line_no, host, None, None, None, None,
+                      fields, {"format": "app"})
 
     def _miss(self, text: str, path: str, line_no: int) -> Record:
         m = self._ts_rx.match(text)

@@ -9,6 +9,8 @@ from hypothesis import given, settings, strategies as st
 from brainstem.ingest.applog import AppLogParser
 from brainstem.ingest.base import BadLine
 from brainstem.ingest.jsonl import JsonParser
+from brainstem.ingest.logfmt import LogfmtParser
+from brainstem.ingest.timeforms import TimeContext
 from brainstem.ingest.levels import FACILITY_NAMES, SEVERITY_NAMES
 from brainstem.ingest.record import SOURCE_TYPES, Record
 from brainstem.ingest.rfc3164 import Rfc3164Parser
@@ -23,6 +25,7 @@ FACTORIES = {
     "rfc5424": Rfc5424Parser,
     "app": lambda: AppLogParser(YearResolver(REF)),
     "json": JsonParser,
+    "logfmt": lambda: LogfmtParser(TimeContext(YearResolver(REF))),
 }
 
 SAMPLES = [
@@ -30,6 +33,7 @@ SAMPLES = [
     '<165>1 2003-10-11T22:14:15.003Z h app - ID47 [a@1 b="c"] msg',
     "2015-10-18 18:01:47,978 INFO [main] org.x.Y: hello",
     '{"ts": 1445144423, "msg": "hi", "level": "warn"}',
+    'time="2024-05-14T10:22:33Z" level=info msg="hi there" k=v',
     "[Sun Dec 04 04:47:44 2005] [notice] ok",
     "plain", "<", "<1", "<13>", "{", "[", "Oct", "2026-", "\ufeff", "\x00\x01",
 ]

@@ -51,7 +51,7 @@ def test_unknown_format(tmp_path):
         read_records(p, fmt="xml", report=IngestReport())
     with pytest.raises(IngestError, match="unknown format"):
         iter_records([str(p)], fmt="xml", report=IngestReport())
-    assert FORMATS == ("auto", "rfc3164", "rfc5424", "app", "json")
+    assert FORMATS == ("auto", "rfc3164", "rfc5424", "app", "json", "logfmt")
 
 
 def test_read_records_missing_and_directory(tmp_path):
