@@ -31,13 +31,13 @@ SHARE = 0.75        # share of sample lines that must agree on a column's shape
 STRONG_SHARE = 0.9  # for shapes that are easy to confuse with message words (numbers, hosts)
 MAX_COLUMNS = 10
 
-_LEVEL_TOKEN = re.compile(r"[\[<(]?(?:[\w-]+:)?([A-Za-z]{3,13}[1-5]?)[\]>)]?[:,]?$")
+_LEVEL_TOKEN = re.compile(r"[\[<(]?(?:[\w-]+:)?([A-Za-z]{3,13}[1-5]?)[\]>)]?(?:\[[^\]\s]{1,32}\])*(?:/[\w.\-]{1,64})?[:,]?$")
 _INT = re.compile(r"\d{1,10}$")
 _HEX = re.compile(r"0x[0-9a-fA-F]{1,16}$")
 _BRACKET_INT = re.compile(r"\[(\d{1,10})\]:?$")
 _PID_TID = re.compile(r"\[pid:? ?(\d{1,10})(?::tid:? ?(\d{1,20}))?\]$")
 _BRACKET_DOTTED = re.compile(r"\[\s*[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+\s*\]$")
-_TAG = re.compile(r"([A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((\S{1,64})\))?(?:\[(\d{1,10})\])?:$")
+_TAG = re.compile(r"([A-Za-z_$](?:[^\s\[\]:()]|::){0,127}?)(?:\((\S{1,64})\))?(?:\[([^\]\s]{1,32})\])?:$")
 _DOTTED = re.compile(r"[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+$")
 _FILELINE = re.compile(r"([\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?$")
 _HOST = re.compile(r"(?=[\w.\-:/]*[\d\-.])[A-Za-z0-9][\w.\-:/]{0,127}$")
@@ -47,6 +47,8 @@ _DATE = re.compile(r"(?:19|20)\d\d[-./]\d\d[-./]\d\d$")
 _MNEMONIC = re.compile(r"%([A-Z][A-Z0-9_]{0,31})-(?:[A-Z0-9_]{1,31}-)?([0-7])-([A-Z0-9_]{1,63}):$")  # Cisco %LINK-3-UPDOWN:
 _WORD = re.compile(r"[A-Za-z][\w\-]{0,63}$")
 _CODE = re.compile(r"[A-Z]{1,6}[-_]?\d{2,}:$")
+_HASH_PID = re.compile(r"#\d{1,10}\]?$")
+_ANGLE = re.compile(r"<[^<>\s]{1,64}>$")
 _SEPARATORS = frozenset(("-", "--", "---", "|", ":", "::", ">", ">>", "-->", "=>", "*", "]", ")", "],", "]:",
                          '"', ",", ";", "#", "."))
 _CODE_EXT = frozenset(("java", "py", "go", "c", "cc", "cpp", "h", "rs", "rb", "js", "ts", "scala", "kt", "cs", "php"))
@@ -106,6 +108,10 @@ def shape(tok: str) -> str:
         return "bracket"
     if c == "(":
         return "paren"
+    if c == "#" and _HASH_PID.match(tok):     # Ruby's Logger: "[time #1234]"
+        return "bracket_pid"
+    if c == "<" and _ANGLE.match(tok) and not _LEVEL_TOKEN.match(tok):   # an Erlang pid <0.230.0>
+        return "bracket"
     if c.isdigit():
         if _INT.match(tok):
             return "int"
@@ -171,8 +177,10 @@ _FITS = {"pid": ("int", "bracket_pid"), "tid": ("int",), "context": ("bracket", 
          "tag": ("tag",), "source": ("fileline",), "host": ("host",), "hex": ("hex",), "sep": ("sep",),
          "level": ("level",), "letter": ("letter",), "pid_role": ("pid_role",), "date": ("date",),
          "mnemonic": ("mnemonic",), "stream": ("stream",)}
-# after these only a separator may follow: the message starts
+# after these only a separator, a pid or a level may follow ("fail2ban.filter [1234]: INFO",
+# "queries: info: ..."), then the message starts
 _CLOSES_HEADER = frozenset(("tag", "logger", "bracket_logger", "mnemonic"))
+_AFTER_CLOSE = frozenset(("sep", "bracket_pid", "level"))
 INFORMATIVE = frozenset(_FITS) - {"sep", "date"}
 
 
@@ -200,7 +208,7 @@ def learn_columns(lines: list[str], starts: list[int]) -> list[Column]:
         groups = Counter(_GROUP.get(t[1], t[1]) for t in present)
         top, count = groups.most_common(1)[0]
         share = count / len(present)
-        if closing and top != "sep":
+        if closing and top not in _AFTER_CLOSE:
             break
         role = _role(top, share, toks, lines, seen, first=not roles, prev=roles[-1].role if roles else None,
                      bracket_share=groups["bracket"] / len(present))
@@ -213,9 +221,9 @@ def learn_columns(lines: list[str], starts: list[int]) -> list[Column]:
         optional = sum(1 for t in present if t[1] in fits) < 0.97 * len(present)
         roles.append(Column(role, optional))
         seen.add(role)
-        if closing:
+        if closing and role == "level":
             break
-        closing = role in _CLOSES_HEADER
+        closing = closing or role in _CLOSES_HEADER
     return roles
 
 
@@ -311,16 +319,20 @@ def _gap_after(text: str, end: int) -> int:
 # ---- the fast path: one regex for the learned columns ----------------------------------------
 _PIECES = {
     "sep": r"(?:---|-->|--|-|\|\||\||::|:|>>|>|=>|\*|\]:|\],|\]|\)|\"|,|;|#|\.)(?=\s|$)",
-    "level": r"[\[<(]?\s*(?:(?P<hd_lvmod>[\w-]+):)?(?P<hd_lv>(?i:" + LEVEL_ALTERNATION + r"))\s*[\]>)]?[:,]?(?=[\s\[]|$)",
+    "level": (r"[\[<(]?\s*(?:(?P<hd_lvmod>[\w-]+):)?(?P<hd_lv>(?i:" + LEVEL_ALTERNATION + r"))(?:\s*[\]>)])?"
+              r"(?:\[(?P<hd_lvpid>\d{1,10})\])?(?:\[[^\]\s]{1,32}\])*(?:/(?P<hd_lvfac>[\w.\-]{1,64}))?[:,]?(?=[\s\[]|$)"),
     "letter": r"(?P<hd_letter>[VDIWEFA])(?=\s)",
-    "pid": r"(?:\[(?:pid:? ?)?(?P<hd_pid>\d{1,10})(?::tid:? ?(?P<hd_tid2>\d{1,20}))?\]:?|(?P<hd_pidn>\d{1,10}))(?=\s|$)",
+    "pid": (r"(?:\[(?:pid:? ?)?(?P<hd_pid>\d{1,10})(?::tid:? ?(?P<hd_tid2>\d{1,20}))?\]:?|(?P<hd_pidn>\d{1,10})"
+            r"|#(?P<hd_hpid>\d{1,10})\]?)(?=\s|$)"),
     "tid": r"(?P<hd_tid>\d{1,10})(?=\s|$)",
     "hex": r"(?P<hd_hex>0x[0-9a-fA-F]{1,16})(?=\s|$)",
     "pid_role": r"(?P<hd_pr>\d{1,10})(?::(?P<hd_role>[A-Za-z])|#(?P<hd_ptid>\d{1,10}):)(?=\s|$)",
     "date": r"(?:19|20)\d\d[-./]\d\d[-./]\d\d(?=\s|$)",
-    "tag": r"(?P<hd_tag>[A-Za-z_$][^\s\[\]:()]{0,127}?)(?:\((?P<hd_mod>\S{1,64})\))?(?:\[(?P<hd_tpid>\d{1,10})\])?:(?=\s|$)",
+    "tag": (r"(?P<hd_tag>[A-Za-z_$](?:[^\s\[\]:()]|::){0,127}?)(?:\((?P<hd_mod>\S{1,64})\))?"
+            r"(?:\[(?P<hd_tpid>[^\]\s]{1,32})\])?:(?=\s|$)"),
     "source": r"(?P<hd_src>[\w.\-/]+\.[A-Za-z]{1,6}:\d{1,6})[\]:]?(?=\s|$)",
-    "context": r"[\[(](?P<hd_ctx>(?:[^\[\]()]|[\[(][^\[\]()]*[\])]){0,256})[\])]:?(?=[\s\[]|$)",
+    "context": (r"(?:[\[(](?P<hd_ctx>(?:[^\[\]()]|[\[(][^\[\]()]*[\])]){0,256})[\])]:?"
+                r"|<(?P<hd_actx>[^<>\s]{1,64})>)(?=[\s\[]|$)"),
     "bracket_logger": r"\[\s*(?P<hd_blogger>[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)+)\s*\](?=[\s\[]|$)",
     "logger": r"(?P<hd_logger>[A-Za-z_$][\w$\-]*(?:\.[\w$\-]+)*)(?=\s|$)",
     "component": r"(?P<hd_comp>[A-Za-z][\w.\-$]{0,63})(?=\s|$)",

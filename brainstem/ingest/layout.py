@@ -27,6 +27,7 @@ SCAN_CHARS = 240      # how far into a line timestamps are looked for
 MIN_SHARE = 0.2       # a layout must read a time in at least this share of the sample
 MIN_HEADER_LINES = 3  # fewer timestamped sample lines: header columns are judged line by line
 DELIMITERS = ",;|\t"
+_START_AFTER = DELIMITERS + ":"   # a time may also follow "pid:" (Zabbix)
 _OPENERS = "[(\"'*."
 _MARKS = "*."
 _CLOSERS = {"[": "]", "(": ")", '"': '"', "'": "'"}
@@ -103,7 +104,7 @@ def _starts(text: str):
     ``MAX_LEAD`` columns (space- or delimiter-separated), and just inside an opener."""
     n = min(len(text), SCAN_CHARS)
     ws = 0
-    counts = dict.fromkeys(DELIMITERS, 0)
+    counts = dict.fromkeys(_START_AFTER, 0)
     prev = ""
     for i in range(n):
         c = text[i]
@@ -121,7 +122,7 @@ def _starts(text: str):
             key = ("", 0)
         elif prev in " \t" and ws <= MAX_LEAD:
             key = (" ", ws)
-        elif prev in DELIMITERS and counts[prev] <= MAX_LEAD:
+        elif prev in _START_AFTER and counts[prev] <= MAX_LEAD:
             key = (prev, counts[prev])
         if key is not None:
             yield key + ("",), i

@@ -48,11 +48,12 @@ def _extractors(layout: Layout) -> list[tuple[str, str, str]]:
         p = f"c{i}_"
         r = col.role
         if r == "level":
-            out += [(p + "lv", "level", ""), (p + "lvmod", "component", "")]   # [core:error]: module core
+            out += [(p + "lv", "level", ""), (p + "lvmod", "component", ""),   # [core:error]: module core
+                    (p + "lvpid", "pid", ""), (p + "lvfac", "component", "")]    # NOTICE[1234], information/cli:
         elif r == "letter":
             out.append((p + "letter", "letter", ""))
         elif r == "pid":
-            out += [(p + "pid", "pid", ""), (p + "pidn", "pid", ""), (p + "tid2", "field", "tid")]
+            out += [(p + "pid", "pid", ""), (p + "pidn", "pid", ""), (p + "hpid", "pid", ""), (p + "tid2", "field", "tid")]
         elif r == "tid":
             out.append((p + "tid", "field", "tid"))
         elif r == "pid_role":
@@ -63,7 +64,8 @@ def _extractors(layout: Layout) -> list[tuple[str, str, str]]:
             out.append((p + "src", "field", "source"))
         elif r == "context":
             contexts += 1
-            out.append((p + "ctx", "context", "context" if contexts == 1 else f"context{contexts}"))
+            name = "context" if contexts == 1 else f"context{contexts}"
+            out += [(p + "ctx", "context", name), (p + "actx", "context", name)]
         elif r == "logger":
             out.append((p + "logger", "service", ""))
         elif r == "bracket_logger":

@@ -94,6 +94,8 @@ class LogfmtParser:
             if ts is not None:
                 del fields[k]
                 break
+        if ts is None:   # no time key: a time inside a value (auditd's msg=audit(1715682153.123:42):)
+            ts = self._embedded_time(fields)
         severity = None
         for key in LEVEL_KEYS:
             k = lower.get(key)
@@ -111,12 +113,21 @@ class LogfmtParser:
         return Record(ts, message.strip(), text, "app_log", path, line_no, host, service, pid, severity, None,
                       fields, {"format": "logfmt"})
 
+    def _embedded_time(self, fields: dict):
+        for v in fields.values():
+            i = v.find("(")
+            if 0 <= i < 16:
+                got = parse_at(v, i + 1, self.ctx, _DATED)
+                if got is not None:
+                    return got[1]
+        return None
+
     @staticmethod
     def _take(fields: dict, lower: dict, keys) -> str | None:
         for key in keys:
             k = lower.get(key)
             if k is not None and k in fields:
                 v = fields.pop(k)
-                if v != "":
+                if v not in ("", "?", "-"):
                     return v
         return None

@@ -30,6 +30,7 @@ _TAG = re.compile(r"((?:-- )?[^\s\[\]:]+(?: v?\d[\w.\-]*)?)(?:\[([^\]\s]{0,32})\
 _MAC_TAG = re.compile(r"([^\s\[\]:]+(?: [^\s\[\]:]+){0,3})\[(\d{1,10})\](?: \(((?:[^()]|\([^()]*\)){1,256})\))?: ?")
 _PROG_MODULE = re.compile(r"([^()]+)\(([^()]+)\)")  # sshd(pam_unix)
 _KERNEL_UPTIME = re.compile(r"\[ *(\d+\.\d+)\] ?")
+_HOSTNAME = re.compile(r"[A-Za-z0-9][\w.\-]{0,254}|[0-9A-Fa-f:.]{2,45}")   # a name, IPv4 or IPv6
 _LEVEL_TOKENS = frozenset(("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "TRACE", "CRITICAL"))
 
 
@@ -194,7 +195,8 @@ class Rfc3164Parser:
                 t = _TAG.match(text, pos)
                 if t is None:   # macOS: "Google Chrome Helper[1234]:", "launchd[1] (com.apple.x[42]):"
                     t = _MAC_TAG.match(text, pos)
-                if iso and not has_pri and (t is None or host.upper() in _LEVEL_TOKENS):
+                if iso and not has_pri and (t is None or host.upper() in _LEVEL_TOKENS
+                                            or _HOSTNAME.fullmatch(host) is None):
                     return None
         service = pid = None
         fields = {}

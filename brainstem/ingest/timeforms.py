@@ -107,7 +107,7 @@ FORMS: tuple[TimeForm, ...] = (
     _f("mdyy-slash", _MM + "/" + _DD + "/" + _YY + _SEP + _TIME + _TAIL, "digit", "05/14/24,10:22:33"),
     _f("dmyy-slash", _DD + "/" + _MM + "/" + _YY + _SEP + _TIME + _TAIL, "digit", "14/05/24 10:22:33"),
     _f("dmyy-dot", _DD + r"\." + _MM + r"\." + _YY + _SEP + _TIME + _TAIL, "digit", "14.05.24 10:22:33"),
-    _f("compact", r"(?:" + _Y + "|" + _YY + ")" + _MM + _DD + r"[ T-]{1,2}(?P<h>[01]\d|2[0-3]):?(?P<m>[0-5]\d):?(?P<s>[0-5]\d)"
+    _f("compact", r"(?:" + _Y + "|" + _YY + ")" + _MM + _DD + r"(?:[ T-]{1,2}|:)(?P<h>[01]\d|2[0-3]):?(?P<m>[0-5]\d):?(?P<s>[0-5]\d)"
        + _F + _ZONE + _END, "digit", "081109 203615"),
     _f("compact-colon", r"(?:" + _Y + "|" + _YY + ")" + _MM + _DD + r"\s{1,2}" + _TIME_S + _END, "digit", "240514  9:02:33"),
     _f("compact-dash", _Y + _MM + _DD + r"-(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]?\d):(?P<s>[0-5]?\d)(?::(?P<f>\d{1,3}))?+" + _END,

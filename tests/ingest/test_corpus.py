@@ -22,7 +22,14 @@ def test_the_corpus_covers_many_families():
     assert {s.split for s in SAMPLES} <= {"dev", "heldout"}
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
+def _params():
+    for s in SAMPLES:
+        # a "# known:" line names a miss the learner still makes; strict, so a fix is noticed
+        marks = [pytest.mark.xfail(reason=s.meta["known"], strict=True)] if "known" in s.meta else []
+        yield pytest.param(s, id=s.name, marks=marks)
+
+
+@pytest.mark.parametrize("sample", list(_params()))
 def test_format(sample, tmp_path):
     records, report = _read(sample, tmp_path)
     sc = score(sample, records)
