@@ -47,57 +47,65 @@ def head_line(raw: str) -> str:
 
 
 def assign_times(records: Iterator[Record], *, path: str, file_time: datetime, report: IngestReport,
-                 mode: str = "join", max_lines: int = 500) -> Iterator[Record]:
-    """Records in order, each with its own time, joined, or marked to inherit (see module doc)."""
+                 mode: str = "join", max_lines: int = 500, counter: list | None = None) -> Iterator[Record]:
+    """Records in order, each with its own time, joined, or marked to inherit (see module doc).
+    ``counter[0]`` counts the records yielded."""
     join = mode == "join"
     pending: Record | None = None   # the last timestamped app record, open for continuation lines
     pending_lines = 1
     leading: list[Record] = []
     timed = False
-    count = 0
-    for rec in records:
-        count += 1
-        if rec.timestamp is not None:
+    count = joined = 0
+    try:
+        for rec in records:
+            count += 1
+            if rec.timestamp is not None:
+                if pending is not None:
+                    yield pending
+                    pending = None
+                if leading:
+                    for lr in leading:
+                        lr.timestamp = rec.timestamp
+                        lr.metadata["time_inherited"] = True
+                    yield from leading
+                    leading = []
+                timed = True
+                if join and rec.metadata.get("format") == "app":
+                    pending, pending_lines = rec, 1
+                else:
+                    yield rec
+                continue
+            report.untimed_lines += 1
+            if not timed:
+                leading.append(rec)
+                if len(leading) >= LEADING_MAX:
+                    yield from _file_time(leading, file_time)
+                    leading = []
+                continue
+            if (pending is not None and rec.metadata.get("format") == "app" and pending_lines < max_lines
+                    and len(pending.raw) + len(rec.raw) < MAX_JOINED_CHARS):
+                pending.raw += "\n" + rec.raw
+                pending.message += "\n" + rec.raw.rstrip()
+                pending_lines += 1
+                pending.metadata["lines"] = pending_lines
+                joined += 1
+                continue
             if pending is not None:
                 yield pending
                 pending = None
-            if leading:
-                for lr in leading:
-                    lr.timestamp = rec.timestamp
-                    lr.metadata["time_inherited"] = True
-                yield from leading
-                leading = []
-            timed = True
-            if join and rec.metadata.get("format") == "app":
-                pending, pending_lines = rec, 1
-            else:
-                yield rec
-            continue
-        report.untimed_lines += 1
-        if not timed:
-            leading.append(rec)
-            if len(leading) >= LEADING_MAX:
-                yield from _file_time(leading, file_time)
-                leading = []
-            continue
-        if (pending is not None and rec.metadata.get("format") == "app" and pending_lines < max_lines
-                and len(pending.raw) + len(rec.raw) < MAX_JOINED_CHARS):
-            pending.raw += "\n" + rec.raw
-            pending.message += "\n" + rec.raw.rstrip()
-            pending_lines += 1
-            pending.metadata["lines"] = pending_lines
-            report.joined_lines += 1
-            continue
+            yield rec   # timestamp None: the pipeline gives it the previous event's time
         if pending is not None:
-            yield pending
-            pending = None
-        yield rec   # timestamp None: the pipeline gives it the previous event's time
-    if pending is not None:
-        yield pending
-    if leading:
-        yield from _file_time(leading, file_time)
-    if not timed and count:
-        report.untimed_files.append(path)
+            last, pending = pending, None
+            yield last
+        if leading:
+            rest, leading = leading, []
+            yield from _file_time(rest, file_time)
+        if not timed and count:
+            report.untimed_files.append(path)
+    finally:
+        report.joined_lines += joined
+        if counter is not None:   # what was yielded: not the joined lines, nor what was still held
+            counter[0] += count - joined - len(leading) - (pending is not None)
 
 
 def _file_time(records: list[Record], file_time: datetime) -> list[Record]:

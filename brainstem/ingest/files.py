@@ -267,7 +267,7 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
     report.files.append(path)
     state: list = [None, 0]
     progress = [0]
-    records = 0
+    counter = [0]   # records yielded (assign_times counts them)
     ctx = None
     layout_parser = None
     try:
@@ -302,16 +302,14 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
         syslog = (Rfc5424Parser(), Rfc3164Parser(resolver)) if primary is None else None
         parsed = _parse(itertools.chain(sample, lines), path, report, primary, secondary, app_parse,
                         fh.tell, on_progress, progress, syslog, skip)
-        for rec in assign_times(parsed, path=path, file_time=file_time or reference_time, report=report,
-                                mode=continuation, max_lines=continuation_max_lines):
-            records += 1
-            yield rec
+        yield from assign_times(parsed, path=path, file_time=file_time or reference_time, report=report,
+                                mode=continuation, max_lines=continuation_max_lines, counter=counter)
     finally:
         # also runs when the consumer stops early (generator closed)
         if state[0] is not None:
             report.add_bad(path, state[0][0], state[0][1])
         report.lines_read += state[1]
-        report.records += records
+        report.records += counter[0]
         if layout_parser is not None:
             for text in layout_parser.notes:
                 report.note(path, text)

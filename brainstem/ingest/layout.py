@@ -22,6 +22,7 @@ from .headers import STRONG_SHARE, Column, column_regex, learn_columns, shape
 from .timeforms import BUILDERS, FORMS, TimeContext, TimeForm, forms_for
 from .timestamps import YearResolver
 
+LEARN_LINES = 100     # sample lines the learner reads (about 60 µs each)
 MAX_LEAD = 5          # leading columns a timestamp may follow (a level, a label, a file name...)
 SCAN_CHARS = 240      # how far into a line timestamps are looked for
 MIN_SHARE = 0.2       # a layout must read a time in at least this share of the sample
@@ -196,6 +197,7 @@ def _rank(c: _Candidate, best: int, reference: datetime):
 def learn_layout(lines: list[str], reference: datetime) -> Layout | None:
     """The layout of a sample of a file's first non-empty lines, or None when no
     timestamp form reads a time in at least ``MIN_SHARE`` of them."""
+    lines = lines[:LEARN_LINES]
     if not lines:
         return None
     cands = [c for c in find_candidates(lines, reference)

@@ -116,71 +116,116 @@ class LayoutParser:
         self._w3c = layout.w3c
         self._w3c_host = next((i for name in ("s_computername", "s_ip") for i, n in enumerate(layout.w3c)
                                if n == name), None)
+        self._cache: dict = {}
+        self._compile()
 
     def parse(self, text: str, path: str, line_no: int) -> Record:
-        m = self._rx.match(text)
-        if m is None:
-            return self._miss(text, path, line_no)
+        return self._fast(text, path, line_no)   # compiled for this layout by _compile
+
+    def _base_time(self, m, key):
+        """The minute a match's time falls in (zone applied), cached by the text of its date, hour and minute."""
         ts = self._build(m, self.ctx)
         if ts is None:
-            raise BadLine(f"timestamp out of range: {text[:80]}")
-        self._hits += 1
-        host = service = pid = severity = None
-        fields = {}
-        for g, what, name in self._fields:
-            v = m[g]
-            if v is None:
-                continue
-            if what == "level":
-                severity = HEADER_LEVELS.get(v.strip().strip("[]<>:,").upper().split(":")[-1], severity)
-            elif what == "service":
-                service = v
-            elif what == "pid":
-                pid = v
-            elif what == "field":
-                v = v.strip().strip('"')
-                if v and v != "-":
-                    fields[name] = v
-            elif what == "context":
-                fields[name] = v
-                if service is None:
-                    cc = _CONTEXT_COMPONENT.search(v)
-                    if cc is not None:
-                        service = cc[1]
-            elif what == "component":
-                v = v.strip().strip('"')
-                if service is None:
-                    service = v
-                elif v:
-                    fields["component"] = v
-            elif what == "host":
-                host = v.strip().strip('"') or None
-            elif what == "letter":
-                severity = LETTER_LEVELS[v]
-            elif what == "klog":
-                severity = KLOG_LEVELS[v]
-            elif what == "syslog_severity":
-                severity = SEVERITY_NAMES[int(v)]
-            elif what == "pid_text":
-                pid = v.strip("[]").split(":")[0]
+            raise BadLine(f"timestamp out of range: {m.string[:80]}")
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        base = self._cache[key] = ts.replace(second=0, microsecond=0)
+        return base
+
+    def _finish(self, text, ts, m, host, service, pid, severity, fields, path, line_no) -> Record:
+        """The slow tail: W3C columns, or a header judged line by line."""
         if self._w3c:
             return self._w3c_record(text, ts, m.end("tsend"), path, line_no)
-        if self._per_line:
-            rec = self.fallback.parse_after(text, ts, m.end("tsend") if not self.layout.columns else m.end(),
-                                            path, line_no)
-            rec.host = host or rec.host
-            rec.severity = severity or rec.severity
-            rec.pid = pid or rec.pid
-            if fields:
-                rec.structured_fields.update(fields)
-            return rec
-        message = text[m.end():]
-        if message[:1] in ",;|":   # the delimiter after the time of a line that is not a CSV
-            message = message[1:]
-        if self._delimited and message[:1] == '"':   # a quoted last column (it may go on for lines)
-            message = message[1:-1] if message.rstrip()[-1:] == '"' else message[1:]
-        return Record(ts, message.strip(), text, "app_log", path, line_no, host, service, pid,
-                      severity, None, fields, {"format": "app"})
+        rec = self.fallback.parse_after(text, ts, m.end("tsend") if not self.layout.columns else m.end(),
+                                        path, line_no)
+        rec.host = host or rec.host
+        rec.severity = severity or rec.severity
+        rec.pid = pid or rec.pid
+        if fields:
+            rec.structured_fields.update(fields)
+        return rec
+
+    def _compile(self) -> None:
+        """Generate this layout's parse function: one regex match, then straight-line code
+        over the groups it has (no per-line dispatch on roles)."""
+        layout = self.layout
+        gi = {name: i - 1 for name, i in self._rx.groupindex.items()}
+        form = layout.form
+        lines = ["def fast(text, path, line_no):",
+                 "    m = match(text)",
+                 "    if m is None:",
+                 "        return miss(text, path, line_no)",
+                 "    v = m.groups()"]
+        if form.epoch:
+            lines += ["    ts = build(m, ctx)",
+                      "    if ts is None:",
+                      "        raise BadLine('timestamp out of range: ' + text[:80])"]
+        else:
+            key_groups = [g for g in ("Y", "y", "M", "b", "D", "h", "m", "p", "z", "Z") if g in gi]
+            lines.append("    key = (" + ", ".join(f"v[{gi[g]}]" for g in key_groups) + ",)")
+            lines += ["    base = cache.get(key)",
+                      "    if base is None:",
+                      "        base = base_time(m, key)"]
+            if "s" in gi:
+                lines += [f"    x = v[{gi['s']}]",
+                          "    sec = int(x) if x is not None else 0",
+                          "    if sec == 60:",
+                          "        sec = 59"]
+            else:
+                lines.append("    sec = 0")
+            if "f" in gi:
+                lines += [f"    x = v[{gi['f']}]",
+                          "    us = (int(x[:6]) if len(x) >= 6 else int((x + '00000')[:6])) if x is not None else 0"]
+            else:
+                lines.append("    us = 0")
+            lines += ["    ts = base.replace(second=sec, microsecond=us)"]
+            if not form.has_date:
+                lines.append("    ctx.used_day = True")
+        lines += ["    self._hits += 1",
+                  "    host = service = pid = severity = None",
+                  "    fields = {}"]
+        for g, what, name in self._fields:
+            if g not in gi:
+                continue
+            k = gi[g]
+            lines.append(f"    x = v[{k}]")
+            lines.append("    if x is not None:")
+            body = {
+                "level": ["severity = LEVELS.get(x.upper())",
+                          "if severity is None:",   # the regex takes any word: not a level, not this layout
+                          "    return miss(text, path, line_no)"],
+                "service": ["service = x"],
+                "pid": ["pid = x"],
+                "field": ["x = x.strip().strip('\"')", "if x and x != '-':", f"    fields[{name!r}] = x"],
+                "context": [f"fields[{name!r}] = x", "if service is None and '@' in x:",
+                            "    cc = ctx_component(x)", "    if cc is not None:", "        service = cc[1]"],
+                "component": ["x = x.strip().strip('\"')", "if service is None:", "    service = x",
+                              "elif x:", "    fields['component'] = x"],
+                "host": ["host = x.strip().strip('\"') or None"],
+                "letter": ["severity = LETTERS[x]"],
+                "klog": ["severity = KLOG[x]"],
+                "syslog_severity": ["severity = SEVERITIES[int(x)]"],
+                "pid_text": ["pid = x.strip('[]').split(':')[0]"],
+            }[what]
+            lines += ["        " + b for b in body]
+        if self._w3c or self._per_line:
+            lines.append("    return finish(text, ts, m, host, service, pid, severity, fields, path, line_no)")
+        else:
+            lines += ["    message = text[m.end():]",
+                      "    if message[:1] in ',;|':",   # the delimiter after the time of a line that is not a CSV
+                      "        message = message[1:]"]
+            if self._delimited:   # a quoted last column (it may go on for lines)
+                lines += ["    if message[:1] == '\"':",
+                          "        message = message[1:-1] if message.rstrip()[-1:] == '\"' else message[1:]"]
+            lines.append("    return Record(ts, message.strip(), text, 'app_log', path, line_no, host, service, pid,"
+                         " severity, None, fields, {'format': 'app'})")
+        ns = {"match": self._rx.match, "miss": self._miss, "build": self._build, "ctx": self.ctx,
+              "cache": self._cache, "base_time": self._base_time, "self": self, "BadLine": BadLine,
+              "LEVELS": HEADER_LEVELS, "LETTERS": LETTER_LEVELS, "KLOG": KLOG_LEVELS, "SEVERITIES": SEVERITY_NAMES,
+              "ctx_component": _CONTEXT_COMPONENT.search, "finish": self._finish, "Record": Record}
+        exec(compile("\n".join(lines) + "\n", f"<layout {layout.form.name}>", "exec"), ns)
+        self._fast = ns["fast"]
+        self.source = "\n".join(lines)
 
     def _w3c_record(self, text: str, ts, pos: int, path: str, line_no: int) -> Record:
         values = text[pos:].split()

@@ -16,7 +16,7 @@ import re
 
 from .levels import severity_from_value
 from .record import Record
-from .timeforms import FORMS, TimeContext, parse_at
+from .timeforms import BUILDERS, FORMS, TimeContext, parse_at
 
 _PAIR = re.compile(r'([A-Za-z_@][\w.\-@/]{0,63})=("(?:[^"\\]|\\.){0,8192}"|[^\s"]*)(?:\s+|$)')
 _ESCAPE = re.compile(r"\\(.)")
@@ -34,17 +34,17 @@ def pairs(text: str) -> list[tuple[str, str]] | None:
     """The line's pairs, or None when it is not (mostly) logfmt."""
     out = []
     pos = 0
-    n = len(text)
-    while pos < n:
-        m = _PAIR.match(text, pos)
-        if m is None:
+    for m in _PAIR.finditer(text):
+        if m.start() != pos:
             break
         v = m[2]
         if v[:1] == '"':
-            v = _ESCAPE.sub(r"\1", v[1:-1])
+            v = v[1:-1]
+            if "\\" in v:
+                v = _ESCAPE.sub(r"\1", v)
         out.append((m[1], v))
         pos = m.end()
-    if len(out) < 2 or pos < n * 0.8:
+    if len(out) < 2 or pos < len(text) * 0.8:
         return None
     return out
 
@@ -58,15 +58,24 @@ class LogfmtParser:
     name = "logfmt"
     source_type = "app_log"
 
-    __slots__ = ("ctx",)
+    __slots__ = ("ctx", "_last")
 
     def __init__(self, ctx: TimeContext) -> None:
         self.ctx = ctx
+        self._last = None   # the form that read the last time: tried first
 
     def _time(self, value: str, forms=None):
+        last = self._last
+        if last is not None:
+            m = last.regex.match(value)
+            if m is not None and m.end() == len(value):
+                dt = BUILDERS[last.name](m, self.ctx)
+                if dt is not None:
+                    return dt
         got = parse_at(value, 0, self.ctx, forms)
         if got is None or got[2] != len(value):
             return None
+        self._last = got[0]
         return got[1]
 
     def parse(self, text: str, path: str, line_no: int) -> Record | None:
