@@ -146,7 +146,8 @@ def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json)
     untimed = ""
     if stats.untimed_lines:
         how = (f"{stats.joined_lines} joined to the event before them" if stats.joined_lines == stats.untimed_lines
-               else f"{stats.joined_lines} joined to the event before them, the rest given its time")
+               else f"{stats.joined_lines} joined to the event before them, the rest given the time of the one before "
+                  "or of their file")
         untimed = f"{stats.untimed_lines} lines without a timestamp of their own ({how}), "
     click.echo(f"{stats.lines_read} lines read, {stats.events_stored} events stored, "
                f"{stats.duplicates} duplicates skipped, {stats.bad_lines} bad lines, {untimed}"

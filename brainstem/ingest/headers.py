@@ -172,7 +172,7 @@ class Column:
 
 # the shapes each role accepts (a line whose token has another shape skips the column)
 _FITS = {"pid": ("int", "bracket_pid"), "tid": ("int",), "context": ("bracket", "paren", "bracket_logger"),
-         "bracket_logger": ("bracket_logger",), "logger": ("dotted", "word"), "component": ("word", "dotted"),
+         "bracket_logger": ("bracket_logger",), "logger": ("dotted", "word"), "component": ("word", "dotted", "host"),
          "tag": ("tag",), "source": ("fileline",), "host": ("host",), "hex": ("hex",), "sep": ("sep",),
          "level": ("level",), "letter": ("letter",), "pid_role": ("pid_role",), "date": ("date",),
          "mnemonic": ("mnemonic",), "stream": ("stream",)}
@@ -291,11 +291,13 @@ def _role(top: str, share: float, toks, lines, seen: set[str], first: bool, prev
     if top == "host":
         if first and share >= STRONG_SHARE and header_next >= SHARE and _low_cardinality(vals):
             return "host"
-        return None
+        if first or "level" not in seen:
+            return None
+        top = "name"   # "INFO worker-2 - message": after the level, a name like any other
     if top == "name":
         dotted = sum(1 for t in vals if t[1] == "dotted") / max(1, len(vals))
         sep_next = after["sep"] / total
-        padded = sum(1 for i, t in enumerate(toks) if t is not None and _GROUP.get(t[1]) == "name"
+        padded = sum(1 for i, t in enumerate(toks) if t is not None and t in vals
                      and _gap_after(lines[i], t[2]) >= 2) / max(1, len(vals))
         if "logger" not in seen and "tag" not in seen:
             if dotted >= STRONG_SHARE and ("level" in seen or sep_next >= SHARE or padded >= SHARE):

@@ -265,3 +265,24 @@ def test_inherit_mode_stores_each_continuation_line(tmp_path):
     stats = ws.ingest([str(path)], tenant="acme")
     assert stats.events_stored == stats.lines_read and stats.joined_lines == 0 and stats.untimed_lines == 6
     assert ws.ingest([str(path)], tenant="acme").events_stored == 0
+
+
+def test_an_app_log_gets_its_own_times_and_signatures_without_the_header(tmp_path):
+    # issue 12: an app log in a format the old parser did not know took the file's mtime for every
+    # line, and its signatures carried the header ("[<*> <*>] <*> - ...")
+    levels = ["INFO", "WARN", "ERROR", "DEBUG"]
+    lines = []
+    for i in range(2000):
+        h, m, s = 8 + i // 600, i // 10 % 60, i * 7 % 60
+        lines.append(f"[05.14 {h:02d}:{m:02d}:{s:02d}] {levels[i % 4]:<5} worker-{i % 3} - job {i % 17} took {i % 90} ms")
+    path = tmp_path / "jobs.log"
+    path.write_text("\n".join(lines) + "\n")
+    ws = _ws(tmp_path)
+    stats = ws.ingest([str(path)], tenant="acme")
+    assert stats.events_stored == 2000 and stats.untimed_lines == 0 and stats.untimed_files == []
+    events = list(ws.store.events_since(ws.tenant("acme").tenant_id, START - timedelta(days=4000)))
+    assert len({e.timestamp for e in events}) > 1000
+    assert {e.service for e in events} == {"worker-0", "worker-1", "worker-2"}
+    assert {e.severity for e in events} == {"info", "warning", "error", "debug"}
+    patterns = [s.normalized_pattern for s in ws.signatures("acme", limit=50)]
+    assert patterns and all("[" not in p and "INFO" not in p and " - " not in p for p in patterns), patterns
