@@ -5,8 +5,8 @@ timestamp form (timeforms.py) at the start of each of the first few columns
 (and just inside a ``[``, ``(`` or ``"``), and keeps the (position, form)
 that reads a valid time in the most lines; ties go to the earlier column,
 the longer match (``Tue May 14 10:22:33 2024`` over ``Tue May 14
-10:22:33``), the order in which the times run forwards, and closeness to the
-file's time (which settles day/month order and two-digit years). The
+10:22:33``), times that run forwards, times close together, and closeness
+to the file's time (these settle day/month order and two-digit years). The
 columns after it (and before it) are then recognized by their shape over
 the sample (headers.py). ``LayoutParser`` (layoutparser.py) applies the
 result with one compiled regex per line.
@@ -143,6 +143,13 @@ def _order_score(hits) -> float:
     return ok / (len(hits) - 1)
 
 
+def _spread(hits) -> float:
+    """Median gap between consecutive hits: a file's lines sit close in time, so of two
+    readings of ``01/02 .. 01/12`` the one a day apart beats the one a month apart."""
+    gaps = sorted(abs((b[1] - a[1]).total_seconds()) for a, b in zip(hits, hits[1:]))
+    return gaps[len(gaps) // 2] if gaps else 0.0
+
+
 def _distance(hits, reference: datetime) -> float:
     return sum(abs((h[1] - reference).total_seconds()) for h in hits) / max(1, len(hits))
 
@@ -190,6 +197,7 @@ def _rank(c: _Candidate, best: int, reference: datetime):
             -hits,                           # then the most lines
             -round(avg_len),                 # the longer match
             -round(_order_score(c.hits), 2),  # times that run forwards
+            _spread(c.hits),                 # close together
             _distance(c.hits, reference),    # nearest the file's time
             _FORM_INDEX[c.form.name])
 

@@ -64,7 +64,7 @@ class TimeForm:
 
     name: str
     pattern: str
-    first: str                       # "digit", "alpha" or "@"
+    first: str                       # "digit", "alpha", "both" or "@"
     example: str
     regex: re.Pattern = field(init=False, repr=False)
     groups: frozenset = field(init=False, repr=False)
@@ -116,7 +116,7 @@ FORMS: tuple[TimeForm, ...] = (
        "May 14 10:22:33"),
     _f("asctime", _WEEKDAY + _B + r"\s{1,2}" + _D + r"\s" + _TIME + r"(?:\s(?P<Z>" + _ZONE_NAMES + r"))?\s" + _Y + _END,
        "alpha", "Tue May 14 10:22:33 2024"),
-    _f("dby", _WEEKDAY + _D + r"[ /-]" + _B + r"[ /-](?:" + _Y + "|" + _YY + r")" + r"[ :]" + _TIME + _TAIL, "digit",
+    _f("dby", _WEEKDAY + _D + r"[ /-]" + _B + r"[ /-](?:" + _Y + "|" + _YY + r")" + r"[ :]" + _TIME + _TAIL, "both",
        "14-May-2024 10:22:33.123"),
     _f("ybd", _Y + r"[ -]" + _B + r"[ -]" + _D + _SEP + _TIME + _TAIL, "digit", "2024-May-14 10:22:33"),
     _f("db", _D + r"\s" + _B + r"\s" + _TIME_S + _TAIL, "digit", "14 May 10:22:33.123"),
@@ -141,8 +141,8 @@ _AMBIGUOUS = {
     "dmyy-slash": ("yymd-slash", "mdyy-slash"),
     "md-slash": ("dm-slash",), "dm-slash": ("md-slash",), "md-dot": ("dm-dot",), "dm-dot": ("md-dot",),
 }
-DIGIT_FORMS = tuple(f for f in FORMS if f.first == "digit")
-ALPHA_FORMS = tuple(f for f in FORMS if f.first == "alpha")
+DIGIT_FORMS = tuple(f for f in FORMS if f.first in ("digit", "both"))
+ALPHA_FORMS = tuple(f for f in FORMS if f.first in ("alpha", "both"))   # "both": an optional weekday first
 AT_FORMS = tuple(f for f in FORMS if f.first == "@")
 
 KLOG_LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "critical", "D": "debug"}
@@ -394,17 +394,19 @@ BUILDERS = {f.name: make_builder(f) for f in FORMS}
 
 
 def parse_at(text: str, pos: int, ctx: TimeContext, forms=None) -> tuple[TimeForm, datetime, int] | None:
-    """The first form (in ``forms`` or all that can start with ``text[pos]``) that
-    reads a valid time at ``pos``: (form, datetime, end) or None."""
+    """The form (in ``forms`` or all that can start with ``text[pos]``) reading the longest
+    valid time at ``pos`` (``Tue May 14 10:22:33 2024`` over its yearless prefix):
+    (form, datetime, end) or None."""
     if pos >= len(text):
         return None
+    best = None
     for form in forms if forms is not None else forms_for(text[pos]):
         mt = form.regex.match(text, pos)
-        if mt is not None:
+        if mt is not None and (best is None or mt.end() > best[2].end()):
             dt = BUILDERS[form.name](mt, ctx)
             if dt is not None:
-                return form, dt, mt.end()
-    return None
+                best = (form, dt, mt)
+    return None if best is None else (best[0], best[1], best[2].end())
 
 
 class LeadingTimestamp:
@@ -434,13 +436,16 @@ class LeadingTimestamp:
             got = self._try(last, text, start, bracket)
             if got is not None:
                 return got
+        best = None
         for form in forms_for(text[start]):
             if form is last:
                 continue
             got = self._try(form, text, start, bracket)
-            if got is not None:
-                self._last = form
-                return got
+            if got is not None and (best is None or got[1] > best[1][1]):
+                best = (form, got)
+        if best is not None:
+            self._last = best[0]
+            return best[1]
         return None, pos
 
     def _try(self, form: TimeForm, text: str, start: int, bracket: bool):

@@ -100,3 +100,37 @@ def test_syslog_prefixes_never_raise(name, pri, tail):
             continue
         if rec is not None:
             _check_record(rec, name, text)
+
+
+def _layout_parsers():
+    from brainstem.ingest.layout import learn_layout
+    from brainstem.ingest.layoutparser import LayoutParser
+
+    from .corpus import load
+    out = []
+    for s in load("dev"):
+        lines = [x for x in s.text.splitlines() if x.strip()]
+        lay = learn_layout(lines, REF)
+        if lay is not None:
+            out.append((s.name, lay))
+    return out
+
+
+LAYOUTS = _layout_parsers()
+
+
+@settings(max_examples=300, deadline=None)
+@given(idx=st.integers(0, len(LAYOUTS) - 1), text=line_text, prefix=st.sampled_from(
+    ["", "2024-05-14 10:22:33,123 ", "[2024-05-14T10:22:33.123] ", "May 14 10:22:33 ", "14-May-2024 10:22:33.123 ",
+     "1715682153.123 ", "2024-02-30 10:22:33 INFO ", "9999-12-31T23:59:59-12:00 "]))
+def test_learned_layouts_never_raise(idx, text, prefix):
+    from brainstem.ingest.layoutparser import LayoutParser
+    from brainstem.ingest.timeforms import TimeContext
+    name, lay = LAYOUTS[idx]
+    parser = LayoutParser(lay, TimeContext(YearResolver(REF)))
+    line = prefix + text
+    try:
+        rec = parser.parse(line, "p", 7)
+    except BadLine:
+        return
+    _check_record(rec, "app", line)
