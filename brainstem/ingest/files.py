@@ -24,9 +24,8 @@ from .base import BadLine
 from .continuation import MODES, assign_times
 from .detect import SAMPLE_LINES, detect_format
 from .jsonl import JsonMapping, JsonParser
-from .layout import learn_layout
 from .logfmt import LogfmtParser
-from .layoutparser import LayoutParser
+from .layoutparser import LayoutParser, app_parser
 from .record import Record
 from .report import IngestReport
 from .rfc3164 import Rfc3164Parser
@@ -289,16 +288,13 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
         resolver = YearResolver(reference_time)
         ctx = TimeContext(resolver, DayResolver(reference_time, date_in_name(Path(path).name)))
         primary, secondary = _make_parsers(fmt, json_mapping, resolver, ctx)
-        app = AppLogParser(ctx)
+        app = AppLogParser(ctx) if fmt != "app" else app_parser(texts, ctx)
         app_parse = app.parse
         skip = None
-        if fmt == "app":
-            layout = learn_layout(texts, reference_time)
-            if layout is not None:
-                layout_parser = LayoutParser(layout, ctx, app)
-                app_parse = layout_parser.parse
-                report.note(path, f"layout: {layout.describe()}")
-                skip = layout.header_line
+        if isinstance(app, LayoutParser):
+            layout_parser = app
+            report.note(path, f"layout: {app.layout.describe()}")
+            skip = app.layout.header_line
         syslog = (Rfc5424Parser(), Rfc3164Parser(resolver)) if primary is None else None
         parsed = _parse(itertools.chain(sample, lines), path, report, primary, secondary, app_parse,
                         fh.tell, on_progress, progress, syslog, skip)

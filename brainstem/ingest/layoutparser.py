@@ -267,3 +267,12 @@ class LayoutParser:
         self.notes.append(f"layout changed near line {line_no}: {new.describe()}")
         self._use(new)
         self._missed.clear()
+
+
+def app_parser(sample: list[str], ctx: TimeContext) -> LayoutParser | AppLogParser:
+    """The parser for an app log whose first non-empty lines are ``sample``: its learned
+    layout, or the general line-by-line parser when no timestamp layout is found.
+    What ``read_records`` uses; a live follower can use the same."""
+    app = AppLogParser(ctx)
+    layout = learn_layout(sample, ctx.years.reference)
+    return app if layout is None else LayoutParser(layout, ctx, app)

@@ -151,3 +151,11 @@ def parse_iso(text: str) -> datetime | None:
 _ISO = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?+(?:[.,](\d{1,9}))?+"
     r"(?: ?(Z|z|[+-]\d\d(?::?\d\d)?(?![\d:])))?(?![\w])")
+
+
+def __getattr__(name: str):
+    # LeadingTimestamp moved to timeforms.py (it reads every form there); still importable here
+    if name == "LeadingTimestamp":
+        from .timeforms import LeadingTimestamp
+        return LeadingTimestamp
+    raise AttributeError(name)
