@@ -159,18 +159,22 @@ def read_records(path: Path, *, fmt: str | None = None, json_mapping: JsonMappin
 
 def iter_records(paths: Iterable[str], *, fmt: str | None = None, json_mapping: JsonMapping | None = None,
                  report: IngestReport, on_progress: Callable[[int], None] | None = None,
-                 reference_time: datetime | None = None) -> Iterator[Record]:
+                 reference_time: datetime | None = None, continuation: str = "join",
+                 continuation_max_lines: int = 500) -> Iterator[Record]:
     """expand_paths + read_records for each file. Path and format errors raise
     IngestError here, before any record is produced; a file that vanishes or
     cannot be opened later is reported as bad (line 0) and skipped."""
     fmt = _check_fmt(fmt)
+    if continuation not in MODES:
+        raise IngestError(f"unknown continuation {continuation!r}: choose one of {', '.join(MODES)}")
     files = expand_paths(paths)
-    return _iter_files(files, fmt, json_mapping, report, on_progress, reference_time)
+    return _iter_files(files, report, fmt=fmt, json_mapping=json_mapping, reference_time=reference_time,
+                       on_progress=on_progress, continuation=continuation,
+                       continuation_max_lines=continuation_max_lines)
 
 
-def _iter_files(files, fmt, json_mapping, report, on_progress, reference_time):
-    for _, records in open_records(files, fmt=fmt, json_mapping=json_mapping, report=report,
-                                   reference_time=reference_time, on_progress=on_progress):
+def _iter_files(files, report, **options):
+    for _, records in open_records(files, report=report, **options):
         yield from records
 
 
