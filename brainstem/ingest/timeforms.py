@@ -79,10 +79,6 @@ class TimeForm:
         self.has_date = self.epoch or "D" in self.groups
         self.has_year = self.epoch or "Y" in self.groups or "y" in self.groups
 
-    @property
-    def ambiguous_with(self) -> tuple[str, ...]:
-        return _AMBIGUOUS.get(self.name, ())
-
 
 def _f(name, pattern, first, example):
     return TimeForm(name, pattern, first, example)
@@ -133,14 +129,6 @@ FORMS: tuple[TimeForm, ...] = (
 )
 
 BY_NAME = {f.name: f for f in FORMS}
-# forms that read the same text with another field order: the learner compares them
-_AMBIGUOUS = {
-    "mdy-slash": ("dmy-slash",), "dmy-slash": ("mdy-slash",),
-    "dmy-dash": ("mdy-dash",), "mdy-dash": ("dmy-dash",),
-    "yymd-slash": ("mdyy-slash", "dmyy-slash"), "mdyy-slash": ("yymd-slash", "dmyy-slash"),
-    "dmyy-slash": ("yymd-slash", "mdyy-slash"),
-    "md-slash": ("dm-slash",), "dm-slash": ("md-slash",), "md-dot": ("dm-dot",), "dm-dot": ("md-dot",),
-}
 DIGIT_FORMS = tuple(f for f in FORMS if f.first in ("digit", "both"))
 ALPHA_FORMS = tuple(f for f in FORMS if f.first in ("alpha", "both"))   # "both": an optional weekday first
 AT_FORMS = tuple(f for f in FORMS if f.first == "@")
@@ -248,38 +236,20 @@ class TimeContext:
         return off
 
 
-def _year(m) -> int | None:
-    y = m["Y"]
-    if y is not None:
-        return int(y)
-    y = m["y"]
-    if y is not None:
-        n = int(y)
-        return 2000 + n if n < 70 else 1900 + n
-    return None
-
-
-def _month(m) -> int | None:
-    b = m["b"]
-    if b is not None:
-        return MONTHS.get(b[:3].capitalize())
-    return int(m["M"])
-
-
-def make_builder(form: TimeForm, prefix: str = "") -> Callable:
-    """``build(match, ctx) -> datetime | None`` for ``form``'s groups (named ``prefix + name``)."""
+def make_builder(form: TimeForm) -> Callable:
+    """``build(match, ctx) -> datetime | None`` for ``form``'s groups."""
     if form.name == "epoch":
-        return _epoch_builder(prefix)
+        return _epoch_builder()
     if form.name == "tai64n":
-        return _tai_builder(prefix)
+        return _tai_builder()
     g = form.groups
-    names = {k: prefix + k for k in ("Y", "y", "M", "b", "D", "h", "m", "s", "f", "p", "z", "Z")}
     has_year, has_date = form.has_year, form.has_date
     has_p = "p" in g
     has_zone = "z" in g or "Z" in g
     has_s = "s" in g
-    gY, gy, gM, gb, gD = (names[k] if k in g else None for k in ("Y", "y", "M", "b", "D"))
-    gh, gm, gs, gf, gp, gz, gZ = (names[k] if k in g else None for k in ("h", "m", "s", "f", "p", "z", "Z"))
+    # the group names this form has (None: it has not that part)
+    gY, gy, gM, gb, gD = (k if k in g else None for k in ("Y", "y", "M", "b", "D"))
+    gh, gm, gs, gf, gp, gz, gZ = (k if k in g else None for k in ("h", "m", "s", "f", "p", "z", "Z"))
 
     def build(m, ctx: TimeContext) -> datetime | None:
         h = int(m[gh])
@@ -351,8 +321,8 @@ def make_builder(form: TimeForm, prefix: str = "") -> Callable:
     return build
 
 
-def _epoch_builder(prefix: str) -> Callable:
-    ge, gef = prefix + "e", prefix + "ef"
+def _epoch_builder() -> Callable:
+    ge, gef = "e", "ef"
 
     def build(m, ctx) -> datetime | None:
         digits = m[ge]
@@ -378,8 +348,8 @@ def _epoch_builder(prefix: str) -> Callable:
     return build
 
 
-def _tai_builder(prefix: str) -> Callable:
-    gt, gn = prefix + "t", prefix + "tn"
+def _tai_builder() -> Callable:
+    gt, gn = "t", "tn"
 
     def build(m, ctx) -> datetime | None:
         secs = int(m[gt], 16) - (1 << 62) - 10   # TAI64 label; TAI is 10 s ahead of UTC at 1970 (leap seconds ignored)

@@ -104,7 +104,6 @@ def test_syslog_prefixes_never_raise(name, pri, tail):
 
 def _layout_parsers():
     from brainstem.ingest.layout import learn_layout
-    from brainstem.ingest.layoutparser import LayoutParser
 
     from .corpus import load
     out = []
