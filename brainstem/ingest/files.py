@@ -327,9 +327,11 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
 
 
 def _note_inferred(report: IngestReport, path: str, ctx: TimeContext, reference: datetime) -> None:
-    if ctx.used_year or ctx.years.used:
-        report.note(path, f"timestamps without a year: years chosen so no time is more than two days after "
-                          f"{reference:%Y-%m-%d %H:%M} UTC (the file's time)")
+    years = ctx.years
+    if years.used:
+        placed = str(years.low) if years.low == years.high else f"{years.low}-{years.high}"
+        report.note(path, f"timestamps without a year: placed in {placed}, so that none is more than two days "
+                          f"after the file's time ({reference:%Y-%m-%d %H:%M} UTC)")
     if ctx.used_day:
         d = ctx.days
         where = {"file name": f"the file name ({d.name_date})",

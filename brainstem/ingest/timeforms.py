@@ -207,15 +207,12 @@ def date_in_name(name: str) -> date | None:
 class TimeContext:
     """Per-file state a form's builder needs: the year and day resolvers and small caches."""
 
-    __slots__ = ("years", "days", "_zones", "_key", "_val", "used_year", "used_day")
+    __slots__ = ("years", "days", "_zones", "used_day")
 
     def __init__(self, years: YearResolver, days: DayResolver | None = None) -> None:
         self.years = years
         self.days = days or DayResolver(years.reference)
         self._zones: dict[str, timedelta | None] = {}
-        self._key = None
-        self._val = None
-        self.used_year = False    # a yearless form was resolved (for the report)
         self.used_day = False     # a dateless form was resolved
 
     def zone(self, z: str | None, name: str | None) -> timedelta | None:
@@ -293,10 +290,8 @@ def make_builder(form: TimeForm) -> Callable:
                     year = 2000 + n if n < 70 else 1900 + n
                 else:  # bsd with an optional year that is absent
                     year = ctx.years.year_for(month, day)
-                    ctx.used_year = True
             else:
                 year = ctx.years.year_for(month, day)
-                ctx.used_year = True
             try:
                 dt = datetime(year, month, day, h, mi, s, us, tzinfo=UTC)
             except ValueError:

@@ -51,7 +51,7 @@ class YearResolver:
     placed on its own. Deterministic for a given reference.
     """
 
-    __slots__ = ("reference", "year", "last_month", "carry", "used")
+    __slots__ = ("reference", "year", "last_month", "carry", "used", "low", "high")
 
     def __init__(self, reference: datetime, *, carry: bool = True) -> None:
         if reference.tzinfo is None:
@@ -60,7 +60,8 @@ class YearResolver:
         self.year: int | None = None
         self.last_month = 0
         self.carry = carry
-        self.used = False   # a year was inferred (for the report)
+        self.used = False   # a year was inferred (for the report: which ones)
+        self.low = self.high = 0
 
     def nearest_year(self, month: int, day: int) -> int:
         """The latest year that puts (month, day) no later than the reference plus the tolerance."""
@@ -88,6 +89,10 @@ class YearResolver:
                 year -= 1
         self.year = year
         self.last_month = month
+        if year < self.low or not self.low:
+            self.low = year
+        if year > self.high:
+            self.high = year
         return year
 
 
