@@ -233,8 +233,8 @@ def test_ingest_says_when_time_is_not_the_lines_own(tmp_path):
                      "2024-05-14 10:22:36,010 INFO [main] com.example.Api - next\n")
     p = run("ingest", str(plain), str(trace), db=tmp_path / "b.db")
     assert f"no timestamps found in {plain}: events take the file's time" in p.stderr
-    assert "4 lines without a timestamp of their own (2 joined to the event before them, the rest given the time of the one before or of their file)" \
-        in p.stdout
+    assert ("4 lines without a timestamp of their own (2 joined to the event before them, "
+            "the rest given the time of the one before or of their file)") in p.stdout
     out = json.loads(run("ingest", str(plain), str(trace), "--json", db=tmp_path / "c.db").stdout)
     assert out["files_without_timestamps"] == [str(plain)]
     assert out["lines_without_timestamp"] == 4 and out["continuation_lines_joined"] == 2
