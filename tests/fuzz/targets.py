@@ -21,6 +21,7 @@ class Target:
     allowed: tuple[type[BaseException], ...]
     seeds: tuple
     binary: bool = False
+    edges: tuple = ()        # inputs at known edges: they may raise the documented error, nothing else
 
 
 def _rfc3164(text: str):
@@ -106,7 +107,9 @@ def targets() -> list[Target]:
             '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event',
             "<34>1 2026-12-01T10:00:00+01:00 fw1 sshd 12 - - Failed password for root",
             "<13>1 - - - - - -",
-        )),
+        ), edges=("<13>1 9999-12-31T23:59:59-12:00 fw1 app - - - at the calendar's edge",
+                  "<13>1 0001-01-01T00:00:00+12:00 fw1 app - - - before its start",
+                  "<13>1 2024-02-30T10:00:00Z fw1 app - - - no such day")),
         Target("applog", _applog, (), (
             "2026-11-30 10:00:00,123 ERROR [main] com.example.Service - connection refused to db:5432",
             "[2026-11-30T10:00:00.123Z] WARN worker-3 queue depth 1200 above 1000",
