@@ -27,6 +27,10 @@ class Cell:
     def operands(self) -> tuple:
         return ()
 
+    def intern_key(self) -> tuple | None:
+        """What makes two cells the same expression (None: never shared)."""
+        return None
+
     def compute(self) -> object:
         return self.value
 
@@ -69,6 +73,9 @@ class Const(Cell):
 
     def peek(self) -> object:
         return self.value
+
+    def intern_key(self) -> tuple:
+        return ("c", type(self.value), self.value)
 
     def enable(self, sub) -> None:
         pass  # constants never change, so nobody needs to hear from them
@@ -169,14 +176,13 @@ def _and(a: object, b: object) -> object:
         return FALSE
     if a is UNKNOWN or b is UNKNOWN:
         return UNKNOWN
-    return b
+    return TRUE
 
 
 def _or(a: object, b: object) -> object:
-    if is_true(a):
-        return a
-    if is_true(b):
-        return b
+    # NodeBrain's logical operators give !! (True), never an operand's value
+    if is_true(a) or is_true(b):
+        return TRUE
     if a is UNKNOWN or b is UNKNOWN:
         return UNKNOWN
     return FALSE
@@ -231,6 +237,9 @@ class Binary(Cell):
     def operands(self) -> tuple:
         return (self.a, self.b)
 
+    def intern_key(self) -> tuple:
+        return ("b", self.op, id(self.a), id(self.b))
+
     def compute(self) -> object:
         return self.fn(self.a.value, self.b.value)
 
@@ -283,6 +292,9 @@ class Unary(Cell):
     def operands(self) -> tuple:
         return (self.a,)
 
+    def intern_key(self) -> tuple:
+        return ("u", self.op, id(self.a))
+
     def compute(self) -> object:
         return self.fn(self.a.value)
 
@@ -290,7 +302,8 @@ class Unary(Cell):
         return self.fn(self.a.peek())
 
     def display(self, top: bool = False) -> str:
-        return self.op + self.a.display()
+        inner = self.op + self.a.display()
+        return inner if top else "(" + inner + ")"   # NodeBrain prints `(!a)`
 
 
 class NodeCall(Cell):
@@ -305,6 +318,9 @@ class NodeCall(Cell):
 
     def operands(self) -> tuple:
         return tuple(self.args)
+
+    def intern_key(self) -> tuple:
+        return ("n", id(self.term), self.facet, tuple(id(a) for a in self.args))
 
     def enable(self, sub) -> None:
         first = self.refs == 0

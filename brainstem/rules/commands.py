@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING
 
 from .cache import Cache
 from .cachespec import parse_spec
-from .cells import Term
+from .cells import Const, Term
 from .errors import RuleError, RuleSyntaxError
 from .lexer import NAME, OP
 from .parser import Parser
 from .rules import Rule
 from .show import PlainNode, show_formula, show_rules, show_term
-from .values import plain
+from .values import UNKNOWN, plain
 
 if TYPE_CHECKING:
     from .engine import RuleEngine
 
 _PREFIX = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\.\s+")
 _VERB = re.compile(r"[A-Za-z]+")
-_SUBST = re.compile(r"\$\{([^}]*)\}")
+_SUBST = re.compile(r"(\$+)\{([^}]*)\}")
 _FAST_ALERT = re.compile(
     r'alert\s+((?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
     r'[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?))\s*;?\s*$')
@@ -30,10 +30,25 @@ _PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(-?\d+(?:\.\d+)?))')
 
 
 def substitute(engine: "RuleEngine", ctx: Term, text: str) -> str:
-    """Replace each `${term}` by the term's value (strings unquoted, Unknown as ?)."""
+    """Replace each `${expression}` by its value in `ctx` (strings unquoted, Unknown
+    as ?): a term, or any cell expression (`${c@kids(host)}`, `${a+1}`). `$${x}`
+    is reduced to `${x}` for a later substitution, as NodeBrain does."""
     def one(m: re.Match) -> str:
-        t = engine.find(ctx, m.group(1).strip())
-        return "?" if t is None else plain(t.peek())
+        dollars, body = m.group(1), m.group(2)
+        if len(dollars) > 1:
+            return dollars[1:] + "{" + body + "}"
+        name = body.strip()
+        t = engine.find(ctx, name)
+        if t is not None:
+            return plain(t.peek())
+        try:
+            p = Parser(engine, ctx, body)
+            cell = p.expr()
+            if not p.at_end():
+                return "?"
+            return plain(cell.peek())
+        except RuleSyntaxError:
+            return "?"
     return _SUBST.sub(one, text)
 
 
@@ -90,7 +105,7 @@ def _end(p: Parser) -> None:
 
 
 def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
-    p = Parser(engine, ctx, text, pos)
+    p = Parser(engine, ctx, text, pos, intern=True)
     name = p.lx.next()
     if name[0] != NAME:
         raise p.error("expecting a term name to define", name)
@@ -98,9 +113,16 @@ def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
     kind = p.lx.next()
     word = kind[1]
     if word == "cell":
+        if p.at_end():             # `define x cell;`: a term with no value yet
+            _end(p)
+            engine.assign(term, UNKNOWN)
+            return
         cell = p.expr()
         _end(p)
-        engine.define(term, cell)
+        if type(cell) is Const:    # a constant is a value, not a formula (`x = 42`)
+            engine.assign(term, cell.value)
+        else:
+            engine.define(term, cell)
     elif word == "node":
         _define_node(engine, p, term)
     elif word in ("on", "if", "when"):
@@ -272,8 +294,10 @@ def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]
         try:
             execute(engine, root, line)
         except RuleSyntaxError as exc:
-            col = exc.offset + 1
-            msg = f"{source}:{lineno}:{col}: {exc.message} at {exc.token!r}"
+            if exc.column:
+                msg = f"{source}:{lineno}:{exc.offset + 1}: {exc.message} at {exc.token!r}"
+            else:
+                msg = f"{source}:{lineno}: {exc.message}"
             errors.append(msg)
             engine.message("E", msg)
             engine.react()
@@ -282,4 +306,9 @@ def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]
             errors.append(msg)
             engine.message("E", msg)
             engine.react()
+        except RecursionError:
+            # a chain of thousands of cells defined one on another: refused, not fatal
+            msg = f"{source}:{lineno}: rules nested too deeply to evaluate"
+            errors.append(msg)
+            engine.message("E", msg)
     return errors

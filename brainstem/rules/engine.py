@@ -59,6 +59,18 @@ class RuleEngine:
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
         self._fast_shape: tuple = (None, ())   # commands.fast_alert: last line shape
+        self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
+
+    def intern(self, cell: Cell) -> Cell:
+        """The one cell for this expression (a definition's cells are shared)."""
+        key = cell.intern_key()
+        if key is None:
+            return cell
+        got = self._cells.get(key)
+        if got is None:
+            self._cells[key] = cell
+            return cell
+        return got
 
     # -- names ---------------------------------------------------------------
     def find(self, ctx: Term, name: str) -> Term | None:

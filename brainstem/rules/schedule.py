@@ -78,6 +78,9 @@ class TimeCondition(Cell):
         self.engine, self.items, self.text = engine, items, text
         self.armed = False
 
+    def intern_key(self) -> tuple:
+        return ("~", self.text)
+
     def value_at(self, t: float) -> object:
         return TRUE if any(i.interval(t) for i in self.items) else FALSE
 

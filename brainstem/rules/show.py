@@ -48,8 +48,12 @@ def term_line(term: Term) -> str:
     if term.rule is not None:
         return term.rule.show_line()
     if term.defn is not None:
-        value = show_value(term.value) if term.refs else "#"
-        return f"{name} = {value} == {term.defn.display()}"
+        defn = term.defn
+        if term.refs:
+            value = show_value(term.value)
+        else:   # not enabled: `#`, then the formula's value if something else enables it
+            value = "# " + show_value(defn.value) if defn.refs else "#"
+        return f"{name} = {value} == {defn.display()}"
     return f"{name} = {show_value(term.value)}"
 
 
