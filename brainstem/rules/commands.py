@@ -14,7 +14,8 @@ from .errors import RuleError, RuleSyntaxError
 from .lexer import NAME, OP
 from .parser import Parser
 from .rules import Rule
-from .show import PlainNode, show_formula, show_rules, show_term
+from .nodes import PlainNode, make_node
+from .show import show_formula, show_rules, show_term
 from .values import UNKNOWN, plain
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 _PREFIX = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\.\s+")
 _VERB = re.compile(r"[A-Za-z]+")
+# `node:text` / `node(args):text`: a command to a node (a translator's input)
+_NODE_CMD = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\s*(\([^)]*\))?:")
 _SUBST = re.compile(r"(\$+)\{([^}]*)\}")
 _FAST_ALERT = re.compile(
     r'alert\s+((?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
@@ -72,6 +75,10 @@ def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bo
     if ch in "-=":
         shell(engine, ctx, text[pos + 1:].strip(), ch)
         return
+    m = _NODE_CMD.match(text, pos)
+    if m:
+        node_command(engine, ctx, text, m)
+        return
     m = _VERB.match(text, pos)
     verb = m.group() if m else text[pos]
     body = m.end() if m else pos + 1
@@ -91,6 +98,22 @@ def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bo
             engine.react()
     elif verb == "show":
         show(engine, ctx, text, body)
+    elif verb == "enable" or verb == "disable":
+        p = Parser(engine, ctx, text, body)
+        tok = p.lx.next()
+        if tok[0] != NAME:
+            raise p.error(f"expecting a node to {verb}", tok)
+        _end(p)
+        term = engine.find(ctx, tok[1])
+        node = term.node if term is not None else None
+        if node is None:
+            raise RuleError(f"{tok[1]} is not a node")
+        action = getattr(node, verb, None)
+        if action is None:
+            raise RuleError(f"{tok[1]}: a {getattr(node, 'skill', '') or 'plain'} node cannot be {verb}d")
+        action()
+        if not nested:
+            engine.react()
     else:
         raise RuleSyntaxError(f"verb {verb!r} not recognized", pos, verb)
 
@@ -149,8 +172,13 @@ def _define_node(engine: "RuleEngine", p: Parser, term: Term) -> None:
         term.node = PlainNode()
         return
     skill = p.lx.next()
+    if skill[0] == NAME and skill[1] != "cache":
+        cells = p.arglist() if p.at("(") else []
+        _end(p)
+        term.node = make_node(engine, term, skill[1], [c.peek() for c in cells], cells)
+        return
     if skill[1] != "cache":
-        raise p.error("only the cache skill is available", skill)
+        raise p.error("expecting a node skill (cache, translator, audit, syslog)", skill)
     spec = parse_spec(p, term)
     _end(p)
     cache = Cache(engine, term, spec)
@@ -203,6 +231,38 @@ def show(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
         if p.at(","):
             p.lx.next()
     _end(p)
+
+
+def node_command(engine: "RuleEngine", ctx: Term, text: str, m: re.Match) -> None:
+    """`node:text` or `node("verb",...):text` (e.g. a line for a translator)."""
+    term = engine.find(ctx, m.group(1))
+    node = term.node if term is not None else None
+    if node is None or not hasattr(node, "command"):
+        raise RuleError(f"{m.group(1)} is not a node that accepts commands")
+    args: list = []
+    if m.group(2):
+        p = Parser(engine, ctx, m.group(2))
+        args = [c.peek() for c in p.arglist()]
+    node.command(args, text[m.end():])
+
+
+def run_emitted(engine: "RuleEngine", ctx: Term, command: str) -> None:
+    """A command a translator produced: echoed as `> ctx. command` (its own prefix
+    resolved), then run as one command cycle; an error is reported, not raised."""
+    m = _PREFIX.match(command)
+    if m:
+        ctx = engine.resolve(ctx, m.group(1))
+        command = command[m.end():]
+    prefix = ctx.path()
+    engine.emit("> " + (prefix + ". " if prefix else "") + command)
+    try:
+        execute(engine, ctx, command)
+    except RuleSyntaxError as exc:
+        engine.message("E", f"{exc}")
+        engine.react()
+    except RuleError as exc:
+        engine.message("E", f"{exc}")
+        engine.react()
 
 
 def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
@@ -287,7 +347,9 @@ def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]
     root = engine.root
     for lineno, raw in enumerate(lines, 1):
         line = raw.rstrip("\r\n")
-        if emit is not None:
+        if emit is not None and line:
+            if not line.strip():
+                continue        # NodeBrain echoes nothing for a blank line
             emit("> " + line)
         if line.startswith("alert ") and fast_alert(engine, line):
             continue

@@ -60,6 +60,49 @@ class RuleEngine:
         self._fast = True
         self._fast_shape: tuple = (None, ())   # commands.fast_alert: last line shape
         self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
+        self._deferred: list = []  # node actions due after this evaluation (audit polls)
+        self.sandbox = False       # True: no file access (translator, audit nodes) nor shell
+        self.base_dir: str | None = None   # relative translator and audit files (None: cwd)
+        self.regex_budget = 0.05   # seconds of translator regex matching per line
+        self._translators = None
+        self._translating = 0
+
+    def defer(self, action: Callable[[], None]) -> None:
+        self._deferred.append(action)
+
+    @property
+    def translators(self):
+        """The translator files this engine has compiled (compiled once each)."""
+        if self._translators is None:
+            from .translator import TranslatorLoader
+            self._translators = TranslatorLoader(self.base_dir, log=self.message, out=self.emit,
+                                                 value=self._translator_value, budget=self.regex_budget)
+        return self._translators
+
+    def _translator_value(self, text: str, error) -> object:
+        from .parser import Parser
+        p = Parser(self, self.root, text)
+        try:
+            cell = p.expr()
+        except RuleSyntaxError as exc:
+            raise error(f"bad value expression $({text}): {exc}") from None
+        return cell.peek()
+
+    def translate(self, ctx: Term, translator, line: str) -> object:
+        """Run `line` through a translator; its commands run in `ctx`, one command
+        cycle each. A line past the regex time budget is reported and skipped."""
+        from .commands import run_emitted
+        from .translator import TranslatorTimeout
+        if self._translating >= 8:
+            raise RuleError("translators nested deeper than 8 (a translator feeding itself?)")
+        self._translating += 1
+        try:
+            return translator.translate(line, lambda cmd: run_emitted(self, ctx, cmd))
+        except TranslatorTimeout as exc:
+            self.message("E", str(exc))
+            return None
+        finally:
+            self._translating -= 1
 
     def intern(self, cell: Cell) -> Cell:
         """The one cell for this expression (a definition's cells are shared)."""
@@ -194,6 +237,11 @@ class RuleEngine:
         while True:
             if self._qhigh >= 0:
                 self._evaluate()
+            if self._deferred:
+                actions, self._deferred = self._deferred, []
+                for action in actions:
+                    action()
+                continue
             ready = self._ready   # re-read: an action may run a nested react
             if self._alerted:
                 ctxs, self._alerted = self._alerted, []
@@ -331,6 +379,9 @@ class RuleEngine:
             else:
                 node = a.term.node
                 if not isinstance(node, Cache):
+                    if kind == "node" and hasattr(node, "assert_args"):
+                        node.assert_args([c.peek() for c in a.args], alert_mode)
+                        continue
                     raise RuleError(f"{a.term.path() or '_'} is not a cache node")
                 values = [c.peek() for c in a.args]
                 if kind == "node":

@@ -23,6 +23,8 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
             buf.clear()
 
     eng.sink = sink
+    # NodeBrain's log header (compare.py and NodeBrain users read from the bar on)
+    out.write("Date       Time     Message\n---------- -------- --------------------------------------------\n")
     failed = False
     for i, src in enumerate(sources, 1):
         eng.message("I", f"Argument [{i}] {src}")
