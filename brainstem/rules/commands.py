@@ -3,7 +3,6 @@ shell actions, and the fast path for plain `alert a="x",b=1;` lines."""
 from __future__ import annotations
 
 import re
-import shlex
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -248,7 +247,8 @@ def node_command(engine: "RuleEngine", ctx: Term, text: str, m: re.Match) -> Non
 
 def run_emitted(engine: "RuleEngine", ctx: Term, command: str) -> None:
     """A command a translator produced: echoed as `> ctx. command` (its own prefix
-    resolved), then run as one command cycle; an error is reported, not raised."""
+    resolved) and run as one command cycle, as in NodeBrain; an error is reported,
+    not raised."""
     m = _PREFIX.match(command)
     if m:
         ctx = engine.resolve(ctx, m.group(1))
@@ -257,9 +257,6 @@ def run_emitted(engine: "RuleEngine", ctx: Term, command: str) -> None:
     engine.emit("> " + (prefix + ". " if prefix else "") + command)
     try:
         execute(engine, ctx, command)
-    except RuleSyntaxError as exc:
-        engine.message("E", f"{exc}")
-        engine.react()
     except RuleError as exc:
         engine.message("E", f"{exc}")
         engine.react()
@@ -283,7 +280,8 @@ def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
         engine.message("W", f"Shell command not run (use --allow-shell): {kind}{command}")
         return
     engine.emit(f"[0] Started: {kind}{command}")
-    run = subprocess.run(shlex.split(command), capture_output=True, text=True)
+    # like NodeBrain, through the shell (redirections, pipes); only with allow_shell
+    run = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True)
     if kind == "=":
         for line in run.stdout.splitlines():
             try:
@@ -350,6 +348,9 @@ def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]
         if emit is not None and line:
             if not line.strip():
                 continue        # NodeBrain echoes nothing for a blank line
+            if line[0] == "$" and line[1:2].isspace():
+                # a substitution command is echoed (and run) as substituted
+                line = substitute(engine, root, line[1:].strip())
             emit("> " + line)
         if line.startswith("alert ") and fast_alert(engine, line):
             continue

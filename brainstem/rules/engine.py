@@ -471,6 +471,13 @@ class RuleEngine:
         if self.sink is not None:
             self.sink(f"{self.stamp()} NB000{severity} {text}")
 
+    def node_message(self, severity: str, skill: str, node: Term, text: str) -> None:
+        """A node module's message, as NodeBrain prints it (`NM000I audit w: ...`)."""
+        if severity == "E":
+            self.error_count += 1
+        if self.sink is not None:
+            self.sink(f"{self.stamp()} NM000{severity} {skill} {node.path()}: {text}")
+
     def emit(self, line: str) -> None:
         if self.sink is not None:
             self.sink(line)

@@ -127,7 +127,7 @@ class AuditNode(TranslatorNode):
         self.synapse = _Synapse(self.engine, self.schedule, self.poll)
         self.schedule.enable(self.synapse)
         self.synapse.state = self.schedule.value
-        self.engine.message("I", f"Enabled audit of {self.filename} using {self.translator.path}")
+        self.engine.node_message("I", "audit", self.term, f"Enabled audit of {self.filename} using {self.translator.path}")
 
     def disable(self) -> None:
         if self.synapse is None:
@@ -136,7 +136,7 @@ class AuditNode(TranslatorNode):
         self.synapse.dead = True
         self.synapse = None
         self.pos = 0
-        self.engine.message("I", f"Disabled audit of {self.filename} using {self.translator.path}")
+        self.engine.node_message("I", "audit", self.term, f"Disabled audit of {self.filename} using {self.translator.path}")
 
     def poll(self) -> None:
         """The schedule turned true: translate the lines the file gained."""
@@ -145,14 +145,14 @@ class AuditNode(TranslatorNode):
         try:
             size = os.path.getsize(path)
         except OSError:
-            eng.message("E", f'Log file "{self.filename}" not found - disabling node.')
+            eng.node_message("E", "audit", self.term, f'Log file "{self.filename}" not found - disabling node.')
             self.disable()
             return
         if size == self.pos:
             return
         if size < self.pos:
-            eng.message("I", f'File "{self.filename}" has shrunk from {self.pos} to {size}, '
-                             "starting at beginning.")
+            eng.node_message("I", "audit", self.term, f'File "{self.filename}" has shrunk from '
+                             f"{self.pos} to {size}, starting at beginning.")
             self.pos = 0
         with open(path, "rb") as fh:
             fh.seek(self.pos)

@@ -43,8 +43,9 @@ def term_line(term: Term) -> str:
         defn = term.defn
         if term.refs:
             value = show_value(term.value)
-        else:   # not enabled: `#`, then the formula's value if something else enables it
-            value = "# " + show_value(defn.value) if defn.refs else "#"
+        else:   # not enabled: `#`, then the formula's value if it has one (a term
+            # always does, another cell when something else enables it)
+            value = "# " + show_value(defn.peek()) if defn.refs or type(defn) is Term else "#"
         return f"{name} = {value} == {defn.display()}"
     return f"{name} = {show_value(term.value)}"
 

@@ -284,11 +284,11 @@ class _Compiler:
             if end < 0:
                 raise self.error("unbalanced parentheses in value")
             parent.nest.append(Node(VALUE, value=self.loader.value(s[2:end + 1], self.error)))
-        elif ch == "$":
-            sub = self.loader.compile(s[1:].strip(), self.error, nested=len(self.stack))
+        elif ch == "$":         # include: compiled again here (NodeBrain lists it again)
+            sub = self.loader.compile(s[1:].strip(), self.error, cache=False)
             parent.nest.extend(sub.root.nest)
         elif ch == "~":
-            sub = self.loader.compile(s[1:].strip(), self.error, nested=len(self.stack))
+            sub = self.loader.compile(s[1:].strip(), self.error)
             parent.nest.append(Node(FILE, key=sub.path, cont=cont, nest=sub.root.nest))
         elif ch.isalpha():
             j = 1
@@ -354,8 +354,8 @@ class _Compiler:
                 find, repl = (spec[0], spec[1]) if spec[0] != spec[1] else ("", "")
             up = len(ref) - len(ref.lstrip("."))
             ref = ref[up:]
-            if up > len(self.stack):
-                raise self.error(f"more periods than regular expressions at $[{text[at + 2:end]}]")
+            if up >= len(self.stack):   # as in NodeBrain, references need an enclosing regex
+                raise self.error(f"more periods than regular expressions in context at $[{text[at + 2:end]}]")
             if ref in ("<", ">", "-"):
                 what: object = ref
             elif ref == "~":
@@ -422,11 +422,12 @@ class TranslatorLoader:
             return os.path.join(self.base_dir, name)
         return name
 
-    def compile(self, name: str, error=None, nested: int = 0) -> Translator:
-        """The compiled translator `name` (TranslatorError naming file:line if bad)."""
+    def compile(self, name: str, error=None, cache: bool = True) -> Translator:
+        """The compiled translator `name` (TranslatorError naming file:line if bad);
+        compiled once unless `cache` is False (an include)."""
         path = self.path(name)
         key = os.path.abspath(path)
-        got = self.loaded.get(key)
+        got = self.loaded.get(key) if cache else None
         if got is not None:
             return got
         fail = error or TranslatorError
@@ -458,7 +459,9 @@ class TranslatorLoader:
             self.out(self.BAR)
         if self.log is not None:
             self.log("I", f'Translator "{name}" loaded successfully.')
-        tr = self.loaded[key] = Translator(name, root, self.budget)
+        tr = Translator(name, root, self.budget)
+        if cache:
+            self.loaded[key] = tr
         return tr
 
 
