@@ -64,10 +64,14 @@ SETTINGS: tuple[Setting, ...] = (
     # memory
     Setting("incident_recurrence_gap_seconds", 3600,
             "An incident's pattern seen again after this much quiet counts as a new recurrence."),
-    # rules
+    # rules (the NodeBrain engine: brainstem/rules, docs/rules.md)
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,
-            "At the start of an ingest, stored events this far back are replayed into the rules to rebuild their windows."),
+            "Without a saved rule-engine state (first run with these rules), stored events this far back are "
+            "replayed into the rules to rebuild their windows."),
+    Setting("translators", "",
+            "NodeBrain translators (.nbx) every event's line runs through, comma-separated NAME=FILE or FILE "
+            "(a translator node NAME, default the file's stem); relative to rules_dir."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
