@@ -7,7 +7,7 @@ event's own time, with its fields as attributes: ``tenant``, ``host``,
 every scalar structured field (RFC 5424 parameters, template variables).
 Attribute names are made NodeBrain-safe (letters, digits, ``_``).
 
-Which firings are evidence: a rule defined in a node's context (a cache's
+Which firings are evidence: a rule defined in a cache node's context (a
 threshold rule such as ``c. define spread if(sig__kidState);``) by default;
 any rule with a ``# brainstem: evidence`` directive on the line before its
 ``define``; never a rule marked ``# brainstem: quiet``. A directive may name
@@ -40,6 +40,7 @@ from typing import Any
 from brainstem.detect.base import Finding
 from brainstem.models import CANDIDATE_TYPES, Event, Signature
 from brainstem.rules import Firing, LoadError, RuleEngine
+from brainstem.rules.cache import Cache
 from brainstem.rules.nodes import AuditNode, SyslogNode, TranslatorNode
 from brainstem.rules.state import VERSION as STATE_VERSION, StateError, engine_state, restore
 
@@ -148,6 +149,7 @@ class RuleBridge:
         self.engine = self._start(None)   # loaded now so that errors show before any event
         self._started = False
         self._names: dict[str, str] = {}
+        self._cache_ctx: dict[str, bool] = {}
 
     def _path(self, path: str) -> str:
         return os.path.join(self.base_dir, path) if self.base_dir and not os.path.isabs(path) else path
@@ -260,10 +262,19 @@ class RuleBridge:
             d = self.directives.get(f.rule)
             if d is not None and d["mode"] == "quiet":
                 continue
-            if d is None and not f.context:
+            if d is None and not self._cache_context(f.context):
                 continue
             out.append(self._finding(f, d or {}, e, sig))
         return out
+
+    def _cache_context(self, name: str) -> bool:
+        """Whether a firing's context is a cache node (its threshold rules are evidence
+        by default; rules in a translator's or plain context are not)."""
+        got = self._cache_ctx.get(name)
+        if got is None:
+            term = self.engine.find(self.engine.root, name) if name else None
+            got = self._cache_ctx[name] = term is not None and isinstance(term.node, Cache)
+        return got
 
     def _translate(self, e: Event) -> None:
         """The event's original line through each translator bound to its source."""

@@ -221,8 +221,7 @@ def make_node(engine: "RuleEngine", term: "Term", skill: str, args: list, cells:
                 raise RuleError('syslog node: expecting syslog("translator.nbx",port)')
             return SyslogNode(engine, term, engine.translators.compile(string(0, "translator name")))
     except TranslatorError as exc:
-        engine.message("E", f"{exc}")
-        raise RuleError(f"unable to load translator for {term.path()}") from None
+        raise RuleError(f"{exc} (translator for {term.path()} not loaded)") from None
     raise RuleError(f"node skill {skill!r} is not available (cache, translator, audit, syslog)")
 
 

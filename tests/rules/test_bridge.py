@@ -196,3 +196,79 @@ def test_replay_alone_loses_an_eight_hour_window(tmp_path):
     two.ingest([str(write(tmp_path / "a.log", rows[:31]))], tenant="acme", rules_dir=str(rules))
     two.ingest([str(write(tmp_path / "b.log", rows[31:]))], tenant="acme", rules_dir=str(changed))
     assert firings(two) != firings(one)
+
+
+SSH_NBX = r"""# failed logins from an sshd line (the whole syslog line)
+(sshd\[\d+\]: ){
+  (^Failed password for (\w+) from (\S+)):alert type="fail",user="$[1]",addr="$[2]";
+  (^Accepted):alert type="ok";
+  }
+"""
+SSH_RULES = """\
+define fails node cache:(~(10m):user[3],addr);
+# brainstem: evidence type=spread title="one user from 3 addresses"
+fails. define many if(user__kidState);
+"""
+
+
+def _ssh_rows():
+    from datetime import timedelta
+    from tests.pipeline.scenario import START, line
+    rows = []
+    for i in range(4):
+        t = START + timedelta(minutes=i)
+        rows.append((t, "gw1", line(t, "gw1", "sshd[9]", f"Failed password for root from 10.0.0.{i}")))
+    t = START + timedelta(minutes=5)
+    rows.append((t, "gw1", line(t, "gw1", "sshd[9]", "Accepted publickey for ann from 10.0.0.9")))
+    return rows
+
+
+def _rule_cands(ws):
+    return [c for c in ws.candidates("acme", limit=100) if "rule" in c.metadata.get("metrics", {})]
+
+
+def test_translator_setting_binds_a_translator_to_the_tenant(tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "ssh.nbx").write_text(SSH_NBX)
+    (rules / "ssh.nb").write_text(SSH_RULES + 'ssh. define feed if(type="fail") fails(user,addr);\n')
+    ws = Workspace(tmp_path / "b.db", load_settings(env={"BRAINSTEM_TRANSLATORS": "ssh.nbx"}))
+    ws.ingest([str(write(tmp_path / "auth.log", _ssh_rows()))], tenant="acme", rules_dir=str(rules))
+    [c] = _rule_cands(ws)
+    assert c.metadata["metrics"]["rule"] == "fails.many" and c.metadata["metrics"]["row"] == "user=root"
+    assert c.title == "one user from 3 addresses" and c.candidate_type == "spread"
+    assert len(c.source_event_ids) == 1      # the event whose line completed the spread
+    # the same through the Workspace.ingest option, with the node named explicitly
+    (rules / "ssh.nb").write_text(SSH_RULES + 'login. define feed if(type="fail") fails(user,addr);\n')
+    ws2 = Workspace(tmp_path / "c.db", load_settings(env={}))
+    ws2.ingest([str(write(tmp_path / "auth.log", _ssh_rows()))], tenant="acme", rules_dir=str(rules),
+               translators="login=ssh.nbx")
+    assert [c.metadata["metrics"]["row"] for c in _rule_cands(ws2)] == ["user=root"]
+
+
+def test_audit_nodes_in_the_rules_follow_their_file_in_the_event_stream(tmp_path):
+    """A NodeBrain setup unchanged: the audit node names /var/log/auth.log; events from a
+    file called auth.log go through its translator, events of other files do not."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "ssh.nbx").write_text(SSH_NBX)
+    (rules / "ssh.nb").write_text(
+        SSH_RULES + 'define au node audit("/var/log/auth.log","ssh.nbx",~(10s));\n'
+        'au. define feed if(type="fail") fails(user,addr);\n')
+    ws = Workspace(tmp_path / "b.db", load_settings(env={}))
+    ws.ingest([str(write(tmp_path / "other.log", _ssh_rows()))], tenant="acme", rules_dir=str(rules))
+    assert _rule_cands(ws) == []
+    ws.ingest([str(write(tmp_path / "logs" / "auth.log", _ssh_rows()))], tenant="beta", rules_dir=str(rules))
+    assert [c.metadata["metrics"]["row"] for c in ws.candidates("beta", limit=100)
+            if "rule" in c.metadata.get("metrics", {})] == ["user=root"]
+
+
+def test_bad_translator_is_a_load_error_naming_file_and_line(tmp_path):
+    from brainstem.rules.bridge import tenant_rules
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bad.nbx").write_text("(ok):assert a;\n(unclosed[:assert b;\n")
+    (rules / "r.nb").write_text("define x cell 1;\n")
+    with pytest.raises(RuleLoadError, match=r"bad\.nbx:2: unbalanced parentheses"):
+        tenant_rules(load_settings(env={}), "acme", rules_dir=str(rules), translators="bad.nbx")
+    assert tenant_rules(load_settings(env={}), "acme") is None
