@@ -97,6 +97,8 @@ def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bo
             engine.react()
     elif verb == "show":
         show(engine, ctx, text, body)
+    elif verb == "forecast":
+        forecast(engine, ctx, text, body)
     elif verb == "enable" or verb == "disable":
         p = Parser(engine, ctx, text, body)
         tok = p.lx.next()
@@ -230,6 +232,28 @@ def show(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
         if p.at(","):
             p.lx.next()
     _end(p)
+
+
+def forecast(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
+    """`forecast ~(expression);` or `forecast TERM;`: the next intervals of a schedule."""
+    from .schedule import TimeCondition, forecast_lines, parse_time_condition
+    p = Parser(engine, ctx, text, pos)
+    tok = p.lx.next()
+    if tok[0] == OP and tok[1] == "~":
+        cond = parse_time_condition(engine, p)
+    elif tok[0] == NAME:
+        term = engine.find(ctx, tok[1])
+        cond = term.defn if term is not None else None
+        if not isinstance(cond, TimeCondition):
+            raise RuleError(f'Term "{tok[1]}" does not reference a schedule cell.')
+    else:
+        raise p.error("expecting a time condition ~(...) or a term", tok)
+    _end(p)
+    for line in forecast_lines(cond, engine.now):
+        if type(line) is tuple:
+            engine.message(*line)
+        else:
+            engine.emit(line)
 
 
 def node_command(engine: "RuleEngine", ctx: Term, text: str, m: re.Match) -> None:

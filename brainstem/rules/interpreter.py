@@ -10,10 +10,12 @@ from .engine import RuleEngine
 _FLUSH_EVERY = 4096
 
 
-def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextIO) -> int:
+def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextIO,
+           clock: float | None = None) -> int:
     """Run each source (a path, or "-" for stdin) in one engine; return the exit code
-    (1 if any command had an error, as reported in the log)."""
-    eng = RuleEngine(allow_shell=allow_shell, test_mode=test_mode)
+    (1 if any command had an error, as reported in the log). `clock` starts the
+    engine clock (epoch seconds) instead of the wall clock."""
+    eng = RuleEngine(allow_shell=allow_shell, test_mode=test_mode, now=clock)
     buf: list[str] = []
 
     def sink(line: str) -> None:

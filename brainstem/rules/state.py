@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from .cache import Cache, CNode
 from .cells import Term
+from .schedule import TimeCondition
+from .timesets import Pulse
 from .values import FALSE, TRUE, UNKNOWN
 
 if TYPE_CHECKING:
@@ -80,7 +82,10 @@ def engine_state(engine: "RuleEngine") -> dict:
             caches[".".join(path)] = _cache_state(term.node)
     if engine.root.alert_terms:
         alerts.append([[], [t.name for t in engine.root.alert_terms]])
-    return {"version": VERSION, "now": engine.now, "terms": terms, "alerts": alerts, "caches": caches}
+    pulses = [[c.text, c.tset.origin] for c in engine._cells.values()
+              if isinstance(c, TimeCondition) and isinstance(c.tset, Pulse)]
+    return {"version": VERSION, "now": engine.now, "terms": terms, "alerts": alerts, "caches": caches,
+            "pulses": pulses}
 
 
 def _cache_state(cache: Cache) -> dict:
@@ -108,6 +113,12 @@ def restore(engine: "RuleEngine", state: dict) -> None:
         raise StateError(f"rule engine state version {state.get('version')!r}, expected {VERSION}")
     engine.now = float(state["now"])
     root = engine.root
+    for term, _ in _terms(root):    # what loading the rules set is replaced by the saved state
+        if term.defn is None and term.rule is None and term.node is None:
+            term.value = UNKNOWN
+        term.alert_terms = ()
+    root.alert_terms = ()
+    engine._deferred.clear()
     for path, value in state["terms"]:
         term = root
         for name in path:
@@ -124,6 +135,11 @@ def restore(engine: "RuleEngine", state: dict) -> None:
         if term is None or not isinstance(term.node, Cache):
             raise StateError(f"saved cache {path!r} is not a cache in these rules")
         _restore_cache(term.node, cs)
+    origins = dict(state.get("pulses", ()))
+    for c in engine._cells.values():      # a pulse goes on from when it was first defined
+        if isinstance(c, TimeCondition) and isinstance(c.tset, Pulse) and c.text in origins:
+            c.tset.origin = float(origins[c.text])
+            c.rearm()
     _recompute(engine)
 
 
