@@ -7,8 +7,9 @@ A cell nobody subscribes to is computed on demand (`peek`) and shows as `#`.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
+
+import regex
 
 from .values import FALSE, TRUE, UNKNOWN, is_true, show
 
@@ -188,7 +189,25 @@ def _or(a: object, b: object) -> object:
     return FALSE
 
 
-_REGEX_CACHE: dict[str, re.Pattern] = {}
+_REGEX_CACHE: dict[str, object] = {}
+REGEX_BUDGET = 0.05   # seconds one `a ~ "re"` match may take (a catastrophic pattern gives ?)
+_BAD = object()
+
+
+def compile_regex(pattern: str):
+    """The compiled pattern (regex module, PCRE-like, NodeBrain's `(?'name'...)` too),
+    or None when it is not a valid regular expression. Compiled once."""
+    rx = _REGEX_CACHE.get(pattern)
+    if rx is None:
+        from .translator import _pcre_names
+        try:
+            rx = regex.compile(_pcre_names(pattern))
+        except (regex.error, ValueError, OverflowError, RecursionError):
+            rx = _BAD
+        if len(_REGEX_CACHE) > 10000:    # patterns built at run time must not pile up
+            _REGEX_CACHE.clear()
+        _REGEX_CACHE[pattern] = rx
+    return None if rx is _BAD else rx
 
 
 def _match(a: object, b: object) -> object:
@@ -196,10 +215,13 @@ def _match(a: object, b: object) -> object:
         return UNKNOWN
     if type(a) is not str or type(b) is not str:
         return FALSE
-    rx = _REGEX_CACHE.get(b)
+    rx = compile_regex(b)
     if rx is None:
-        rx = _REGEX_CACHE[b] = re.compile(b)
-    return TRUE if rx.search(a) else FALSE
+        return UNKNOWN
+    try:
+        return TRUE if rx.search(a, timeout=REGEX_BUDGET) else FALSE
+    except TimeoutError:
+        return UNKNOWN
 
 
 BINARY: dict[str, Callable[[object, object], object]] = {

@@ -2,6 +2,7 @@
 shell actions, and the fast path for plain `alert a="x",b=1;` lines."""
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from typing import TYPE_CHECKING
@@ -295,11 +296,20 @@ def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
             seconds = float(words[1])
         except ValueError:
             seconds = None
+        if seconds is not None and engine.sandbox:
+            raise RuleError("-sleep is not run in a sandboxed engine")
+        if seconds is not None and (engine._advancing or not math.isfinite(seconds) or seconds < 0):
+            # from a rule action while timers are being fired, a -sleep would re-enter
+            # the clock (a rule could keep itself alive forever): not run
+            engine.message("W", f"-{command} not run here (inside a timer cycle or not a duration)")
+            return
         if seconds is not None:
             engine.emit(f"[0] Started: -{command}")
             engine.emit("[0] Exit(0)")
             engine.advance_to(engine.now + seconds)
             return
+    if engine.sandbox:
+        raise RuleError("shell commands are not run in a sandboxed engine")
     if not engine.allow_shell:
         engine.message("W", f"Shell command not run (use --allow-shell): {kind}{command}")
         return
@@ -331,6 +341,7 @@ def run_action(engine: "RuleEngine", rule: Rule) -> None:
         engine.message("E", f"Rule {rule.name} action: {exc}")
 
 
+_INF = float("inf")
 _VALUE = r'(?:"([^"]*)"|(-?\d+(?:\.\d+)?))'
 _shapes: dict[tuple, tuple] = {}
 
@@ -358,6 +369,9 @@ def fast_alert(engine: "RuleEngine", line: str) -> bool:
         m = shape[0].match(line)
     g = m.groups()
     values = [g[i] if g[i] is not None else float(g[i + 1]) for i in range(0, len(g), 2)]
+    for v in values:
+        if v == _INF or v == -_INF:
+            return False    # a number out of range: the parser reports it
     engine.alert_values(engine.root, names, values)
     return True
 

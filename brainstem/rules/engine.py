@@ -66,6 +66,7 @@ class RuleEngine:
         self.regex_budget = 0.05   # seconds of translator regex matching per line
         self._translators = None
         self._translating = 0
+        self._advancing = False
 
     def defer(self, action: Callable[[], None]) -> None:
         self._deferred.append(action)
@@ -441,13 +442,17 @@ class RuleEngine:
     def advance_to(self, t: float) -> None:
         """Move the clock to `t` (never backwards), firing the timers that fall due."""
         timers = self._timers
-        while timers and timers[0][0] <= t:
-            due, _, obj = heapq.heappop(timers)
-            if due > self.now:
-                self.now = due
-            obj.alarm(due)
-            if self._qhigh >= 0 or self._alerted or self._ready:
-                self.react()
+        self._advancing = True
+        try:
+            while timers and timers[0][0] <= t:
+                due, _, obj = heapq.heappop(timers)
+                if due > self.now:
+                    self.now = due
+                obj.alarm(due)
+                if self._qhigh >= 0 or self._alerted or self._ready or self._deferred:
+                    self.react()
+        finally:
+            self._advancing = False
         if t > self.now:
             self.now = t
 

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cells import BINARY, UNARY, Binary, Cell, Const, NodeCall, Term, Unary, relation
+from .cells import BINARY, UNARY, Binary, Cell, Const, NodeCall, Term, Unary, compile_regex, relation
 from .errors import RuleSyntaxError
 from .lexer import END, NAME, NUM, OP, STR, Lexer
 from .values import FALSE, TRUE, UNKNOWN
@@ -171,7 +171,11 @@ class Parser:
             if tok[1] == "~" and self._time_follows():
                 return left
             self.lx.next()
-            return self.intern(relation(tok[1], left, self.add_expr()))
+            right = self.add_expr()
+            if tok[1] == "~" and type(right) is Const and type(right.value) is str \
+                    and compile_regex(right.value) is None:
+                raise self.error("not a valid regular expression", (STR, right.value, tok[2]))
+            return self.intern(relation(tok[1], left, right))
         return left
 
     def _time_follows(self) -> bool:
