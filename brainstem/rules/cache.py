@@ -13,6 +13,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .cachespec import CacheSpec, Level
+from .cells import EPOCH
 from .values import UNKNOWN, show
 
 if TYPE_CHECKING:
@@ -301,8 +302,11 @@ class Cache:
 
 
 # -- the compiled insertion (fast path) ---------------------------------------------
-def _assign_src(term: str, value: str, ind: str) -> list[str]:
-    """Inline `engine.assign(term, value)` for a term (the same checks, no call)."""
+def _assign_src(term: str, value: str, ind: str, plain: bool = False) -> list[str]:
+    """Inline `engine.assign(term, value)` for a term (the same checks, no call);
+    `plain`: the term has no formula and no subscriber now, so it is just set."""
+    if plain:
+        return [f"{ind}{term}.value = {value}"]
     return [f"{ind}x = {value}",
             f"{ind}if {term}.defn is not None: assign({term}, x)",
             f"{ind}else:",
@@ -326,39 +330,51 @@ def compile_insert(cache: Cache):
     levels, n, counting = cache.levels, cache.n, cache.counting
     ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "STATES": STATES,
                 "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
-                "schedule": eng.schedule, "ACTION": cache.action_term}
+                "schedule": eng.schedule, "ACTION": cache.action_term,
+                "EPOCH": EPOCH, "E": EPOCH[0]}
+    # specialised to the graph as it is (the version is checked on each call)
     src = ["def insert_now(values, mode):",
-           "    for w in cache.watchers:",
-           "        if not w.queued: schedule(w)",
-           "    fired = False",
-           "    node = cache.root"]
+           "    if EPOCH[0] != E:",
+           "        cache.insert_now = compile_insert(cache)",
+           "        return cache.insert_now(values, mode)"]
+    if cache.watchers:
+        src += ["    for w in cache.watchers:",
+                "        if not w.queued: schedule(w)"]
+    src += ["    fired = False",
+            "    node = cache.root"]
     add = src.append
+    plain = {}
+
+    def assign_src(term: str, value: str, ind: str) -> list[str]:
+        return _assign_src(term, value, ind, plain.get(term, False))
 
     def state(t_name: str, st_name: str, counter: str, idx: str, ind: str) -> None:
         add(f"{ind}i = node.{idx}")
         add(f"{ind}if {t_name}[i] and node.{counter} >= {t_name}[i]:")
-        src.extend(_assign_src(st_name, "STATES[i]", ind + "    "))
+        src.extend(assign_src(st_name, "STATES[i]", ind + "    "))
         add(f"{ind}    node.{idx} = i + 1")
         add(f"{ind}    fired = True")
         add(f"{ind}else:")
-        src.extend(_assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
+        src.extend(assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
 
     for d in range(n + 1):
         lv = levels[d]
         for key in ("term", "hits_term", "hit_state", "rows_term", "row_state",
                     "kids_term", "kid_state", "hit_t", "row_t", "kid_t"):
-            ns[f"{key}{d}"] = getattr(lv, key)
+            obj = ns[f"{key}{d}"] = getattr(lv, key)
+            if key.endswith(("term", "state")) and obj is not None:
+                plain[f"{key}{d}"] = obj.defn is None and not obj.subs
         if counting:
             add("    node.hits += 1")
             if lv.hits_term is not None:
-                src.extend(_assign_src(f"hits_term{d}", "float(node.hits)", "    "))
+                src.extend(assign_src(f"hits_term{d}", "float(node.hits)", "    "))
                 state(f"hit_t{d}", f"hit_state{d}", "hits", "hi", "    ")
         else:
             add("    node.hits = 1")
         if d == n:
             break
         add(f"    v = values[{d}]")
-        src.extend(_assign_src(f"term{d + 1}", "v", "    "))
+        src.extend(assign_src(f"term{d + 1}", "v", "    "))
         add("    child = node.children.get(v)")
         add("    if child is None:")
         add(f"        child = node.children[v] = CNode(v, node, {d + 1 == n})")
@@ -367,10 +383,10 @@ def compile_insert(cache: Cache):
         if lv.kid_state is not None:
             state(f"kid_t{d}", f"kid_state{d}", "kids", "ki", "        ")
             add("    else:")
-            src.extend(_assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
+            src.extend(assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
                                    "        "))
         if lv.kids_term is not None:
-            src.extend(_assign_src(f"kids_term{d}", "float(node.kids)", "    "))
+            src.extend(assign_src(f"kids_term{d}", "float(node.kids)", "    "))
         add(f"    p{d} = node")
         add("    node = child")
     if cache.interval:   # Cache._schedule inlined
@@ -393,19 +409,20 @@ def compile_insert(cache: Cache):
         if lv.row_state is not None:
             state(f"row_t{d}", f"row_state{d}", "rows", "ri", "        ")
             add("    else:")
-            src.extend(_assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
+            src.extend(assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
                                    "        "))
         if lv.rows_term is not None:
-            src.extend(_assign_src(f"rows_term{d}", "float(node.rows)", "    "))
+            src.extend(assign_src(f"rows_term{d}", "float(node.rows)", "    "))
     add("    if fired:")
     add("        cache.alerted = True")
     if cache.spec.exist:
         add("    elif newrow:")
-        src.extend(_assign_src("ACTION", '"add"', "        "))
+        src.extend(assign_src("ACTION", '"add"', "        "))
         add("        fired = True")
     add("    if fired or mode:")
     add("        eng._alerted.append(cache.ctx)")
     code = "\n".join(src) + "\n"
+    ns["compile_insert"] = compile_insert
     exec(compile(code, f"<cache insert {cache.ctx.path() or '_'}>", "exec"), ns)
     fn = ns["insert_now"]
     fn.source = code  # for debugging: print(cache.insert_now.source)

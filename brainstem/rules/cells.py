@@ -14,6 +14,16 @@ import regex
 from .values import FALSE, TRUE, UNKNOWN, is_true, show
 
 
+# The graph's version: bumped whenever a subscription, formula or rule changes, so
+# code specialised to the graph (engine alert programs, cache insertions) knows to
+# rebuild itself. Definitions are rare; events never change it.
+EPOCH = [0]
+
+
+def graph_changed() -> None:
+    EPOCH[0] += 1
+
+
 class Cell:
     __slots__ = ("value", "subs", "refs", "level", "queued")
     is_rule = False
@@ -44,6 +54,7 @@ class Cell:
 
     def enable(self, sub) -> None:
         """`sub` (a cell or rule) subscribes; the first subscriber wakes the cell up."""
+        EPOCH[0] += 1
         self.subs.append(sub)
         self.refs += 1
         if self.refs == 1:
@@ -56,6 +67,7 @@ class Cell:
             self.subs.remove(sub)
         except ValueError:
             return
+        EPOCH[0] += 1
         self.refs -= 1
         if self.refs == 0:
             for op in self.operands():
@@ -92,7 +104,7 @@ class Term(Cell):
     """A named cell in a glossary; any term can also serve as a context."""
 
     __slots__ = ("name", "parent", "children", "defn", "node", "rule", "if_rules",
-                 "alert_terms", "alert_cache", "__weakref__")
+                 "alert_terms", "alert_cache", "alert_progs", "__weakref__")
 
     def __init__(self, name: str, parent: "Term | None") -> None:
         super().__init__()
@@ -105,6 +117,7 @@ class Term(Cell):
         self.if_rules: list = []            # `if` rules that answer alerts to this context
         self.alert_terms: tuple = ()        # terms the last alert to this context set
         self.alert_cache: dict | None = None  # attribute names -> terms (alert_values)
+        self.alert_progs: dict = {}           # attribute names -> compiled alert program
 
     def operands(self) -> tuple:
         return (self.defn,) if self.defn is not None else ()

@@ -26,10 +26,6 @@ _VERB = re.compile(r"[A-Za-z]+")
 # `node:text` / `node(args):text`: a command to a node (a translator's input)
 _NODE_CMD = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\s*(\([^)]*\))?:")
 _SUBST = re.compile(r"(\$+)\{([^}]*)\}")
-_FAST_ALERT = re.compile(
-    r'alert\s+((?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
-    r'[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?))\s*;?\s*$')
-_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(-?\d+(?:\.\d+)?))')
 
 
 def substitute(engine: "RuleEngine", ctx: Term, text: str) -> str:
@@ -339,77 +335,3 @@ def run_action(engine: "RuleEngine", rule: Rule) -> None:
         execute(engine, ctx, cmd, 0, nested=True)
     except RuleError as exc:
         engine.message("E", f"Rule {rule.name} action: {exc}")
-
-
-_INF = float("inf")
-_VALUE = r'(?:"([^"]*)"|(-?\d+(?:\.\d+)?))'
-_shapes: dict[tuple, tuple] = {}
-
-
-def _shape(names: tuple) -> tuple:
-    """A regex that matches exactly the `alert` lines with these names in this order
-    (the same language as _FAST_ALERT) and captures their values, and the names."""
-    shape = _shapes.get(names)
-    if shape is None:
-        body = r"\s*,\s*".join(re.escape(n) + "=" + _VALUE for n in names)
-        shape = _shapes[names] = (re.compile(r"alert\s+" + body + r"\s*;?\s*$"), names)
-    return shape
-
-
-def fast_alert(engine: "RuleEngine", line: str) -> bool:
-    """`alert name="str",name=num,...;` to the top context without the parser.
-    Lines shaped like the previous one (same names) take a single regex match."""
-    rx, names = shape = engine._fast_shape
-    m = rx.match(line) if rx is not None else None
-    if m is None:
-        if not _FAST_ALERT.match(line):
-            return False
-        names = tuple(p[0] for p in _PAIR.findall(line))
-        shape = engine._fast_shape = _shape(names)
-        m = shape[0].match(line)
-    g = m.groups()
-    values = [g[i] if g[i] is not None else float(g[i + 1]) for i in range(0, len(g), 2)]
-    for v in values:
-        if v == _INF or v == -_INF:
-            return False    # a number out of range: the parser reports it
-    engine.alert_values(engine.root, names, values)
-    return True
-
-
-def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]:
-    """Run commands line by line; an error is reported and the next line runs."""
-    errors: list[str] = []
-    emit = engine.emit if echo else None
-    root = engine.root
-    for lineno, raw in enumerate(lines, 1):
-        line = raw.rstrip("\r\n")
-        if emit is not None and line:
-            if not line.strip():
-                continue        # NodeBrain echoes nothing for a blank line
-            if line[0] == "$" and line[1:2].isspace():
-                # a substitution command is echoed (and run) as substituted
-                line = substitute(engine, root, line[1:].strip())
-            emit("> " + line)
-        if line.startswith("alert ") and fast_alert(engine, line):
-            continue
-        try:
-            execute(engine, root, line)
-        except RuleSyntaxError as exc:
-            if exc.column:
-                msg = f"{source}:{lineno}:{exc.offset + 1}: {exc.message} at {exc.token!r}"
-            else:
-                msg = f"{source}:{lineno}: {exc.message}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-        except RuleError as exc:
-            msg = f"{source}:{lineno}: {exc}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-        except RecursionError:
-            # a chain of thousands of cells defined one on another: refused, not fatal
-            msg = f"{source}:{lineno}: rules nested too deeply to evaluate"
-            errors.append(msg)
-            engine.message("E", msg)
-    return errors

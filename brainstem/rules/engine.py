@@ -15,7 +15,7 @@ import time as _time
 from typing import Callable
 
 from .cache import Cache
-from .cells import Cell, Const, NodeCall, Term
+from .cells import EPOCH, Cell, Const, NodeCall, Term, graph_changed
 from .errors import LoadError, RuleError, RuleSyntaxError
 from .rules import Firing, Rule
 from .values import FALSE, UNKNOWN, from_python, to_python
@@ -58,7 +58,6 @@ class RuleEngine:
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
-        self._fast_shape: tuple = (None, ())   # commands.fast_alert: last line shape
         self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
         self._deferred: list = []  # node actions due after this evaluation (audit polls)
         self.sandbox = False       # True: no file access (translator, audit nodes) nor shell
@@ -183,6 +182,7 @@ class RuleEngine:
             if term.refs:
                 term.defn.disable(term)
             term.defn = None
+            graph_changed()
         old = term.value
         if value is old or (type(value) is type(old) and value == old):
             return
@@ -196,6 +196,7 @@ class RuleEngine:
         if term.defn is not None and term.refs:
             term.defn.disable(term)
         term.defn = cell
+        graph_changed()
         self._relevel(term, cell.level + 1)
         if term.refs:
             cell.enable(term)
@@ -278,6 +279,7 @@ class RuleEngine:
 
     # -- rules ---------------------------------------------------------------
     def add_rule(self, rule: Rule) -> None:
+        graph_changed()
         term = rule.term
         if term.rule is not None:
             self.remove_rule(term.rule)
@@ -292,6 +294,7 @@ class RuleEngine:
                 rule.queued = True
 
     def remove_rule(self, rule: Rule) -> None:
+        graph_changed()
         rule.dead = True
         rule.cond.disable(rule)
         if rule.kind == "if":
@@ -302,8 +305,9 @@ class RuleEngine:
             rule.term.parent.children.pop(rule.term.name, None)
 
     def _fire(self, rule: Rule) -> None:
-        if self.sink is not None:
-            self.message("I", rule.fired_text)
+        sink = self.sink
+        if sink is not None:
+            sink(self.stamp() + " NB000I " + rule.fired_text)
         on_fire, firings = self.on_fire, self._firings
         if on_fire is not None or firings is not None:
             # Firing objects and term snapshots only when someone listens
@@ -490,7 +494,7 @@ class RuleEngine:
     # -- library API -----------------------------------------------------------
     def load(self, text: str, source: str = "<rules>") -> None:
         """Run rule commands (one per line). Raises LoadError listing file:line:col errors."""
-        from .commands import run_lines
+        from .feed import run_lines
         errors = run_lines(self, text.splitlines(), source, echo=False)
         if errors:
             raise LoadError(errors)
@@ -510,37 +514,12 @@ class RuleEngine:
         out: list[Firing] = []
         self._firings = out
         try:
-            # alert_values(), inlined: the terms of these names, then assign()
-            names = tuple(attrs)
-            cache = ctx.alert_cache
-            terms = cache.get(names) if cache is not None else None
-            if terms is None:
-                terms = self._alert_terms(ctx, names)
-            prev = ctx.alert_terms
-            if prev is not terms and prev:
-                for t in prev:
-                    if t not in terms:
-                        self.assign(t, UNKNOWN)
-            ctx.alert_terms = terms
-            schedule = self.schedule
             values = attrs.values()
             for v in values:   # convert (and reject bad values) before assigning
                 if type(v) is not str and type(v) is not float:
                     values = [from_python(x) for x in values]
                     break
-            for t, v in zip(terms, values):
-                if t.defn is not None:
-                    self.assign(t, v)
-                    continue
-                old = t.value
-                if v is old or (type(v) is type(old) and v == old):
-                    continue
-                t.value = v
-                for s in t.subs:
-                    if not s.queued:
-                        schedule(s)
-            self._alerted.append(ctx)
-            self.react()
+            self.alert_values(ctx, tuple(attrs), tuple(values))
         finally:
             self._firings = None
         return out
@@ -563,6 +542,15 @@ class RuleEngine:
             n += 1
         return n
 
+    def alert_program(self, ctx: Term, names: tuple):
+        """The compiled program for alerts of these names to `ctx`, built for the
+        graph as it is now (fastpath.py)."""
+        prog = ctx.alert_progs.get(names)
+        if prog is None or prog.epoch != EPOCH[0]:
+            from .fastpath import alert_program
+            prog = ctx.alert_progs[names] = alert_program(self, ctx, names)
+        return prog
+
     def _alert_terms(self, ctx: Term, names: tuple) -> tuple:
         """The terms an alert of these attribute names sets (memoized per context)."""
         terms = tuple(self.resolve(ctx, n) for n in names)
@@ -571,8 +559,15 @@ class RuleEngine:
         ctx.alert_cache[names] = terms
         return terms
 
-    def alert_values(self, ctx: Term, names: tuple, values: list) -> None:
-        """The hot path of an alert: engine values (float/str/...), no parsing."""
+    def alert_values(self, ctx: Term, names: tuple, values, generic: bool = False) -> None:
+        """The hot path of an alert: engine values (float/str/...), no parsing. Runs the
+        context's compiled program for these names (fastpath.py) unless `generic`."""
+        if self._fast and not generic:
+            prog = ctx.alert_progs.get(names)
+            if prog is None or prog.epoch != EPOCH[0]:
+                prog = self.alert_program(ctx, names)
+            prog(values)
+            return
         terms = ctx.alert_cache.get(names) if ctx.alert_cache is not None else None
         if terms is None:
             terms = self._alert_terms(ctx, names)

@@ -4,10 +4,9 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from .commands import run_lines
+from .feed import run_lines
 from .engine import RuleEngine
 
-_FLUSH_EVERY = 4096
 
 
 def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextIO,
@@ -18,13 +17,12 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
     eng = RuleEngine(allow_shell=allow_shell, test_mode=test_mode, now=clock)
     buf: list[str] = []
 
-    def sink(line: str) -> None:
-        buf.append(line)
-        if len(buf) >= _FLUSH_EVERY:
+    def flush() -> None:
+        if buf:
             out.write("\n".join(buf) + "\n")
             buf.clear()
 
-    eng.sink = sink
+    eng.sink = buf.append     # log lines are buffered; run_lines flushes every few thousand
     # NodeBrain's log header (compare.py and NodeBrain users read from the bar on)
     out.write("Date       Time     Message\n---------- -------- --------------------------------------------\n")
     failed = False
@@ -33,10 +31,10 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
         try:
             if src == "-":
                 eng.message("I", "Reading from standard input.")
-                errors = run_lines(eng, sys.stdin, "<stdin>", echo=True)
+                errors = run_lines(eng, sys.stdin, "<stdin>", echo=True, flush=flush)
             else:
                 with open(src, encoding="utf-8", errors="replace") as fh:
-                    errors = run_lines(eng, fh, src, echo=True)
+                    errors = run_lines(eng, fh, src, echo=True, flush=flush)
                 eng.message("I", f'Source file "{src}" included.')
         except OSError as exc:
             eng.message("E", f"Unable to read {src}: {exc.strerror}")
