@@ -37,7 +37,10 @@ class CNode:
 
 
 def _kill(node: CNode) -> None:
+    """Mark a removed subtree dead and cut its parent links, so reference counting
+    frees it at once (no cycle is left for the garbage collector)."""
     node.dead = True
+    node.parent = None
     if node.children:
         for kid in node.children.values():
             _kill(kid)

@@ -44,6 +44,7 @@ class RuleEngine:
         self.now = float(_time.time() if now is None else now)
         self.on_fire: Callable[[Firing], None] | None = None
         self.sink: Callable[[str], None] | None = None   # log lines (interpreter)
+        self.on_flush: Callable[[], None] | None = None  # write out buffered log lines
         self.error_count = 0
         self._queue: list[list] = [[] for _ in range(16)]
         self._qlow = 1 << 30
@@ -233,9 +234,9 @@ class RuleEngine:
             bucket.clear()
         self._qlow, self._qhigh = 1 << 30, -1
 
-    def react(self) -> None:
-        """Run the command cycle to quiescence (see module docstring)."""
-        fired: set | None = None
+    def react(self, fired: set | None = None) -> None:
+        """Run the command cycle to quiescence (see module docstring); `fired` holds the
+        rules that already fired in this cycle (an alert program fires the first)."""
         while True:
             if self._qhigh >= 0:
                 self._evaluate()
@@ -322,7 +323,7 @@ class RuleEngine:
         if row is not None and self._fast:
             node = row.term.node
             if type(node) is Cache and len(row.args) >= node.n:
-                node.insert_now([c.peek() for c in row.args], False)
+                node.insert_now(rule.row_values(), False)
             else:
                 self.apply(rule.ctx, rule.assertions, False)
         elif rule.assertions:
@@ -447,8 +448,12 @@ class RuleEngine:
         """Move the clock to `t` (never backwards), firing the timers that fall due."""
         timers = self._timers
         self._advancing = True
+        fired = 0
         try:
             while timers and timers[0][0] <= t:
+                fired += 1
+                if not fired & 4095 and self.on_flush is not None:
+                    self.on_flush()   # a long run of timers: the log does not pile up
                 due, _, obj = heapq.heappop(timers)
                 if due > self.now:
                     self.now = due

@@ -50,7 +50,7 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
     ns: dict = {"EPOCH": EPOCH, "E": epoch, "ctx": ctx, "TERMS": terms, "eng": engine,
                 "assign": engine.assign, "schedule": engine.schedule, "revert": _revert,
                 "UNKNOWN": UNKNOWN, "FALSE": FALSE,
-                "react": engine.react, "rebuild": None}
+                "react": engine.react, "fire": engine._fire, "rebuild": None}
     n = len(terms)
     src = ["def program(values):",
            "    if EPOCH[0] != E:",
@@ -119,7 +119,18 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
             add(f"    v = I{k}.cond.value")
             add(f"    if v is not UNKNOWN and v is not FALSE:")
             add(f"        ready.append(I{k})")
-        add("    if ready or eng._alerted or eng._deferred or eng._qhigh >= 0:")
+        # the usual case, one rule ready and nothing else pending: fire it here, and
+        # let react() go on only if its action left something to do
+        add("    if ready:")
+        add("        if len(ready) == 1 and not eng._alerted and not eng._deferred:")
+        add("            r = ready.pop()")
+        add("            if not r.dead:")
+        add("                fire(r)")
+        add("                if eng._qhigh >= 0 or eng._alerted or eng._ready or eng._deferred:")
+        add("                    react({r})")
+        add("        else:")
+        add("            react()")
+        add("    elif eng._alerted or eng._deferred or eng._qhigh >= 0:")
         add("        react()")
     else:
         add("    eng._alerted.append(ctx)")
