@@ -36,6 +36,27 @@ class CNode:
         self.expires = 0.0
 
 
+class CLeaf:
+    """A complete row (the last attribute): no children, so no kid or row counters
+    of its own (read as 0 / the first level)."""
+    __slots__ = ("value", "parent", "hits", "rows", "hi", "dead", "expires")
+    children = None
+    kids = 0
+    ki = ri = 1
+
+    def __init__(self, value: object, parent: CNode) -> None:
+        self.value = value
+        self.parent = parent
+        self.hits = self.rows = 0
+        self.hi = 1
+        self.dead = False
+        self.expires = 0.0
+
+
+def new_node(value: object, parent: "CNode | None", leaf: bool):
+    return CLeaf(value, parent) if leaf else CNode(value, parent, False)
+
+
 def _kill(node: CNode) -> None:
     """Mark a removed subtree dead and cut its parent links, so reference counting
     frees it at once (no cycle is left for the garbage collector)."""
@@ -102,7 +123,7 @@ class Cache:
             kids = node.children
             child = kids.get(v)
             if child is None:
-                child = kids[v] = CNode(v, node, d + 1 == n)
+                child = kids[v] = new_node(v, node, d + 1 == n)
                 node.kids += 1
                 self.published = True
                 if lv.kid_state is not None:
@@ -331,7 +352,7 @@ def compile_insert(cache: Cache):
     tests/rules/test_fastpath.py compares the two on random specs and streams."""
     eng = cache.engine
     levels, n, counting = cache.levels, cache.n, cache.counting
-    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "STATES": STATES,
+    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "CLeaf": CLeaf, "STATES": STATES,
                 "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
                 "schedule": eng.schedule, "ACTION": cache.action_term,
                 "EPOCH": EPOCH, "E": EPOCH[0]}
@@ -380,7 +401,7 @@ def compile_insert(cache: Cache):
         src.extend(assign_src(f"term{d + 1}", "v", "    "))
         add("    child = node.children.get(v)")
         add("    if child is None:")
-        add(f"        child = node.children[v] = CNode(v, node, {d + 1 == n})")
+        add(f"        child = node.children[v] = " + (f"CLeaf(v, node)" if d + 1 == n else "CNode(v, node, False)"))
         add("        node.kids += 1")
         add("        cache.published = True")
         if lv.kid_state is not None:

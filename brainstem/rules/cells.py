@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-import regex
-
 from .values import FALSE, TRUE, UNKNOWN, is_true, show
 
 
@@ -212,6 +210,7 @@ def compile_regex(pattern: str):
     or None when it is not a valid regular expression. Compiled once."""
     rx = _REGEX_CACHE.get(pattern)
     if rx is None:
+        import regex   # imported on first use: `brainstem nb` starts faster without it
         from .translator import _pcre_names
         try:
             rx = regex.compile(_pcre_names(pattern))

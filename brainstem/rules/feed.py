@@ -21,8 +21,6 @@ from .errors import RuleError, RuleSyntaxError
 if TYPE_CHECKING:
     from .engine import RuleEngine
 
-FLUSH_EVERY = 4096   # lines between calls of the caller's flush (output buffering)
-
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _STR, _NUM = r'"([^"]*)"', r"(-?\d+(?:\.\d+)?)"
 _FAST_ALERT = re.compile(rf'alert\s+((?:{_NAME}=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
@@ -63,67 +61,107 @@ def _converter(n: int, nums: list[int]) -> Callable:
 
 def run_lines(engine: "RuleEngine", lines, source: str, echo: bool,
               flush: Callable[[], None] | None = None) -> list[str]:
-    """Run commands line by line; an error is reported and the next line runs.
-    With `echo`, each line goes to the engine's sink as `> line` first."""
+    """Run commands line by line (an iterable of lines, newlines optional); an error
+    is reported and the next line runs. With `echo`, each line goes to the engine's
+    sink as `> line` first."""
+    def chunks():
+        for raw in lines:
+            yield [raw.rstrip("\r\n")]
+    return run_chunks(engine, chunks(), source, echo, flush)
+
+
+def run_file(engine: "RuleEngine", fh, source: str, echo: bool,
+             flush: Callable[[], None] | None = None, chunk: int = 1 << 20) -> list[str]:
+    """run_lines for a text file (opened with newline=""), read a megabyte at a time."""
+    def chunks():
+        rest = ""
+        while True:
+            data = fh.read(chunk)
+            if not data:
+                if rest:
+                    yield [rest[:-1] if rest[-1:] == "\r" else rest]
+                return
+            data = rest + data
+            cut = data.rfind("\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            block = data[:cut - 1].split("\n")    # only \n ends a line, as for NodeBrain
+            if "\r" in data:
+                block = [ln[:-1] if ln[-1:] == "\r" else ln for ln in block]
+            yield block
+    return run_chunks(engine, chunks(), source, echo, flush)
+
+
+def run_chunks(engine: "RuleEngine", chunks, source: str, echo: bool,
+               flush: Callable[[], None] | None = None) -> list[str]:
     errors: list[str] = []
     out = engine.sink if echo else None
     root = engine.root
     match = names = convert = prog = None
     prog_epoch = -1
-    for lineno, raw in enumerate(lines, 1):
-        line = raw[:-1] if raw[-1:] == "\n" else raw
-        if line[-1:] == "\r":
-            line = line[:-1]
-        if flush is not None and not lineno % FLUSH_EVERY:
+    lineno = 0
+    for lines in chunks:
+        if flush is not None:
             flush()
-        if out is not None and line:
-            if line.isspace():
-                continue        # NodeBrain echoes nothing for a blank line
-            if line[0] == "$" and line[1:2].isspace():
-                # a substitution command is echoed (and run) as substituted
-                line = substitute(engine, root, line[1:].strip())
-            out("> " + line)
-        if match is not None:
-            m = match(line)
-            if m is not None:
-                values = m.groups() if convert is None else convert(m.groups())
-                if values is not None:
-                    if EPOCH[0] != prog_epoch:
+        for line in lines:
+            lineno += 1
+            if match is not None:   # the shape of the previous alert line: one match
+                m = match(line)
+                if m is not None:
+                    values = m.groups() if convert is None else convert(m.groups())
+                    if values is not None:
+                        if out is not None:
+                            out("> " + line)
+                        if EPOCH[0] != prog_epoch:
+                            prog, prog_epoch = engine.alert_program(root, names), EPOCH[0]
+                        prog(values)
+                        continue
+                    match = None
+            if out is not None and line:
+                if line.isspace():
+                    continue        # NodeBrain echoes nothing for a blank line
+                if line[0] == "$" and line[1:2].isspace():
+                    # a substitution command is echoed (and run) as substituted
+                    line = substitute(engine, root, line[1:].strip())
+                out("> " + line)
+            if line[:6] == "alert " and engine._fast:
+                shape = _shape(line)
+                if shape is not None:
+                    match, names, convert = shape
+                    values = match(line).groups()
+                    if convert is not None:
+                        values = convert(values)
+                    if values is not None:
                         prog, prog_epoch = engine.alert_program(root, names), EPOCH[0]
-                    prog(values)
-                    continue
-        if line[:6] == "alert " and engine._fast:
-            shape = _shape(line)
-            if shape is not None:
-                match, names, convert = shape
-                values = match(line).groups()
-                if convert is not None:
-                    values = convert(values)
-                if values is not None:
-                    prog, prog_epoch = engine.alert_program(root, names), EPOCH[0]
-                    prog(values)
-                    continue
-        try:
-            execute(engine, root, line)
-        except RuleSyntaxError as exc:
-            if exc.column:
-                msg = f"{source}:{lineno}:{exc.offset + 1}: {exc.message} at {exc.token!r}"
-            else:
-                msg = f"{source}:{lineno}: {exc.message}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-        except RuleError as exc:
-            msg = f"{source}:{lineno}: {exc}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-        except RecursionError:
-            # a chain of thousands of cells defined one on another: refused, not fatal
-            msg = f"{source}:{lineno}: rules nested too deeply to evaluate"
-            errors.append(msg)
-            engine.message("E", msg)
+                        prog(values)
+                        continue
+            _execute(engine, root, line, source, lineno, errors)
     return errors
 
 
-__all__ = ["run_lines", "FLUSH_EVERY"]
+def _execute(engine: "RuleEngine", root, line: str, source: str, lineno: int, errors: list) -> None:
+    try:
+        execute(engine, root, line)
+    except RuleSyntaxError as exc:
+        if exc.column:
+            msg = f"{source}:{lineno}:{exc.offset + 1}: {exc.message} at {exc.token!r}"
+        else:
+            msg = f"{source}:{lineno}: {exc.message}"
+        errors.append(msg)
+        engine.message("E", msg)
+        engine.react()
+    except RuleError as exc:
+        msg = f"{source}:{lineno}: {exc}"
+        errors.append(msg)
+        engine.message("E", msg)
+        engine.react()
+    except RecursionError:
+        # a chain of thousands of cells defined one on another: refused, not fatal
+        msg = f"{source}:{lineno}: rules nested too deeply to evaluate"
+        errors.append(msg)
+        engine.message("E", msg)
+
+
+__all__ = ["run_lines", "run_file", "run_chunks"]

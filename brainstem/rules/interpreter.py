@@ -6,7 +6,7 @@ import sys
 from typing import TextIO
 
 from .engine import RuleEngine
-from .feed import run_lines
+from .feed import run_file, run_lines
 
 HEADER = "Date       Time     Message\n---------- -------- --------------------------------------------\n"
 
@@ -24,7 +24,7 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
             out.write("\n".join(buf) + "\n")
             buf.clear()
 
-    eng.sink = buf.append     # log lines are buffered; run_lines flushes every few thousand
+    eng.sink = buf.append     # log lines are buffered; written out a chunk of input at a time
     eng.on_flush = flush      # and the engine during long timer runs
     # an event stream allocates many small objects that live as long as their window;
     # collecting cycles less often saves a tenth of the run (removed cache nodes are
@@ -42,8 +42,8 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
                     eng.message("I", "Reading from standard input.")
                     errors = run_lines(eng, sys.stdin, "<stdin>", echo=True, flush=flush)
                 else:
-                    with open(src, encoding="utf-8", errors="replace") as fh:
-                        errors = run_lines(eng, fh, src, echo=True, flush=flush)
+                    with open(src, encoding="utf-8", errors="replace", newline="") as fh:
+                        errors = run_file(eng, fh, src, echo=True, flush=flush)
                     eng.message("I", f'Source file "{src}" included.')
             except OSError as exc:
                 eng.message("E", f"Unable to read {src}: {exc.strerror}")

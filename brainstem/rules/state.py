@@ -18,7 +18,7 @@ import math
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from .cache import Cache, CNode
+from .cache import Cache, CNode, new_node
 from .cells import Term
 from .schedule import TimeCondition
 from .timesets import Pulse
@@ -148,9 +148,10 @@ def _restore_cache(cache: Cache, cs: dict) -> None:
 
     def build(data: list, parent: CNode | None) -> CNode:
         value, hits, rows, kids, hi, ri, ki, expires, children = data
-        node = CNode(_dec(value) if parent is not None else None, parent, children is None)
-        node.hits, node.rows, node.kids, node.hi, node.ri, node.ki = hits, rows, kids, hi, ri, ki
-        node.expires = expires
+        node = new_node(_dec(value) if parent is not None else None, parent, children is None)
+        node.hits, node.rows, node.hi, node.expires = hits, rows, hi, expires
+        if children is not None:
+            node.kids, node.ri, node.ki = kids, ri, ki
         if children is None:
             leaves.append(node)
         else:

@@ -39,8 +39,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import regex
-
 from .errors import RuleError
 
 MAX_GROUPS = 32          # NodeBrain's limit on referenced sub-expressions
@@ -258,6 +256,7 @@ class _Compiler:
             src = s[1:end]
             node = self.branch(parent, REGEX, src, cont)
             if node.rx is None:
+                import regex   # on first use (the rule engine starts without it)
                 try:
                     node.rx = regex.compile(_pcre_names(src))
                 except (regex.error, ValueError, OverflowError, RecursionError) as exc:
