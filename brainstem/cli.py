@@ -455,17 +455,18 @@ def db_upgrade_command(db):
 @click.option("--clock", metavar="TIME", default=None,
               help="Start the engine clock at TIME (ISO 8601, e.g. 2024-02-27T10:15:30Z) instead of now.")
 def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool, clock: str | None) -> None:
-    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log."""
+    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log.
+    (The `brainstem` command runs this without loading the CLI: brainstem/entry.py.)"""
     from brainstem.rules.interpreter import run_nb
+
+    from brainstem.rules.interpreter import parse_clock
 
     start = None
     if clock:
-        from datetime import datetime, timezone
         try:
-            when = datetime.fromisoformat(clock.replace("Z", "+00:00"))
+            start = parse_clock(clock)
         except ValueError:
             raise click.BadParameter(f"{clock!r} is not an ISO 8601 time", param_hint="--clock") from None
-        start = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
     code = run_nb(list(files) or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout,
                   clock=start)
     sys.exit(code)

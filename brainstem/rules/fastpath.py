@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .cells import EPOCH, Cell
-from .values import FALSE, UNKNOWN
+from .values import FALSE, TRUE, UNKNOWN
 
 if TYPE_CHECKING:
     from .cells import Term
@@ -65,11 +65,19 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         add("    v0 = values[0]")
     elif n:
         add("    " + ", ".join(f"v{i}" for i in range(n)) + " = values")
+    cells = []
+    for subs in subs_of:
+        for c in subs or ():
+            if c not in cells:
+                cells.append(c)
+    single = inline and len(cells) == 1    # the usual filter cell, `type="that"`
     if inline:
         add("    if eng._qhigh >= 0:")     # not quiet (a re-entrant call): the generic way
         add("        return eng.alert_values(ctx, NAMES, values, generic=True)")
         ns["NAMES"] = names
-        if any(subs_of):
+        if single:
+            add("    dirty = False")
+        elif cells:
             add("    pend = []")
             add("    pend_add = pend.append")
     for i, t in enumerate(terms):
@@ -84,6 +92,9 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
             add(f"    o = T{i}.value")
             add(f"    if {v} is not o and (type({v}) is not type(o) or {v} != o):")
             add(f"        T{i}.value = {v}")
+            if single:
+                add("        dirty = True")
+                continue
             for j, s in enumerate(subs):
                 ns[f"S{i}_{j}"] = s
                 add(f"        if not S{i}_{j}.queued:")
@@ -93,7 +104,9 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
                 else:
                     add(f"            schedule(S{i}_{j})")
     if inline:
-        if any(subs_of):
+        if single:
+            _single_cell(cells[0], ns, add)
+        elif cells:
             add("    ready = eng._ready")
             add("    if pend:")
             add("        rq = []")
@@ -148,6 +161,32 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         return fresh(values)
     ns["rebuild"] = rebuild
     return program
+
+
+def _single_cell(c, ns: dict, add) -> None:
+    """The evaluation of the one cell the alerted terms feed, and of the rules it
+    feeds, in line (EqConst computed without a call)."""
+    from .cells import EqConst
+    ns["C"] = c
+    add("    ready = eng._ready")
+    add("    if dirty:")
+    if type(c) is EqConst:
+        ns["CA"], ns["CT"], ns["CV"] = c.a, c.ctype, c.const
+        add("        x = CA.value")
+        add("        new = UNKNOWN if x is UNKNOWN else (TRUE if type(x) is CT and x == CV else FALSE)")
+        ns["TRUE"] = TRUE
+    else:
+        add("        new = C.compute()")
+    add("        old = C.value")
+    add("        if new is not old and (type(new) is not type(old) or new != old):")
+    add("            C.value = new")
+    for k, r in enumerate(c.subs):
+        if r.queued:      # an `if` rule: answers alerts only, never queued
+            continue
+        ns[f"R{k}"] = r
+        add(f"            if not R{k}.dead:")
+        add(f"                R{k}.check(ready)")
+    add("            pass")
 
 
 def _revert(engine: "RuleEngine", prev: tuple, terms: tuple) -> None:

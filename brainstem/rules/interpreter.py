@@ -57,3 +57,40 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
         return code
     finally:
         gc.set_threshold(*thresholds)
+
+
+def parse_clock(text: str) -> float:
+    """`--clock` (ISO 8601; UTC unless it says otherwise) as epoch seconds."""
+    from datetime import datetime, timezone
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def quick_nb(args: list[str]) -> int | None:
+    """`brainstem nb` with the options the CLI documents (--test, --allow-shell,
+    --clock TIME), run without loading the CLI; None for anything else (--help, a
+    bad option or value), which the CLI then handles and reports."""
+    files, test_mode, allow_shell, clock = [], False, False, None
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--test":
+            test_mode = True
+        elif a == "--allow-shell":
+            allow_shell = True
+        elif a == "--clock" or a.startswith("--clock="):
+            value = a[8:] if a.startswith("--clock=") else (args[i + 1] if i + 1 < len(args) else None)
+            if value is None:
+                return None
+            if a == "--clock":
+                i += 1
+            try:
+                clock = parse_clock(value)
+            except ValueError:
+                return None
+        elif a.startswith("-") and a != "-":
+            return None
+        else:
+            files.append(a)
+        i += 1
+    return run_nb(files or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout, clock=clock)
