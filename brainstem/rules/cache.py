@@ -341,6 +341,13 @@ def _assign_src(term: str, value: str, ind: str, plain: bool = False) -> list[st
             f"{ind}            if not s.queued: schedule(s)"]
 
 
+def quiet_term(term) -> bool:
+    """A term whose change nobody needs to hear about now: no formula, and no
+    subscriber but `if` rules, which stay off the queue (RuleEngine.add_rule)."""
+    return term.defn is None and all(s.is_rule and s.queued and getattr(s, "kind", "") == "if"
+                                     for s in term.subs)
+
+
 def compile_insert(cache: Cache):
     """Build `insert_now(values, alert_mode)` for one cache: exactly what
     `engine.apply` does for a lone row assertion (`Cache.insert`, then
@@ -367,7 +374,14 @@ def compile_insert(cache: Cache):
     src += ["    fired = False",
             "    node = cache.root"]
     add = src.append
+    # terms that can simply be set: no formula, and no subscriber to tell but `if`
+    # rules (they answer alerts, not changes)
     plain = {}
+    for d, lv in enumerate(levels):
+        for key in ("term", "hits_term", "hit_state", "rows_term", "row_state", "kids_term", "kid_state"):
+            obj = getattr(lv, key)
+            if obj is not None:
+                plain[f"{key}{d}"] = quiet_term(obj)
 
     def assign_src(term: str, value: str, ind: str) -> list[str]:
         return _assign_src(term, value, ind, plain.get(term, False))
@@ -385,9 +399,7 @@ def compile_insert(cache: Cache):
         lv = levels[d]
         for key in ("term", "hits_term", "hit_state", "rows_term", "row_state",
                     "kids_term", "kid_state", "hit_t", "row_t", "kid_t"):
-            obj = ns[f"{key}{d}"] = getattr(lv, key)
-            if key.endswith(("term", "state")) and obj is not None:
-                plain[f"{key}{d}"] = obj.defn is None and not obj.subs
+            ns[f"{key}{d}"] = getattr(lv, key)
         if counting:
             add("    node.hits += 1")
             if lv.hits_term is not None:

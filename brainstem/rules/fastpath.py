@@ -44,7 +44,9 @@ def _inline_cell(c) -> bool:
 def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
     terms = engine._alert_terms(ctx, names)
     epoch = EPOCH[0]
-    subs_of = [list(t.subs) if t.defn is None else None for t in terms]
+    from .cache import quiet_term
+    # per term: None (a formula: assign), [] (set it), or the subscribers to tell
+    subs_of = [None if t.defn is not None else [] if quiet_term(t) else list(t.subs) for t in terms]
     inline = engine._fast and all(all(not s.is_rule and _inline_cell(s) for s in subs)
                                   for subs in subs_of if subs)
     ns: dict = {"EPOCH": EPOCH, "E": epoch, "ctx": ctx, "TERMS": terms, "eng": engine,
