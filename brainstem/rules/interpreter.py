@@ -30,7 +30,7 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
     # collecting cycles less often saves a tenth of the run (removed cache nodes are
     # freed by reference counting anyway)
     thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    gc.set_threshold(max(thresholds[0], 200_000), *thresholds[1:])
     try:
         # NodeBrain's log header (compare.py and NodeBrain users read from the bar on)
         out.write(HEADER)
