@@ -223,7 +223,9 @@ def show(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
             tok = p.lx.next()
             if tok[0] != NAME:
                 raise p.error("expecting a term or (formula) to show", tok)
-            term = engine.find(ctx, tok[1]) or engine.resolve(ctx, tok[1])
+            term = engine.find(ctx, tok[1])
+            if term is None:
+                raise RuleError(f'Term "{tok[1]}" not defined.')
             for line in show_term(term):
                 engine.emit(line)
         if p.at(","):
