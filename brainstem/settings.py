@@ -64,6 +64,27 @@ SETTINGS: tuple[Setting, ...] = (
     # memory
     Setting("incident_recurrence_gap_seconds", 3600,
             "An incident's pattern seen again after this much quiet counts as a new recurrence."),
+    # the live service (brainstem serve)
+    Setting("serve_http", "127.0.0.1:8080", "Address of the REST API, web console, /metrics and health endpoints ('' for none)."),
+    Setting("serve_commit_seconds", 1.0, "The writer commits what it received at least this often (seconds)."),
+    Setting("serve_batch_max", 5000, "The writer commits at once when this many messages wait."),
+    Setting("serve_queue_capacity", 50000,
+            "Messages waiting for the writer before sources are pushed back (TCP stops reading, UDP drops and counts)."),
+    Setting("serve_checkpoint_seconds", 60.0, "Stage state of each live tenant is checkpointed this often (seconds)."),
+    Setting("serve_unrouted", "default",
+            "Messages no route claims: 'default' sends them to default_tenant, 'refuse' drops and counts them."),
+    Setting("syslog_max_message_bytes", 65536, "Longer syslog messages are truncated to this and flagged."),
+    Setting("syslog_max_connections", 1000, "Open TCP/TLS syslog connections per listener; more are refused and counted."),
+    Setting("syslog_idle_timeout_seconds", 300.0, "A syslog TCP connection that sends nothing for this long is closed."),
+    Setting("follow_poll_seconds", 0.5, "How often followed files are checked for new lines and rotation."),
+    # LogicMonitor (brainstem/sources/lm_*.py; a [logicmonitor] table in the serve config overrides these)
+    Setting("lm_poll_seconds", 60.0, "How often `serve` polls LogicMonitor's REST API for alerts (seconds)."),
+    Setting("lm_lookback_hours", 24.0,
+            "On a portal's first poll, alerts that started this far back (active or cleared) are ingested."),
+    Setting("lm_device_sync_seconds", 900.0, "How often LogicMonitor devices are synced into assets (seconds)."),
+    Setting("lm_page_size", 1000, "Items per LogicMonitor REST request (1..1000)."),
+    Setting("lm_timeout_seconds", 30.0, "Timeout of one LogicMonitor REST request (seconds)."),
+    Setting("lm_max_retries", 5, "Retries of a LogicMonitor request after a 429, a 5xx or a network error."),
     # rules (the NodeBrain engine: brainstem/rules, docs/rules.md)
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,
@@ -75,6 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+# tables of brainstem.toml that are not settings but the service's sections
+SERVICE_SECTIONS = ("listener", "route", "follow", "webhook", "logicmonitor")
 
 
 class SettingsError(ValueError):
@@ -164,6 +188,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     data = data.get("brainstem", data)
     out = {}
     for name, value in data.items():
+        if name in SERVICE_SECTIONS and isinstance(value, (dict, list)):
+            continue          # [[listener]], [[route]]...: read by brainstem.service.config
         if name not in _BY_NAME:
             raise SettingsError(f"{path}: unknown setting {name!r}")
         out[name] = _coerce(_BY_NAME[name], value, str(path))

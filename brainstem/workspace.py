@@ -31,6 +31,11 @@ from brainstem.store import CandidateQuery, StoreError, open_store
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
 
 
+def tenant_slug(name: str) -> str:
+    """The one normalization of tenant names, for creation and look-up alike."""
+    return name.strip().lower()
+
+
 class Workspace:
     """A brainstem database and its settings."""
 
@@ -50,15 +55,19 @@ class Workspace:
 
     # -- tenants ------------------------------------------------------------------
     def tenant(self, ref: str | None = None, *, create: bool = False) -> Tenant:
-        """A tenant by slug or id; the default tenant when ``ref`` is None."""
-        ref = ref or self.settings.default_tenant
-        t = self.store.get_tenant(ref)
+        """A tenant by id or name; the default tenant when ``ref`` is None.
+
+        Names are case-insensitive: ``Mac`` and ``mac`` are one tenant, stored as
+        the slug ``mac``, and found by either (creation and look-up fold alike).
+        """
+        ref = (ref or self.settings.default_tenant).strip()
+        slug = tenant_slug(ref)
+        t = self.store.get_tenant(ref) or self.store.get_tenant(slug)
         if t is not None:
             return t
         if not create:
             known = ", ".join(x.slug for x in self.store.list_tenants()) or "none yet"
             raise LookupError(f"no tenant {ref!r} in {self.store.path} (known: {known})")
-        slug = ref.lower()
         if not _SLUG.match(slug):
             raise ValueError(f"bad tenant name {ref!r}: use letters, digits, '-', '_' or '.'")
         t = Tenant(tenant_id=stable_id("tn_", slug), name=ref, slug=slug)
@@ -81,22 +90,46 @@ class Workspace:
         return fingerprint_lines(lines)
 
     # -- reading ------------------------------------------------------------------------
+    # Listing methods take a tenant, or None for every tenant of the database (the
+    # operator who runs the CLI on the file owns them all); each object names its tenant.
+    def tenants(self, ref: str | None = None) -> list[Tenant]:
+        """The named tenant, or every tenant when ``ref`` is None."""
+        return [self.tenant(ref)] if ref else self.store.list_tenants()
+
     def signatures(self, tenant: str | None = None, limit: int = 50) -> list[Signature]:
-        return self.store.signatures(self.tenant(tenant).tenant_id, limit=limit)
+        out: list[Signature] = []
+        for t in self.tenants(tenant):
+            out += self.store.signatures(t.tenant_id, limit=limit)
+        out.sort(key=lambda s: (-s.occurrence_count, s.signature_key))
+        return out[:limit]
 
     def candidates(self, tenant: str | None = None, *, min_band: str | None = None,
                    types: tuple[str, ...] = (), limit: int = 20, all_tenants: bool = False) -> list[Candidate]:
-        tid = None if all_tenants else self.tenant(tenant).tenant_id
+        tid = None if all_tenants or tenant is None else self.tenant(tenant).tenant_id
         return self.store.candidates(CandidateQuery(tenant_id=tid, min_band=min_band, types=types, limit=limit))
 
     def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
-        return self.store.incidents(self.tenant(tenant).tenant_id)
+        return self.store.incidents(self.tenant(tenant).tenant_id if tenant else None)
 
     def lessons(self, tenant: str | None = None) -> list[Lesson]:
-        return self.store.lessons(self.tenant(tenant).tenant_id)
+        return [x for t in self.tenants(tenant) for x in self.store.lessons(t.tenant_id)]
 
     def hints(self, tenant: str | None = None) -> list[RunbookHint]:
-        return self.store.hints(self.tenant(tenant).tenant_id)
+        return [x for t in self.tenants(tenant) for x in self.store.hints(t.tenant_id)]
+
+    def tenant_slugs(self) -> dict[str, str]:
+        """tenant id -> slug, for showing which tenant an object belongs to."""
+        return {t.tenant_id: t.slug for t in self.store.list_tenants()}
+
+    def one_tenant(self, ref: str | None) -> Tenant:
+        """For what truly needs one tenant: the named one, or the only one there is."""
+        if ref:
+            return self.tenant(ref)
+        tenants = self.store.list_tenants()
+        if len(tenants) == 1:
+            return tenants[0]
+        known = ", ".join(t.slug for t in tenants) or "none yet"
+        raise LookupError(f"choose a tenant with --tenant (known in {self.store.path}: {known})")
 
     def show(self, object_id: str) -> tuple[Any, list[ProvenanceLink], list[ProvenanceLink]]:
         """An object and its provenance links (outgoing, incoming)."""
@@ -128,7 +161,7 @@ class Workspace:
                signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10) -> list[Recalled]:
         if not (text or event_id or signature_key or candidate_id):
             raise ValueError("give a message, --event ID, --signature KEY or --candidate ID")
-        t = self.tenant(tenant)
+        t = self.one_tenant(tenant)
         return _recall(self.store, t.tenant_id, text=text, event_id=event_id, signature_key=signature_key,
                        candidate_id=candidate_id, limit=limit)
 

@@ -64,15 +64,16 @@ class EventFactory:
     the ordinals of identical lines at the current timestamp.
     """
 
-    def __init__(self, tenant_id: str, fallback: datetime | None = None):
+    def __init__(self, tenant_id: str, fallback: datetime | None = None, max_sources: int = 256):
         self.tenant_id = tenant_id
+        self.max_sources = max_sources
         self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
         self._files: dict[str, _FileState] = {}
 
     def make(self, rec: Record) -> Event:
         st = self._files.get(rec.source_path)
         if st is None:
-            if len(self._files) > 256:
+            if len(self._files) > self.max_sources:
                 self._files.clear()
             st = self._files[rec.source_path] = _FileState()
         ts = rec.timestamp
@@ -95,7 +96,9 @@ class EventFactory:
             meta["time_inherited"] = True
         meta["line"] = rec.line_no
         return Event(
-            event_id=_event_id(tid, raw, ts.timestamp() if inherited else "", n),
+            # a time the line does not carry (inherited, or the arrival time of a live
+            # message) is part of the id: the same text at another time is another event
+            event_id=_event_id(tid, raw, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
             tenant_id=tid, timestamp=ts, message_raw=raw, source_type=rec.source_type,
             source_path=rec.source_path, host=rec.host, service=service,
             severity=rec.severity, facility=rec.facility, message_normalized=message,

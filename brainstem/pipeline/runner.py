@@ -43,6 +43,7 @@ class RunStats:
     duplicates: int = 0
     bad_lines: int = 0
     new_signatures: int = 0
+    rule_firings: int = 0
     elapsed: float = 0.0
     bad: list[tuple[str, int, str]] = field(default_factory=list)
     recurred: dict[str, int] = field(default_factory=dict)   # known incident memories that came back
@@ -105,7 +106,15 @@ class TenantPipeline:
         if pending:
             self._flush(pending, stats)
 
-    def _flush(self, events: list[Event], stats: RunStats) -> None:
+    def process_batch(self, records: Iterable[Record], stats: RunStats, factory: EventFactory,
+                      state: list[tuple[str, int, dict[str, Any]]] | None = None) -> None:
+        """All ``records`` in one transaction, with ``state`` rows (component, version, data)
+        committed in it: the live service's unit of work (a followed file's position is
+        stored exactly when the lines before it are)."""
+        self._flush([factory.make(r) for r in records], stats,
+                    [(self.tid, c, v, d) for c, v, d in state or ()])
+
+    def _flush(self, events: list[Event], stats: RunStats, state: list | None = None) -> None:
         seen = self.store.existing_event_ids(e.event_id for e in events)
         fresh: list[Event] = []
         for e in events:
@@ -117,6 +126,8 @@ class TenantPipeline:
             fresh.append(e)
         self._since_checkpoint += len(fresh)
         batch = self._drain(fresh)
+        if state:
+            batch.state.extend(state)
         stats.events_stored += self.store.write(batch)
         self._auto_promote(batch.candidates)
         if self._since_checkpoint >= CHECKPOINT_EVERY:
@@ -171,6 +182,7 @@ class TenantPipeline:
         self.incidents.observe(e, key, ts)
         if self.rules is not None:
             for f in self.rules.observe(e, sig):
+                stats.rule_firings += 1
                 apply(f)
 
     def _clock(self, ts: float) -> None:
@@ -250,6 +262,27 @@ class TenantPipeline:
                     self.miner.template(key)
                 except KeyError:
                     d.forget(key)
+
+    def checkpoint(self) -> None:
+        """Write what is pending and save stage state (the live service calls this periodically)."""
+        batch = self._drain([])
+        if batch:
+            self.store.write(batch)
+            self._auto_promote(batch.candidates)
+        self._checkpoint()
+        # everything is written: cached candidates and groups can be reloaded when touched again
+        self.book.candidates.clear()
+        self.book.groups.clear()
+
+    def resync(self) -> None:
+        """Reload what a human changed behind the pipeline's back (a review, a promotion):
+        candidates are re-read when next touched, feedback and incident memories at once."""
+        self.book.candidates.clear()
+        self.book.groups.clear()
+        self.rescorer.feedback = load_feedback(self.store, self.tid, self.sigs)
+        self.assets.update(self.store.asset_ids(self.tid))   # assets written by a sync (LogicMonitor devices)
+        for inc in self.store.incidents(self.tid, status="active"):
+            self.incidents.track(inc)
 
     def _checkpoint(self) -> None:
         self._prune_detectors()

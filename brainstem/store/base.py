@@ -1,9 +1,9 @@
-"""The store interface every backend implements (SQLite now, PostgreSQL later).
+"""The store interface every backend implements (SQLite and PostgreSQL).
 
 The pipeline talks to a ``Store`` only. Writes arrive as a ``WriteBatch`` that
 the backend commits in one transaction; reads return model objects. A backend
-must pass the tests in ``tests/store/test_sqlite.py`` (written against
-the interface, to be parametrized over every backend).
+must pass the tests in ``tests/store/test_base.py`` (written against the
+interface and run on every backend).
 
 Errors: ``StoreError`` for anything the user can act on (bad path, a file that
 is not a brainstem database, a schema newer than this code).

@@ -1,0 +1,151 @@
+"""The writer thread: one transaction per tenant and batch, futures after commit, calls in order."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from brainstem.ingest.record import Record
+from brainstem.service.inbound import Inbound
+from brainstem.service.queue import IngestQueue, QueueClosed
+from brainstem.service.writer import Writer
+from brainstem.settings import load_settings
+from brainstem.workspace import Workspace
+
+T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+
+
+def item(tenant: str, i: int, host: str = "fw1", msg: str | None = None, state=None) -> Inbound:
+    ts = T0 + timedelta(seconds=i)
+    text = msg or f"Interface ge-0/0/{i % 4} changed state to down (seq {i})"
+    raw = f"{ts:%b %d %H:%M:%S} {host} kernel: {text}"
+    rec = Record(timestamp=ts, message=text, raw=raw, source_type="syslog", source_path="udp:test",
+                 line_no=0, host=host, service="kernel")
+    return Inbound(tenant=tenant, record=rec, source="test", received_at=time.time(), state=state)
+
+
+@pytest.fixture
+def running(tmp_path):
+    settings = load_settings(env={}, serve_commit_seconds=0.05, serve_batch_max=100)
+    ws = Workspace(tmp_path / "live.db", settings)
+    q = IngestQueue(capacity=1000)
+    w = Writer(ws, q)
+    w.start()
+    yield ws, q, w
+    if w.is_alive():
+        w.stop(10)
+    ws.close()
+
+
+def test_messages_are_stored_per_tenant_and_futures_resolve_after_commit(running, tmp_path):
+    ws, q, w = running
+    f1 = q.put_blocking([item("acme", i) for i in range(30)])
+    f2 = q.put_blocking([item("globex", i, host="sw9") for i in range(7)])
+    assert f1.result(10) == 30 and f2.result(10) == 7
+    # a second connection sees the commit: the future is not resolved before it
+    with Workspace(tmp_path / "live.db", create=False) as other:
+        counts = other.stats()
+    assert counts["acme"]["event"] == 30
+    assert counts["globex"]["event"] == 7
+    assert counts["globex"]["asset"] == 1
+
+
+def test_a_lone_message_is_committed_without_waiting_for_a_full_batch(running):
+    ws, q, w = running
+    assert q.put_blocking([item("acme", 1)]).result(10) == 1
+
+
+def test_state_rows_commit_with_the_batch(running):
+    ws, q, w = running
+    fut = q.put_blocking([item("acme", i, state=("follow:/var/log/x", 1, {"offset": 100 * i})) for i in range(5)])
+    fut.result(10)
+    t = ws.tenant("acme")
+    assert ws.store.load_state(t.tenant_id, "follow:/var/log/x") == (1, {"offset": 400})
+
+
+def test_calls_run_on_the_writer_in_order_with_messages(running):
+    ws, q, w = running
+    q.put_blocking([item("acme", i) for i in range(3)])
+    n = q.call(lambda w_ws: w_ws.stats()["acme"]["event"]).result(10)
+    assert n == 3
+
+
+def test_a_failing_call_fails_its_future_and_the_writer_goes_on(running):
+    ws, q, w = running
+
+    def boom(_):
+        raise LookupError("no such thing")
+
+    with pytest.raises(LookupError):
+        q.call(boom).result(10)
+    assert q.put_blocking([item("acme", 1)]).result(10) == 1
+
+
+def test_stop_drains_everything_queued_and_then_refuses(tmp_path):
+    settings = load_settings(env={}, serve_commit_seconds=5.0, serve_batch_max=100_000)
+    ws = Workspace(tmp_path / "drain.db", settings)
+    q = IngestQueue(capacity=100_000)
+    futs = [q.offer([item("acme", i)]) for i in range(500)]
+    w = Writer(ws, q)
+    w.start()
+    w.stop(30)
+    assert not w.is_alive()
+    assert all(f.done() and f.result() == 1 for f in futs)
+    assert ws.stats()["acme"]["event"] == 500
+    with pytest.raises(QueueClosed):
+        q.offer([item("acme", 9999)])
+    # the checkpoint at stop covers every stored event
+    t = ws.tenant("acme")
+    meta = ws.store.load_state(t.tenant_id, "pipeline")[1]
+    assert meta["high_water"] == ws.store.event_high_water(t.tenant_id)
+    ws.close()
+
+
+def test_offer_refuses_when_full_and_put_blocking_times_out():
+    q = IngestQueue(capacity=3)
+    assert q.offer([item("a", 1), item("a", 2)]) is not None
+    assert q.offer([item("a", 3), item("a", 4)]) is None      # would exceed capacity
+    assert q.offer([item("a", 3)]) is not None
+    with pytest.raises(TimeoutError):
+        q.put_blocking([item("a", 5)], timeout=0.05)
+    assert q.depth == 3
+
+
+def _spread(tenant: str, start: int) -> list[Inbound]:
+    """One failure on 8 hosts within two minutes: a spread candidate."""
+    return [item(tenant, start + 10 * h, host=f"web{h}", msg="sshd: error: maximum authentication attempts exceeded "
+                 f"for root from 203.0.113.{h} port 22") for h in range(8)]
+
+
+def _final_score(tmp_path, name: str, review: str | None) -> tuple[float, dict]:
+    settings = load_settings(env={}, serve_commit_seconds=0.05, serve_batch_max=100)
+    ws = Workspace(tmp_path / f"{name}.db", settings)
+    q = IngestQueue(capacity=1000)
+    w = Writer(ws, q)
+    w.start()
+    try:
+        for day in range(3):                       # quiet background so the spread stands out
+            q.put_blocking([item("acme", day * 86400 + i * 600, host="web0", msg=f"cron job {i} ok")
+                            for i in range(5)]).result(10)
+        q.put_blocking(_spread("acme", 3 * 86400)).result(10)
+        cands = q.call(lambda w_ws: w_ws.candidates("acme", types=("spread",))).result(10)
+        assert cands, "no spread candidate"
+        cid = cands[0].candidate_id
+        if review:
+            q.call(lambda w_ws: w_ws.review(cid, review, reviewer="noc")).result(10)
+        q.put_blocking(_spread("acme", 5 * 86400)).result(10)       # it happens again, live
+        c = q.call(lambda w_ws: w_ws.store.get(cid)).result(10)
+        return c.score_total, c.score_breakdown
+    finally:
+        w.stop(10)
+        ws.close()
+
+
+def test_a_review_through_the_writer_steers_the_live_pipeline(tmp_path):
+    plain, _ = _final_score(tmp_path, "plain", None)
+    noise, breakdown = _final_score(tmp_path, "noise", "noise")
+    # the live pipeline saw the review: the later evidence is scored with it, not over it
+    assert noise < plain
+    fb = [x for x in breakdown if "feedback" in str(x.get("name", x))]
+    assert fb and fb[0]["contribution"] < 0, breakdown
