@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .cache import Cache
 from .cachespec import parse_spec
-from .cells import Const, Term
+from .cells import Const, Term, graph_changed
 from .errors import RuleError, RuleSyntaxError
 from .lexer import NAME, OP
 from .parser import Parser
@@ -165,6 +165,7 @@ def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
 
 
 def _define_node(engine: "RuleEngine", p: Parser, term: Term) -> None:
+    graph_changed()    # compiled code that names this term's node is rebuilt
     if p.at_end():
         _end(p)
         term.node = PlainNode()

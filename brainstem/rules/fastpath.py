@@ -140,7 +140,21 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         add("        if len(ready) == 1 and not eng._alerted and not eng._deferred:")
         add("            r = ready.pop()")
         add("            if not r.dead:")
-        add("                fire(r)")
+        for k, r in enumerate(ctx.if_rules):
+            if _plain_insert_rule(r):
+                # the usual feed rule `if(cond) c(a,b)`: its firing written out here
+                ns[f"LINE{k}"] = " NB000I " + r.fired_text
+                ns[f"NODE{k}"], ns[f"ROW{k}"] = r.lone_row.term.node, r.row_values
+                add(f"                if r is I{k} and eng.on_fire is None and eng._firings is None:")
+                add("                    sink = eng.sink")
+                add("                    if sink is not None:")
+                add(f"                        sink(eng.stamp() + LINE{k})")
+                add(f"                    NODE{k}.insert_now(ROW{k}(), False)")
+                add("                else:")
+                add("                    fire(r)")
+                break
+        else:
+            add("                fire(r)")
         add("                if eng._qhigh >= 0 or eng._alerted or eng._ready or eng._deferred:")
         add("                    react({r})")
         add("        else:")
@@ -163,6 +177,14 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         return fresh(values)
     ns["rebuild"] = rebuild
     return program
+
+
+def _plain_insert_rule(r) -> bool:
+    """An `if` rule whose only action is one row into a cache (engine._fire's fast case)."""
+    from .cache import Cache
+    row = r.lone_row
+    return (r.kind == "if" and row is not None and r.command is None and type(row.term.node) is Cache
+            and len(row.args) >= row.term.node.n)
 
 
 def _single_cell(c, ns: dict, add) -> None:
