@@ -519,12 +519,17 @@ class RuleEngine:
         out: list[Firing] = []
         self._firings = out
         try:
-            values = attrs.values()
+            values = tuple(attrs.values())
             for v in values:   # convert (and reject bad values) before assigning
                 if type(v) is not str and type(v) is not float:
-                    values = [from_python(x) for x in values]
+                    values = tuple(from_python(x) for x in values)
                     break
-            self.alert_values(ctx, tuple(attrs), tuple(values))
+            names = tuple(attrs)
+            prog = ctx.alert_progs.get(names) if self._fast else None
+            if prog is None or prog.epoch != EPOCH[0]:
+                self.alert_values(ctx, names, values)
+            else:
+                prog(values)
         finally:
             self._firings = None
         return out
