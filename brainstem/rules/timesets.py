@@ -43,6 +43,7 @@ _MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", 
 _PULSE = re.compile(r"^(?:\d+[smhdw])+$")
 _PULSE_PART = re.compile(r"(\d+)([smhdw])")
 MAX_TIME = 253402300799.0   # 9999-12-31T23:59:59Z: no interval past the calendar
+MAX_PULSE = 100 * 366 * 86400   # a century
 
 
 class TimeSyntaxError(ValueError):
@@ -381,8 +382,8 @@ class _Parser:
             return s
         if kind == "num" and _PULSE.match(text):
             d = sum(int(n) * _FIXED[u] for n, u in _PULSE_PART.findall(text))
-            if d <= 0:
-                raise self.error("a pulse needs a duration above 0", tok)
+            if not 0 < d <= MAX_PULSE:
+                raise self.error(f"a pulse needs a duration above 0 and at most {MAX_PULSE} seconds", tok)
             return Pulse(d, self.now)
         if kind != "name":
             raise self.error("expecting a time function (s m h d w n q y, su..sa, jan..dec)", tok)
@@ -447,8 +448,8 @@ class _Parser:
             self.next()
             sign = -1
         tok = self.next()
-        if tok[0] != "num" or not tok[1].isdigit():
-            raise self.error("expecting a number in time parameters", tok)
+        if tok[0] != "num" or not tok[1].isdigit() or len(tok[1]) > 6:
+            raise self.error("expecting a number (up to 6 digits) in time parameters", tok)
         return sign * int(tok[1])
 
 

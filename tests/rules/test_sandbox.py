@@ -87,3 +87,15 @@ def test_catastrophic_regex_in_a_condition_is_unknown_not_a_hang():
     assert eng.evaluate('a~"(a|aa)+$"') is None
     with pytest.raises(Exception, match="not a valid regular expression"):
         eng.load('define r on(a~"(unclosed");')
+
+
+@pytest.mark.parametrize("text", [
+    "define sessions node cache:(~(11e9990m):host[5],user);",       # found by bench/fuzz.py
+    "define sessions node cache:(~(10m):host[51e9991],user);",      # likewise
+    "define c node cache:(~(9999999999d):a);",
+    "define r on(~(99999999999999999999999999h));",
+    "define r on(~(h(9999999999999)));",
+])
+def test_huge_counts_and_durations_are_errors_not_overflows(text):
+    with pytest.raises(LoadError):
+        check(text)
