@@ -77,6 +77,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("syslog_max_connections", 1000, "Open TCP/TLS syslog connections per listener; more are refused and counted."),
     Setting("syslog_idle_timeout_seconds", 300.0, "A syslog TCP connection that sends nothing for this long is closed."),
     Setting("follow_poll_seconds", 0.5, "How often followed files are checked for new lines and rotation."),
+    # the REST API and HTTP ingest (brainstem/api)
+    Setting("http_max_body_bytes", 10 * 1024 * 1024,
+            "Largest request body the API accepts (ingest batches, webhooks); larger ones get 413."),
+    Setting("http_max_message_bytes", 65536,
+            "Longer event messages arriving over HTTP are truncated to this (UTF-8 bytes) and flagged."),
+    Setting("http_max_events", 10000, "Most events one ingest request may carry; more get 413 (send smaller batches)."),
+    Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
+    Setting("http_threads", 8,
+            "Threads that run the API's reads (each keeps its own database connection and page cache)."),
     # LogicMonitor (brainstem/sources/lm_*.py; a [logicmonitor] table in the serve config overrides these)
     Setting("lm_poll_seconds", 60.0, "How often `serve` polls LogicMonitor's REST API for alerts (seconds)."),
     Setting("lm_lookback_hours", 24.0,

@@ -11,17 +11,23 @@ and the web console call these and nothing deeper.
 """
 from __future__ import annotations
 
+import base64
+import json
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from brainstem.fingerprint import fingerprint_lines
 from brainstem.ingest import JsonMapping, expand_paths
+from brainstem.keys import ApiKey, key_id_of, new_key, token_matches
 from brainstem.memory.promote import promote as _promote
-from brainstem.memory.recall import Recalled, recall as _recall
+from brainstem.memory.recall import Recalled, load_miner, recall as _recall
 from brainstem.memory.review import review as _review
 from brainstem.models import (
-    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, stable_id,
+    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, iso,
+    parse_iso, stable_id, utcnow,
 )
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.pipeline.runner import RunStats
@@ -31,9 +37,73 @@ from brainstem.store import CandidateQuery, StoreError, open_store
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
 
 
+@dataclass
+class Page:
+    """One page of a longer list: ``total`` items match in all; ``next_cursor`` (when
+    the list pages by cursor) asks for the page after this one, None on the last."""
+
+    items: list
+    total: int
+    limit: int
+    offset: int = 0
+    next_cursor: str | None = None
+
+
+def _cursor(c: Candidate) -> str:
+    raw = json.dumps([c.score_total, iso(c.last_seen_at), c.candidate_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> tuple[float, datetime, str]:
+    try:
+        score, last, cid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return float(score), parse_iso(last), str(cid)
+    except (ValueError, TypeError):
+        raise ValueError(f"bad cursor {cursor[:40]!r}: pass back a next_cursor exactly as it was given") from None
+
+
 def tenant_slug(name: str) -> str:
     """The one normalization of tenant names, for creation and look-up alike."""
     return name.strip().lower()
+
+
+class _Miners:
+    """Template miners loaded for recall, shared by the threads of a process (``match``
+    never changes a miner). Rebuilding one from its saved state costs more than the
+    rest of a recall, and the saved state itself only changes at a checkpoint, so a
+    loaded miner is kept ``TTL`` seconds, for the ``SIZE`` tenants recalled last."""
+
+    TTL = 30.0
+    SIZE = 8
+
+    def __init__(self) -> None:
+        import threading
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    def get(self, store, tenant_id: str):
+        import time
+        path = store.path if store.path != ":memory:" else f":memory:{id(store)}"
+        key, now = (path, tenant_id), time.monotonic()
+        with self._lock:
+            hit = self._loaded.get(key)
+            if hit is not None and now - hit[0] < self.TTL:
+                return hit[1]
+        miner = load_miner(store, tenant_id)
+        with self._lock:
+            self._loaded.pop(key, None)
+            self._loaded[key] = (now, miner)
+            while len(self._loaded) > self.SIZE:
+                self._loaded.pop(next(iter(self._loaded)))
+        return miner
+
+    def forget(self, path: str) -> None:
+        with self._lock:
+            for key in [k for k in self._loaded if k[0] == path]:
+                del self._loaded[key]
+
+
+_MINERS = _Miners()
 
 
 class Workspace:
@@ -82,8 +152,11 @@ class Workspace:
         t = self.tenant(tenant, create=True)
         from brainstem.rules.bridge import tenant_rules
         rules = tenant_rules(self.settings, t.slug, rules_dir=rules_dir, translators=translators)
-        return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
-                            on_progress=on_progress, rules=rules)
+        try:
+            return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
+                                on_progress=on_progress, rules=rules)
+        finally:
+            _MINERS.forget(self.store.path)   # the templates changed: recall loads them again
 
     @staticmethod
     def fingerprint(lines: Iterable[str]) -> list[tuple[str, str]]:
@@ -108,8 +181,41 @@ class Workspace:
         tid = None if all_tenants or tenant is None else self.tenant(tenant).tenant_id
         return self.store.candidates(CandidateQuery(tenant_id=tid, min_band=min_band, types=types, limit=limit))
 
-    def incidents(self, tenant: str | None = None) -> list[IncidentMemory]:
-        return self.store.incidents(self.tenant(tenant).tenant_id if tenant else None)
+    def candidate_page(self, tenant: str, *, bands: tuple[str, ...] = (), min_band: str | None = None,
+                       types: tuple[str, ...] = (), since: datetime | None = None, until: datetime | None = None,
+                       host: str | None = None, limit: int = 50, offset: int = 0,
+                       cursor: str | None = None) -> Page:
+        """A page of a tenant's candidates, best first, with the total that match.
+        ``host`` is a hostname or an asset id; page with ``cursor`` (from the previous
+        page's ``next_cursor``) or with ``offset``."""
+        t = self.tenant(tenant)
+        if host and host.startswith("as_"):
+            asset = self.store.get(host)
+            if asset is None or asset.tenant_id != t.tenant_id:
+                raise LookupError(f"no asset with this id at tenant {t.slug}")
+            host = asset.hostname
+        q = CandidateQuery(tenant_id=t.tenant_id, min_band=min_band, types=types, limit=limit + 1, bands=bands,
+                           since=since, until=until, host=host, offset=0 if cursor else offset,
+                           after=_after(cursor) if cursor else None)
+        items = self.store.candidates(q)     # one more than asked: is there a next page?
+        more = len(items) > limit
+        items = items[:limit]
+        return Page(items, self.store.count_candidates(q), limit, q.offset,
+                    _cursor(items[-1]) if more and items else None)
+
+    def signature_page(self, tenant: str, *, text: str | None = None, limit: int = 50,
+                       offset: int = 0) -> Page:
+        """A page of a tenant's signatures, most frequent first; ``text`` searches key, pattern and example."""
+        items, total = self.store.find_signatures(self.tenant(tenant).tenant_id, text or None, limit, offset)
+        return Page(items, total, limit, offset)
+
+    def band_counts(self) -> dict[tuple[str, str], int]:
+        """(tenant slug, band) -> candidates, for the candidates-by-band metric."""
+        slugs = {t.tenant_id: t.slug for t in self.store.list_tenants()}
+        return {(slugs.get(tid, tid), band): n for (tid, band), n in self.store.band_counts().items()}
+
+    def incidents(self, tenant: str | None = None, status: str | None = None) -> list[IncidentMemory]:
+        return self.store.incidents(self.tenant(tenant).tenant_id if tenant else None, status=status)
 
     def lessons(self, tenant: str | None = None) -> list[Lesson]:
         return [x for t in self.tenants(tenant) for x in self.store.lessons(t.tenant_id)]
@@ -139,8 +245,42 @@ class Workspace:
         out, inc = self.store.links(object_id)
         return obj, out, inc
 
-    def stats(self) -> dict[str, dict[str, int]]:
-        return self.store.counts()
+    def stats(self, tenant: str | None = None) -> dict[str, dict[str, int]]:
+        """Object counts per tenant slug; only ``tenant``'s when given."""
+        counts = self.store.counts()
+        if tenant is None:
+            return counts
+        slug = self.tenant(tenant).slug
+        return {slug: counts.get(slug, {})}
+
+    # -- API keys -----------------------------------------------------------------------------
+    def create_key(self, tenant: str, *, name: str = "", admin: bool = False) -> tuple[ApiKey, str]:
+        """A new API key for ``tenant`` (created when new) and its token, shown this once."""
+        t = self.tenant(tenant, create=True)
+        key, token = new_key(t.tenant_id, name, admin)
+        self.store.put_api_key(key)
+        return key, token
+
+    def keys(self, tenant: str | None = None) -> list[ApiKey]:
+        return self.store.api_keys(self.tenant(tenant).tenant_id if tenant else None)
+
+    def revoke_key(self, key_id: str) -> ApiKey:
+        key_id = key_id.removeprefix("bsk_")
+        key = self.store.get_api_key(key_id)
+        if key is None:
+            raise LookupError(f"{key_id}: no API key with this id (see `brainstem keys list`)")
+        if key.revoked_at is None:
+            key.revoked_at = utcnow()
+            self.store.put_api_key(key)
+        return key
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The active key a token belongs to, or None (unknown, malformed or revoked)."""
+        key_id = key_id_of(token)
+        key = self.store.get_api_key(key_id) if key_id else None
+        if key is None or not key.active or not token_matches(key, token):
+            return None
+        return key
 
     # -- the human loop ---------------------------------------------------------------------
     def review(self, subject_id: str, decision: str, *, notes: str = "",
@@ -162,12 +302,13 @@ class Workspace:
         if not (text or event_id or signature_key or candidate_id):
             raise ValueError("give a message, --event ID, --signature KEY or --candidate ID")
         t = self.one_tenant(tenant)
+        miner = _MINERS.get(self.store, t.tenant_id) if text else None
         return _recall(self.store, t.tenant_id, text=text, event_id=event_id, signature_key=signature_key,
-                       candidate_id=candidate_id, limit=limit)
+                       candidate_id=candidate_id, limit=limit, miner=miner)
 
     # -- schema ------------------------------------------------------------------------------
     def upgrade(self) -> list[str]:
         return self.store.upgrade()
 
 
-__all__ = ["StoreError", "Workspace"]
+__all__ = ["Page", "StoreError", "Workspace"]

@@ -175,7 +175,7 @@ def load_service_config(path: str | None = None, *, listen: tuple[str, ...] = ()
             cfg.webhooks[name] = WebhookMapping.from_table(name, t, f"{where}: webhook.{name}")
     if "logicmonitor" in data:
         from brainstem.sources.lm_sync import LogicMonitorConfig
-        cfg.logicmonitor = LogicMonitorConfig.from_table(data["logicmonitor"], f"{where}: logicmonitor")
+        cfg.logicmonitor = LogicMonitorConfig.from_table(data["logicmonitor"], f"{where}: logicmonitor", settings)
     for url in listen:
         cfg.listeners.append(ListenerSpec.from_url(url))
     for spec in follow:

@@ -38,6 +38,9 @@ class Metrics:
                                         buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000), registry=r)
         self.lag = Histogram("brainstem_ingest_lag_seconds", "Receive time minus event time, per stored message.",
                              buckets=_LAG_BUCKETS, registry=r)
+        self.stored_latency = Histogram("brainstem_receive_to_stored_seconds",
+                                        "From receipt by a source to the commit that stored it, per message.",
+                                        buckets=_LATENCY_BUCKETS, registry=r)
         self.rule_firings = Counter("brainstem_rule_firings", "Rule firings that became evidence, per tenant.", ["tenant"],
                                     registry=r)
         self.write_errors = Counter("brainstem_write_errors", "Batches that failed to commit.", registry=r)

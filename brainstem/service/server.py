@@ -110,7 +110,8 @@ class Service:
             self.followers.start()
         if self.config.logicmonitor is not None:
             from brainstem.sources.lm_sync import start_polling
-            self.pollers.append(start_polling(self.config.logicmonitor, self.queue, self.settings))
+            self.pollers.append(start_polling(self.config.logicmonitor, self.queue, self.settings,
+                                              metrics=self.metrics))
 
     async def _start_http(self) -> None:
         bind = self.settings.serve_http

@@ -204,9 +204,22 @@ _M2 = (
     "CREATE INDEX reviews_tenant ON review_decisions (tenant_id, reviewed_at)",
 )
 
+# 3: API keys (brainstem/keys.py: only a SHA-256 of the token is kept; revoked
+# keys stay, with the time they were revoked), and an index for the candidate
+# list's band filter and the candidates-by-band metric.
+_M3 = (
+    """CREATE TABLE api_keys (
+        key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL, admin INTEGER NOT NULL,
+        created_at TEXT NOT NULL, revoked_at TEXT)""",
+    "CREATE INDEX api_keys_tenant ON api_keys (tenant_id)",
+    "CREATE INDEX candidates_tenant_band ON candidates (tenant_id, decision_band)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core objects", _M1),
     Migration(2, "pipeline state and signature aliases", _M2),
+    Migration(3, "api keys", _M3),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any, ContextManager, Iterable
 
+from brainstem.keys import ApiKey
 from brainstem.models import (
     DECISION_BANDS, Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision,
-    RunbookHint, Signature, Tenant, make_link, object_type_of,
+    RunbookHint, Signature, Tenant, iso, make_link, object_type_of, parse_iso,
 )
 from brainstem.store.base import CandidateQuery, Store
-from brainstem.store.codec import TABLES
+from brainstem.store.codec import TABLES, dumps
 
 CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
@@ -120,19 +121,39 @@ class SQLStore(Store):
         return out
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        where, params = [], []
-        if query.tenant_id:
-            where.append("tenant_id = ?")
-            params.append(query.tenant_id)
-        if query.min_band:
-            bands = DECISION_BANDS[DECISION_BANDS.index(query.min_band):]
-            where.append(f"decision_band IN ({marks(len(bands))})")
-            params += bands
-        if query.types:
-            where.append(f"candidate_type IN ({marks(len(query.types))})")
-            params += query.types
-        return self._select("candidate", " AND ".join(where), params,
-                            f"ORDER BY score_total DESC, last_seen_at DESC, candidate_id LIMIT {int(query.limit)}")
+        where, params = _candidate_filters(query)
+        if query.after is not None:
+            score, last, cid = query.after
+            last = iso(last)
+            where.append("(score_total < ? OR (score_total = ? AND (last_seen_at < ? OR "
+                         "(last_seen_at = ? AND candidate_id > ?))))")
+            params += [score, score, last, last, cid]
+        tail = f"ORDER BY score_total DESC, last_seen_at DESC, candidate_id LIMIT {int(query.limit)}"
+        if query.offset:
+            tail += f" OFFSET {int(query.offset)}"
+        return self._select("candidate", " AND ".join(where), params, tail)
+
+    def count_candidates(self, query: CandidateQuery) -> int:
+        where, params = _candidate_filters(query)
+        sql = "SELECT COUNT(*) FROM candidates" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self._one(sql, params)[0]
+
+    def band_counts(self) -> dict[tuple[str, str], int]:
+        rows = self._rows("SELECT tenant_id, decision_band, COUNT(*) FROM candidates GROUP BY tenant_id, decision_band")
+        return {(t, b): n for t, b, n in rows}
+
+    def find_signatures(self, tenant_id: str, text: str | None = None, limit: int = 50,
+                        offset: int = 0) -> tuple[list[Signature], int]:
+        where, params = "tenant_id = ?", [tenant_id]
+        if text:
+            like = f"%{_like_escape(text.lower())}%"
+            where += (" AND (signature_key = ? OR LOWER(normalized_pattern) LIKE ? ESCAPE '\\' "
+                      "OR LOWER(example_message) LIKE ? ESCAPE '\\')")
+            params += [text, like, like]
+        total = self._one(f"SELECT COUNT(*) FROM signatures WHERE {where}", params)[0]
+        page = self._select("signature", where, params, f"ORDER BY occurrence_count DESC, signature_key "
+                                                        f"LIMIT {int(limit)} OFFSET {int(offset)}")
+        return page, total
 
     def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]:
         ids = sorted(set(signature_ids))
@@ -216,3 +237,63 @@ class SQLStore(Store):
                 if kind != "tenant":
                     counts.setdefault(kind, 0)
         return out
+
+    # -- API keys ----------------------------------------------------------------
+    _KEY_COLUMNS = "key_id, tenant_id, name, secret_hash, admin, created_at, revoked_at"
+
+    def put_api_key(self, key: ApiKey) -> None:
+        with self._tx():
+            self._rows(f"INSERT INTO api_keys ({self._KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (key_id) DO UPDATE SET tenant_id = excluded.tenant_id, name = excluded.name, "
+                       "secret_hash = excluded.secret_hash, admin = excluded.admin, created_at = excluded.created_at, "
+                       "revoked_at = excluded.revoked_at",
+                       (key.key_id, key.tenant_id, key.name, key.secret_hash, int(key.admin),
+                        iso(key.created_at), iso(key.revoked_at)))
+
+    def get_api_key(self, key_id: str) -> ApiKey | None:
+        row = self._one(f"SELECT {self._KEY_COLUMNS} FROM api_keys WHERE key_id = ?", (key_id,))
+        return _api_key(row) if row else None
+
+    def api_keys(self, tenant_id: str | None = None) -> list[ApiKey]:
+        sql = f"SELECT {self._KEY_COLUMNS} FROM api_keys"
+        rows = (self._rows(sql + " WHERE tenant_id = ? ORDER BY created_at, key_id", (tenant_id,)) if tenant_id
+                else self._rows(sql + " ORDER BY created_at, key_id"))
+        return [_api_key(r) for r in rows]
+
+
+def _api_key(row: tuple) -> ApiKey:
+    return ApiKey(key_id=row[0], tenant_id=row[1], name=row[2], secret_hash=row[3], admin=bool(row[4]),
+                  created_at=parse_iso(row[5]), revoked_at=parse_iso(row[6]))
+
+
+def _like_escape(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _candidate_filters(query: CandidateQuery) -> tuple[list[str], list]:
+    where, params = [], []
+    if query.tenant_id:
+        where.append("tenant_id = ?")
+        params.append(query.tenant_id)
+    if query.min_band:
+        bands = DECISION_BANDS[DECISION_BANDS.index(query.min_band):]
+        where.append(f"decision_band IN ({marks(len(bands))})")
+        params += bands
+    if query.bands:
+        where.append(f"decision_band IN ({marks(len(query.bands))})")
+        params += query.bands
+    if query.types:
+        where.append(f"candidate_type IN ({marks(len(query.types))})")
+        params += query.types
+    if query.since is not None:
+        where.append("last_seen_at >= ?")
+        params.append(iso(query.since))
+    if query.until is not None:
+        where.append("first_seen_at <= ?")
+        params.append(iso(query.until))
+    if query.host:
+        # the evidence's hosts are a JSON list in metadata: the quoted name, matched literally
+        where.append("metadata LIKE ? ESCAPE '\\'")
+        params.append(f"%{_like_escape(dumps(query.host))}%")
+    return where, params

@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 
 
+LIVE: list["Served"] = []      # killed after each test by tests/service/conftest.py, even when it failed
+
+
 class Served:
     """A `brainstem serve` process; ``ports`` maps listener names to their bound ports."""
 
@@ -31,11 +34,13 @@ class Served:
         self.ports: dict[str, int] = {}
         self.http: str | None = None
         self._ready = threading.Event()
+        self._admin_token: str | None = None
 
     def start(self, timeout: float = 60.0) -> "Served":
         cmd = [sys.executable, "-m", "brainstem", self.command, "--db", str(self.db), "--config", str(self.config),
                *self.args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=self.env)
+        LIVE.append(self)
         threading.Thread(target=self._read_stderr, daemon=True).start()
         if not self._ready.wait(timeout):
             self.kill()
@@ -69,10 +74,19 @@ class Served:
             self.proc.kill()
             self.proc.wait(10)
 
+    def admin_token(self) -> str:
+        """An admin API key's token (/metrics names every tenant, so it needs one)."""
+        if self._admin_token is None:
+            from brainstem.workspace import Workspace
+            with Workspace(self.db) as ws:
+                self._admin_token = ws.create_key("ops", name="harness", admin=True)[1]
+        return self._admin_token
+
     def metrics(self) -> dict[str, float]:
         import httpx
         out = {}
-        for line in httpx.get(f"http://{self.http}/metrics", timeout=10).text.splitlines():
+        auth = {"Authorization": f"Bearer {self.admin_token()}"}
+        for line in httpx.get(f"http://{self.http}/metrics", headers=auth, timeout=10).text.splitlines():
             if line and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
                 out[name] = float(value)

@@ -149,3 +149,18 @@ def test_a_review_through_the_writer_steers_the_live_pipeline(tmp_path):
     assert noise < plain
     fb = [x for x in breakdown if "feedback" in str(x.get("name", x))]
     assert fb and fb[0]["contribution"] < 0, breakdown
+
+
+def test_an_asset_written_by_a_sync_is_never_rewritten_by_events_spelling_its_host_otherwise(running):
+    from brainstem.models import Asset, stable_id
+    from brainstem.store.base import WriteBatch
+    ws, q, w = running
+    q.put_blocking([item("acme", 1, host="edge1")]).result(10)        # the tenant's pipeline is live
+    tid = ws.tenant("acme").tenant_id
+    aid = stable_id("as_", tid, "core-sw1")
+    asset = Asset(asset_id=aid, tenant_id=tid, hostname="core-sw1", metadata={"lm_resource_id": 412})
+    q.call(lambda w_ws: w_ws.store.write(WriteBatch(assets=[asset]))).result(10)
+    q.put_blocking([item("acme", 2, host="Core-SW1"), item("acme", 3, host="CORE-SW1")]).result(10)
+    got = ws.store.get(aid)
+    assert got.metadata == {"lm_resource_id": 412}
+    assert ws.stats()["acme"]["asset"] == 2

@@ -255,3 +255,83 @@ def test_four_connections_opening_a_new_database_at_once(make_db):
     assert not errors, errors
     assert [v for v, _ in results] == [LATEST] * 4
     assert sum(len(applied) for _, applied in results) == LATEST     # each migration applied once
+
+
+# -- the queries of the REST API (written against the Store interface only) ---------------------
+def _cands(tid, n):
+    from datetime import timedelta
+    bands = ("ignore", "watch", "review", "urgent_human_review")
+    return [Candidate(candidate_id=f"cand_{tid[-4:]}_{i:03d}", tenant_id=tid, candidate_type=("burst", "spread")[i % 2],
+                      title=f"c{i}", first_seen_at=T + timedelta(hours=i), last_seen_at=T + timedelta(hours=i + i % 3),
+                      score_total=(i % 5) / 10, decision_band=bands[i % 4],
+                      metadata={"assets": [f"web_{i % 3}", "db%1"]}) for i in range(n)]
+
+
+def test_candidate_pages_counts_and_keyset_cursor(store):
+    a, b = _tenant(store, "acme"), _tenant(store, "globex")
+    store.write(WriteBatch(candidates=_cands(a.tenant_id, 40) + _cands(b.tenant_id, 5)))
+    q = CandidateQuery(tenant_id=a.tenant_id, limit=1000)
+    full = store.candidates(q)
+    assert len(full) == store.count_candidates(q) == 40
+    assert store.count_candidates(CandidateQuery(tenant_id=b.tenant_id)) == 5
+    # keyset: the rows after a row are exactly those after it in the full order, ties included
+    for i in (0, 7, 21, 38):
+        c = full[i]
+        after = store.candidates(CandidateQuery(tenant_id=a.tenant_id, limit=1000,
+                                                after=(c.score_total, c.last_seen_at, c.candidate_id)))
+        assert [x.candidate_id for x in after] == [x.candidate_id for x in full[i + 1:]]
+    page = store.candidates(CandidateQuery(tenant_id=a.tenant_id, limit=5, offset=10))
+    assert [x.candidate_id for x in page] == [x.candidate_id for x in full[10:15]]
+    qb = CandidateQuery(tenant_id=a.tenant_id, bands=("watch", "review"), types=("spread",), limit=1000)
+    got = store.candidates(qb)
+    assert got and {(x.decision_band, x.candidate_type) for x in got} <= {("watch", "spread"), ("review", "spread")}
+    assert store.count_candidates(qb) == len(got)
+    since, until = T + timedelta(hours=10), T + timedelta(hours=12)
+    got = store.candidates(CandidateQuery(tenant_id=a.tenant_id, since=since, until=until, limit=1000))
+    assert {x.candidate_id for x in got} == {x.candidate_id for x in full
+                                             if x.last_seen_at >= since and x.first_seen_at <= until}
+    # hosts match whole and literally ('_' and '%' are no wildcards)
+    assert store.count_candidates(CandidateQuery(tenant_id=a.tenant_id, host="web_1")) == 13
+    assert store.count_candidates(CandidateQuery(tenant_id=a.tenant_id, host="webX1")) == 0
+    assert store.count_candidates(CandidateQuery(tenant_id=a.tenant_id, host="db%1")) == 40
+    assert store.count_candidates(CandidateQuery(tenant_id=a.tenant_id, host="dbx1")) == 0
+    assert store.count_candidates(CandidateQuery(tenant_id=a.tenant_id, host="web")) == 0
+    counts = store.band_counts()
+    assert counts[(a.tenant_id, "watch")] == 10 and counts[(b.tenant_id, "ignore")] == 2
+    assert sum(v for (t, _), v in counts.items() if t == a.tenant_id) == 40
+
+
+def test_signature_search_pages_and_counts(store):
+    a, b = _tenant(store, "acme"), _tenant(store, "globex")
+    sigs = [Signature(signature_id=f"sig_{i}", signature_key=f"k{i:02d}", tenant_id=a.tenant_id,
+                      normalized_pattern=f"Disk {i} 100% FULL on <*>" if i % 2 else f"user_{i} logged in",
+                      example_message="example", occurrence_count=i) for i in range(20)]
+    sigs.append(Signature(signature_id="sig_b", signature_key="kb", tenant_id=b.tenant_id,
+                          normalized_pattern="Disk full", example_message="x", occurrence_count=99))
+    store.write(WriteBatch(signatures=sigs))
+    page, total = store.find_signatures(a.tenant_id, "disk", limit=3, offset=2)
+    assert total == 10 and [s.occurrence_count for s in page] == [15, 13, 11]
+    assert store.find_signatures(a.tenant_id, "100%", 50)[1] == 10
+    assert store.find_signatures(a.tenant_id, "0%f", 50)[1] == 0       # '%' is literal
+    assert store.find_signatures(a.tenant_id, "user_10 logged", 50)[1] == 1
+    assert store.find_signatures(a.tenant_id, "userx10", 50)[1] == 0      # '_' is literal
+    assert store.find_signatures(a.tenant_id, "k07", 50)[0][0].signature_id == "sig_7"
+    page, total = store.find_signatures(a.tenant_id, None, limit=2)
+    assert total == 20 and [s.occurrence_count for s in page] == [19, 18]
+
+
+def test_api_keys_round_trip_and_revocation(store):
+    from brainstem.keys import new_key
+    a = _tenant(store, "acme")
+    k1, token = new_key(a.tenant_id, "ci")
+    k2, _ = new_key(a.tenant_id, "root", admin=True)
+    store.put_api_key(k1)
+    store.put_api_key(k2)
+    assert store.get_api_key(k1.key_id) == k1 and store.get_api_key("nope") is None
+    assert [k.key_id for k in store.api_keys(a.tenant_id)] == [k1.key_id, k2.key_id]
+    assert store.api_keys("tn_other") == [] and len(store.api_keys()) == 2
+    assert store.get_api_key(k2.key_id).admin is True
+    k1.revoked_at = T
+    store.put_api_key(k1)
+    assert store.get_api_key(k1.key_id).revoked_at == T and len(store.api_keys()) == 2
+    assert token not in repr(store.get_api_key(k1.key_id))

@@ -48,21 +48,21 @@ def test_dialect_steps_and_plain_steps_keep_their_order():
 
 
 # What another area might add next, written the documented way: plain portable SQL.
-API_KEYS = Migration(LATEST + 1, "api keys", (
-    """CREATE TABLE api_keys (
+API_KEYS = Migration(LATEST + 1, "access tokens (an example)", (
+    """CREATE TABLE access_tokens (
         key_id TEXT PRIMARY KEY, tenant_id TEXT, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL,
         created_at TEXT NOT NULL, revoked_at TEXT, uses INTEGER NOT NULL DEFAULT 0)""",
-    "CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant_id)",
+    "CREATE INDEX IF NOT EXISTS access_tokens_tenant ON access_tokens (tenant_id)",
     "ALTER TABLE tenants ADD COLUMN api_quota REAL NOT NULL DEFAULT 1.5",
-    "INSERT INTO api_keys (key_id, tenant_id, key_hash, scopes, created_at) "
+    "INSERT INTO access_tokens (key_id, tenant_id, key_hash, scopes, created_at) "
     "VALUES ('key_admin', NULL, 'h0', '[\"admin\"]', '2026-01-01T00:00:00Z') ON CONFLICT (key_id) DO NOTHING",
-    "INSERT INTO api_keys (key_id, tenant_id, key_hash, scopes, created_at) "
-    "VALUES ('key_admin', NULL, 'h1', '[]', 'x') ON CONFLICT (key_id) DO UPDATE SET uses = api_keys.uses + 1",
-    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, created_at) WHERE uses > 0",
+    "INSERT INTO access_tokens (key_id, tenant_id, key_hash, scopes, created_at) "
+    "VALUES ('key_admin', NULL, 'h1', '[]', 'x') ON CONFLICT (key_id) DO UPDATE SET uses = access_tokens.uses + 1",
+    "UPDATE access_tokens SET revoked_at = COALESCE(revoked_at, created_at) WHERE uses > 0",
 ))
 
 
-def _check_api_keys(rows):
+def _check_access_tokens(rows):
     assert rows == [("key_admin", "h0", 1, "2026-01-01T00:00:00Z")]
 
 
@@ -72,7 +72,7 @@ def test_a_portable_migration_runs_on_sqlite_as_written(tmp_path):
     for m in MIGRATIONS + (API_KEYS,):
         for stmt in m.sql("sqlite"):
             conn.execute(stmt)
-    _check_api_keys(conn.execute("SELECT key_id, key_hash, uses, revoked_at FROM api_keys").fetchall())
+    _check_access_tokens(conn.execute("SELECT key_id, key_hash, uses, revoked_at FROM access_tokens").fetchall())
 
 
 def test_the_same_migration_runs_on_postgresql_unchanged(postgres_dsn):
@@ -83,7 +83,7 @@ def test_the_same_migration_runs_on_postgresql_unchanged(postgres_dsn):
             with conn.transaction():
                 for stmt in m.sql("postgresql"):
                     conn.execute(stmt)
-        _check_api_keys(conn.execute("SELECT key_id, key_hash, uses, revoked_at FROM api_keys").fetchall())
+        _check_access_tokens(conn.execute("SELECT key_id, key_hash, uses, revoked_at FROM access_tokens").fetchall())
         kind = conn.execute("SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema() "
                             "AND table_name = 'tenants' AND column_name = 'api_quota'").fetchone()[0]
         assert kind == "double precision"
