@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .cells import Cell
 from .errors import RuleSyntaxError
-from .timesets import MAX_TIME, Pulse, TimeSyntaxError, normalize, parse_time
+from .timesets import MAX_TIME, Pulse, TimeSyntaxError, bounded, normalize, parse_time
 from .values import FALSE, TRUE, UNKNOWN
 
 if TYPE_CHECKING:
@@ -40,12 +40,19 @@ class TimeCondition(Cell):
         return normalize(self.tset.gen(lo, hi))
 
     def value_at(self, t: float) -> object:
+        return bounded(self._value_at, t, default=FALSE)
+
+    def _value_at(self, t: float) -> object:
         for s, e in self.intervals(t, t + 1):
             if s <= t < e:
                 return TRUE
         return FALSE
 
     def next_change(self, t: float) -> float:
+        """The next time the value may change (inf: none found within the work budget)."""
+        return bounded(self._next_change, t, default=_INF)
+
+    def _next_change(self, t: float) -> float:
         for span in _SPANS:
             if t + span > MAX_TIME:
                 break
@@ -102,7 +109,7 @@ class TimeCondition(Cell):
             return
         eng = self.engine
         new = self.value_at(due)
-        around = self.intervals(due - 1, due + 1)
+        around = bounded(self.intervals, due - 1, due + 1, default=[])
         edge = any(s == due for s, _ in around) and any(e == due for _, e in around)
         if new is TRUE and self.value is TRUE and edge:
             self._publish(FALSE)   # leading edge of the next interval
@@ -167,7 +174,10 @@ def forecast_lines(cond: TimeCondition, now: float) -> list[str]:
     for _ in range(29):
         iv = None
         for span in _SPANS:
-            got = [x for x in cond.intervals(floor, floor + span) if x[1] > floor]
+            ivs = bounded(cond.intervals, floor, floor + span, default=None)
+            if ivs is None:
+                break
+            got = [x for x in ivs if x[1] > floor]
             if got and got[0][1] <= floor + span / 2:
                 iv = got[0]
                 break

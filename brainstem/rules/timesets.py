@@ -46,6 +46,25 @@ MAX_TIME = 253402300799.0   # 9999-12-31T23:59:59Z: no interval past the calenda
 MAX_PULSE = 100 * 366 * 86400   # a century
 
 
+# Work done by one question to a time set (intervals generated); past the limit the
+# question gives up (TimeBudget): a set that is never true (`=h`, `h&!h`) is not
+# searched through millions of hours. `bounded(fn)` runs a question under it.
+WORK = [0]
+WORK_LIMIT = 2_000_000
+
+
+class TimeBudget(Exception):
+    """A time-set question that would generate too many intervals."""
+
+
+def bounded(fn, *args, default=None):
+    WORK[0] = 0
+    try:
+        return fn(*args)
+    except TimeBudget:
+        return default
+
+
 class TimeSyntaxError(ValueError):
     """A time expression that does not parse; `pos` is the offset in its text."""
 
@@ -118,12 +137,15 @@ class Unit(TimeSet):
         out, u, keep = [], self.u, self.keep
         s = floor_unit(lo, u)
         limit = 400000   # a bound on the work of one call (a year of seconds is more)
+        if WORK[0] > WORK_LIMIT:
+            raise TimeBudget()
         while s < hi and limit:
             e = next_unit(s, u)
             if keep is None or keep(s):
                 out.append((s, e))
             s = e
             limit -= 1
+        WORK[0] += 400000 - limit
         return out
 
 
@@ -257,8 +279,16 @@ class Op(TimeSet):
                 return _coverage(A, lambda n: n >= 2)
             if op == "%":
                 return _coverage(A, lambda n: n == 1)
-            if op == "=":
-                return [x for x in A if sum(1 for y in A if y[0] < x[1] and y[1] > x[0]) > 1]
+            if op == "=":       # intervals meeting another one: one sweep in start order
+                A = sorted(A)
+                hit = [False] * len(A)
+                reach, who = float("-inf"), -1
+                for i, (s0, e0) in enumerate(A):
+                    if s0 < reach:
+                        hit[i] = hit[who] = True
+                    if e0 > reach:
+                        reach, who = e0, i
+                return [x for x, h in zip(A, hit) if h]
             if op == "#":       # from each start to the next; the first from lo
                 starts = sorted({s for s, _ in A if s >= lo})
                 nxt = a.first_after(starts[-1] + 1e-9 if starts else lo)

@@ -99,3 +99,9 @@ def test_catastrophic_regex_in_a_condition_is_unknown_not_a_hang():
 def test_huge_counts_and_durations_are_errors_not_overflows(text):
     with pytest.raises(LoadError):
         check(text)
+
+
+@pytest.mark.parametrize("text", ["define t on(~(=h)):show x;",      # found by bench/fuzz.py: a hang
+                                  "define t on(~(h&!h));", "forecast ~(=s);"])
+def test_time_sets_that_are_never_true_are_searched_within_a_budget(text):
+    assert check(text) == 1     # defined (never true); the search gave up at its work budget
