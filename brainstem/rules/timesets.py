@@ -411,7 +411,10 @@ class _Parser:
                 raise self.error("expecting ')' in time expression")
             return s
         if kind == "num" and _PULSE.match(text):
-            d = sum(int(n) * _FIXED[u] for n, u in _PULSE_PART.findall(text))
+            parts = _PULSE_PART.findall(text)
+            if any(len(n) > 12 for n, _ in parts):
+                raise self.error(f"a pulse needs a duration above 0 and at most {MAX_PULSE} seconds", tok)
+            d = sum(int(n) * _FIXED[u] for n, u in parts)
             if not 0 < d <= MAX_PULSE:
                 raise self.error(f"a pulse needs a duration above 0 and at most {MAX_PULSE} seconds", tok)
             return Pulse(d, self.now)

@@ -362,7 +362,7 @@ class _Compiler:
             elif ref == "=":
                 what, up = ("-", up - 1) if up else ("=", 0)
             elif ref.isdigit():
-                what = int(ref)
+                what = int(ref) if len(ref) <= 3 else MAX_GROUPS + 1
                 rx = self.stack[-1 - up] if up < len(self.stack) else None
                 if rx is None or what > rx.groups:
                     raise self.error(f"pattern index {what} out of bounds at $[{text[at + 2:end]}]")

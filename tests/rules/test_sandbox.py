@@ -95,6 +95,7 @@ def test_catastrophic_regex_in_a_condition_is_unknown_not_a_hang():
     "define c node cache:(~(9999999999d):a);",
     "define r on(~(99999999999999999999999999h));",
     "define r on(~(h(9999999999999)));",
+    "define r on(~(" + "9" * 12530 + "h));",                         # found by bench/fuzz.py
 ])
 def test_huge_counts_and_durations_are_errors_not_overflows(text):
     with pytest.raises(LoadError):
