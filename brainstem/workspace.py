@@ -110,9 +110,10 @@ class Workspace:
     """A brainstem database and its settings."""
 
     def __init__(self, db: str | Path, settings: Settings | None = None, *, create: bool = True,
-                 upgrade: bool = False):
+                 upgrade: bool = False, reader: bool = False):
+        """``reader=True``: a read-only connection with a small cache (the API's per-thread readers)."""
         self.settings = settings or load_settings()
-        self.store = open_store(db, create=create, upgrade=upgrade)
+        self.store = open_store(db, create=create, upgrade=upgrade, reader=reader)
 
     def close(self) -> None:
         self.store.close()

@@ -32,8 +32,12 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def open_store(db: str | Path, *, create: bool = True, upgrade: bool = False) -> Store:
-    """Open the store named by ``db`` (a PostgreSQL URL or an SQLite path)."""
+def open_store(db: str | Path, *, create: bool = True, upgrade: bool = False, reader: bool = False) -> Store:
+    """Open the store named by ``db`` (a PostgreSQL URL or an SQLite path).
+
+    ``reader``: a connection that only reads (SQLite: ``query_only`` and a small
+    page cache, for the many reader threads of the service).
+    """
     if is_postgres_url(db):
         try:
             from brainstem.store.postgres import PostgresStore
@@ -43,4 +47,4 @@ def open_store(db: str | Path, *, create: bool = True, upgrade: bool = False) ->
             raise StoreError(f"{redacted(db)}: PostgreSQL needs the psycopg driver; "
                              "install it with: pip install 'brainstem[postgres]'") from None
         return PostgresStore(db, create=create, upgrade=upgrade)
-    return SQLiteStore(db, create=create, upgrade=upgrade)
+    return SQLiteStore(db, create=create, upgrade=upgrade, reader=reader)

@@ -16,7 +16,7 @@ from brainstem.store.sql import SQLStore
 class SQLiteStore(SQLStore):
     """A brainstem database in one SQLite file (``:memory:`` works for tests)."""
 
-    def __init__(self, path: str | Path, *, upgrade: bool = False, create: bool = True):
+    def __init__(self, path: str | Path, *, upgrade: bool = False, create: bool = True, reader: bool = False):
         """Open a database; a new file gets the latest schema.
 
         An existing file with an older schema is refused unless ``upgrade`` is
@@ -41,7 +41,7 @@ class SQLiteStore(SQLStore):
             self.conn.execute("PRAGMA foreign_keys=OFF")
             # Ingest touches three event indexes per row: keep their pages in
             # memory (64 MiB) and let the WAL grow to ~40 MiB between checkpoints.
-            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.execute("PRAGMA cache_size=-8192" if reader else "PRAGMA cache_size=-65536")
             self.conn.execute("PRAGMA wal_autocheckpoint=10000")
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
@@ -58,6 +58,8 @@ class SQLiteStore(SQLStore):
         elif version < LATEST:
             raise StoreError(f"{self.path}: schema version {version} is older than this brainstem ({LATEST}); "
                              f"run `brainstem db upgrade --db {self.path}`")
+        if reader:
+            self.conn.execute("PRAGMA query_only=1")   # a write through a reader is a bug: make it fail
 
     # -- schema -------------------------------------------------------------
     def schema_version(self) -> int:

@@ -45,6 +45,11 @@ def _timestamps(text: str):
     return LeadingTimestamp(YearResolver(REF)).parse(text, 0)
 
 
+def _bad_line():
+    from brainstem.ingest.base import BadLine   # RFC 5424 with a time past the calendar's edge
+    return (BadLine,)
+
+
 def _jsonl(text: str):
     from brainstem.ingest.jsonl import JsonParser
     return JsonParser().parse(text, "fuzz", 1) if text else None
@@ -96,7 +101,7 @@ def targets() -> list[Target]:
             "2026-11-21T10:00:00.123+01:00 host prog[1]: msg",
             "Oct 11 22:14:15 host kernel: [  12.345678] usb 1-1: new device",
         )),
-        Target("rfc5424", _rfc5424, (), (
+        Target("rfc5424", _rfc5424, _bad_line(), (
             '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 '
             '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event',
             "<34>1 2026-12-01T10:00:00+01:00 fw1 sshd 12 - - Failed password for root",

@@ -164,3 +164,32 @@ def test_an_asset_written_by_a_sync_is_never_rewritten_by_events_spelling_its_ho
     got = ws.store.get(aid)
     assert got.metadata == {"lm_resource_id": 412}
     assert ws.stats()["acme"]["asset"] == 2
+
+
+def test_waiting_for_room_for_more_than_is_free_yields_to_the_loop():
+    import asyncio
+    import threading
+
+    q = IngestQueue(capacity=10)
+    q.offer([item("a", i) for i in range(8)])          # 2 free, 5 wanted
+
+    async def main():
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def ticker():
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        t = asyncio.create_task(ticker())
+        threading.Timer(0.3, lambda: q.take(100, 0)).start()     # the writer takes everything later
+        fut = await asyncio.wait_for(q.put([item("a", 100 + i) for i in range(5)]), 5)
+        stop.set()
+        await t
+        return fut, ticks
+
+    fut, ticks = asyncio.run(main())
+    assert fut is not None and q.depth == 5
+    assert ticks >= 10          # the loop kept running while put() waited
