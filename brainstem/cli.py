@@ -503,11 +503,23 @@ def db_upgrade_command(db):
 @click.argument("files", nargs=-1)
 @click.option("--test", "test_mode", is_flag=True, help="Print every timestamp as 0000-00-00 00:00:00 (like nb ++test).")
 @click.option("--allow-shell", is_flag=True, help="Run shell actions (- and =); otherwise they are reported and skipped.")
-def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool) -> None:
-    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log."""
+@click.option("--clock", metavar="TIME", default=None,
+              help="Start the engine clock at TIME (ISO 8601, e.g. 2024-02-27T10:15:30Z) instead of now.")
+def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool, clock: str | None) -> None:
+    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log.
+    (The `brainstem` command runs this without loading the CLI: brainstem/entry.py.)"""
     from brainstem.rules.interpreter import run_nb
 
-    code = run_nb(list(files) or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout)
+    from brainstem.rules.interpreter import parse_clock
+
+    start = None
+    if clock:
+        try:
+            start = parse_clock(clock)
+        except ValueError:
+            raise click.BadParameter(f"{clock!r} is not an ISO 8601 time", param_hint="--clock") from None
+    code = run_nb(list(files) or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout,
+                  clock=start)
     sys.exit(code)
 
 

@@ -99,10 +99,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lm_page_size", 1000, "Items per LogicMonitor REST request (1..1000)."),
     Setting("lm_timeout_seconds", 30.0, "Timeout of one LogicMonitor REST request (seconds)."),
     Setting("lm_max_retries", 5, "Retries of a LogicMonitor request after a 429, a 5xx or a network error."),
-    # rules
+    # rules (the NodeBrain engine: brainstem/rules, docs/rules.md)
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,
-            "At the start of an ingest, stored events this far back are replayed into the rules to rebuild their windows."),
+            "Without a saved rule-engine state (first run with these rules), stored events this far back are "
+            "replayed into the rules to rebuild their windows."),
+    Setting("translators", "",
+            "NodeBrain translators (.nbx) every event's line runs through, comma-separated NAME=FILE or FILE "
+            "(a translator node NAME, default the file's stem); relative to rules_dir."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -302,6 +302,8 @@ class TenantPipeline:
                                   (self.tid, "pipeline", STATE_VERSION, self.meta)])
         for d in self.detectors:
             batch.state.append((self.tid, f"detector:{d.name}", d.state_version, d.to_state()))
+        if self.rules is not None:   # the rule engine's windows (brainstem/rules/state.py)
+            batch.state.append((self.tid, "rules", self.rules.STATE_VERSION, self.rules.to_state()))
         self.store.write(batch)
         self._since_checkpoint = 0
 
@@ -324,13 +326,21 @@ class TenantPipeline:
                 self.incidents.track(inc)
 
     def _warm_rules(self) -> None:
-        """Rebuild the rule engine's windows from the tenant's recent stored events.
+        """Give the rule engine the windows it had at the end of the last run.
 
-        The engine's caches live in memory; a new run replays the events of the
-        last ``rules_replay_seconds`` before the newest stored one, with the
-        firings discarded (the run that stored those events already recorded
-        them), so windows that span two runs still see both halves.
+        Its state is checkpointed with the pipeline's (same rules: same
+        fingerprint); events stored after that checkpoint (a crash) are replayed
+        into it with their firings discarded (the run that stored them recorded
+        them). Without a usable state (first run with these rules), the events of
+        the last ``rules_replay_seconds`` before the newest stored one are replayed.
         """
+        saved = self.store.load_state(self.tid, "rules")
+        if saved and saved[0] == self.rules.STATE_VERSION and self.rules.load_state(saved[1]):
+            for e in self.store.events_after(self.tid, self.meta.get("high_water", 0)):
+                sig = self.sigs.get(e.signature_key)
+                if sig is not None:
+                    self.rules.observe(e, sig)
+            return
         last = self.meta.get("last_ts")
         horizon = self.settings.rules_replay_seconds
         if last is None or horizon <= 0:
