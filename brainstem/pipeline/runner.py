@@ -282,6 +282,15 @@ class TenantPipeline:
         self.book.candidates.clear()
         self.book.groups.clear()
 
+    def replace_rules(self, rules) -> None:
+        """Swap in a rebuilt rule engine (rules reloaded while serving): what is pending is
+        checkpointed first, then the new engine is warmed like a fresh run's (its own saved
+        state when the rules did not change, else a replay of the recent events)."""
+        self.checkpoint()
+        self.rules = rules
+        if rules is not None:
+            self._warm_rules()
+
     def resync(self) -> None:
         """Reload what a human changed behind the pipeline's back (a review, a promotion):
         candidates are re-read when next touched, feedback and incident memories at once."""

@@ -86,6 +86,18 @@ def _nodebrain_errors():
     return (RuleError,)
 
 
+def _translator(text: str):
+    """A translator (.nbx) given as untrusted text, run over a few log lines."""
+    from brainstem.rules import check_translator
+    return check_translator(text, ["Dec  1 10:00:00 fw1 sshd[1]: Failed password for root from 203.0.113.7 port 22",
+                                   "user=bob action=login result=failure"], "fuzz.nbx")
+
+
+def _translator_errors():
+    from brainstem.rules import RuleError, TranslatorError
+    return (TranslatorError, RuleError)
+
+
 def _nodebrain_available() -> bool:
     try:
         from brainstem.rules import check  # noqa: F401
@@ -141,5 +153,11 @@ def targets() -> list[Target]:
             "define feed if(service=\"sshd\" and message~\"Failed\") sessions(host,user);\n",
             "define a cell 1+2*(3-4);\ndefine r1 on(a>0 and ?b);\nassert b=2;\nshow a;\n",
             "define t on(~(h)):show x;\n",
+        )))
+        out.append(Target("translator", _translator, _translator_errors(), (
+            "(Failed password for (\\S+) from (\\S+)):alert user=\"$[1]\",ip=\"$[2]\";\n",
+            "(^(\\w+) (?'kind'ERROR|WARN) ){\n  (^disk (\\w+) full):alert dev=\"$[1]\",level=\"$[kind]\";\n"
+            "  :alert text=\"$[=]\";\n  }\n",
+            "(^link (\\w+) (\\w+))[$[2]]\"up\":assert state=\"up\",who=\"$[1]\";\n@(user=(\\w+)):assert u=\"$[1]\";\n",
         )))
     return out
