@@ -34,7 +34,7 @@ from brainstem.pipeline.ingest import ingest_paths
 from brainstem.pipeline.runner import RunStats
 from brainstem.settings import Settings, load_settings
 from brainstem.store import CandidateQuery, StoreError, open_store
-from brainstem.timeline import Timeline, candidate_timeline, signature_rates, with_aliases
+from brainstem.timeline import Timeline, candidate_timeline, resolve_alias, signature_rates, with_aliases
 from brainstem.views import IncidentView, SignatureView, find_incidents, incident_view, signature_view
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
@@ -260,6 +260,25 @@ class Workspace:
 
     def find_incidents(self, tenant: str, text: str | None = None, status: str | None = None) -> list[IncidentMemory]:
         return find_incidents(self.store, self.tenant(tenant).tenant_id, text, status)
+
+    def decisions(self, tenant: str, subject_ids: Iterable[str]) -> dict[str, ReviewDecision]:
+        """The latest decision on each of these subjects of a tenant (those reviewed at all)."""
+        out: dict[str, ReviewDecision] = {}
+        for r in self.store.reviews(self.tenant(tenant).tenant_id, list(subject_ids)):
+            out[r.subject_id] = r       # oldest first: the last one wins
+        return out
+
+    def merged_keys(self, tenant: str) -> dict[str, list[str]]:
+        """signature key -> the retired keys merged into it (a tenant's signature aliases)."""
+        aliases = self.store.aliases(self.tenant(tenant).tenant_id)
+        out: dict[str, list[str]] = {}
+        for old in sorted(aliases):
+            out.setdefault(resolve_alias(aliases, old), []).append(old)
+        return out
+
+    def hostnames(self, tenant: str, limit: int = 500) -> list[str]:
+        """A tenant's asset hostnames, sorted (the first ``limit``)."""
+        return sorted(self.store.asset_ids(self.tenant(tenant).tenant_id))[:limit]
 
     def reviews_of(self, subject_id: str) -> list[ReviewDecision]:
         """The decisions recorded on one candidate, incident memory or lesson, oldest first."""

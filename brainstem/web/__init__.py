@@ -1,0 +1,30 @@
+"""brainstem.web: the operator's web console, served by the API's app at ``/``.
+
+    from brainstem.web import mount
+    mount(app)          # brainstem.api.create_app does this
+
+Server-rendered pages (Jinja2 templates in ``templates/``), one small script and
+one stylesheet of our own in ``static/`` (no build step, nothing fetched from
+elsewhere), charts drawn as SVG on the server (``charts.py``). Every page calls
+Workspace methods through ``ctx.reader()`` and every action writes through
+``ctx.write``, exactly as the API's routes do. Sign-in is with an API key
+(``session.py``); see docs/user-guide.md, "Web console".
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from .base import HERE, make_env
+
+
+def mount(app: FastAPI) -> None:
+    """Add the console's pages, actions and static files to ``app`` (none in its OpenAPI document)."""
+    from . import candidate, memory, objects, queue, signatures, signin
+    app.state.web_env = make_env()
+    for module in (signin, queue, candidate, signatures, memory, objects):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+
+__all__ = ["mount"]
