@@ -169,6 +169,14 @@ def candidate_timeline(store, cand, *, max_bins: int = 60, max_lines: int = 6) -
         g = store.get(gid)
         if g is not None and g.tenant_id == tid:
             windows.append((g.start_at, max(g.end_at, g.start_at + timedelta(seconds=width / 4))))
+    if not windows and cand.candidate_type == "recurrence" and metrics.get("bucket") == "day" \
+            and metrics.get("usual_hour") is not None:
+        # a daily recurrence's window is the hour it usually comes at, every day of its span
+        day = first.replace(hour=0, minute=0, second=0, microsecond=0)
+        while day <= last:
+            at = day + timedelta(hours=int(metrics["usual_hour"]))
+            windows.append((at, at + timedelta(hours=1)))
+            day += timedelta(days=1)
     if not windows:
         windows = [(first, max(last, first + timedelta(seconds=width / 4)))]
     if "baseline" in metrics and window > 0:

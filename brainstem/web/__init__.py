@@ -18,13 +18,23 @@ from fastapi.staticfiles import StaticFiles
 from .base import HERE, make_env
 
 
+def routers() -> list:
+    """The console's routers: every page, fragment and action it has."""
+    from . import candidate, memory, objects, queue, signatures, signin
+    return [m.router for m in (signin, queue, candidate, signatures, memory, objects)]
+
+
+def routes() -> list[tuple[str, str]]:
+    """(method, path) of every page, fragment and action (the wall test walks them all)."""
+    return sorted({(m, r.path) for router in routers() for r in router.routes for m in r.methods - {"HEAD"}})
+
+
 def mount(app: FastAPI) -> None:
     """Add the console's pages, actions and static files to ``app`` (none in its OpenAPI document)."""
-    from . import candidate, memory, objects, queue, signatures, signin
     app.state.web_env = make_env()
-    for module in (signin, queue, candidate, signatures, memory, objects):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
 
-__all__ = ["mount"]
+__all__ = ["mount", "routers", "routes"]

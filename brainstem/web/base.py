@@ -207,6 +207,9 @@ def _failure(request: Request, exc: Exception, *, quiet: bool, view: View | None
     else:
         raise exc
     message = str(exc) or title
+    if status == 404:
+        # never echo an id or the database's path: a 404 for another tenant's id and for none read alike
+        message = "There is nothing with this id here (or it was removed)."
     if quiet:
         return JSONResponse({"error": {"status": status, "message": message}}, status_code=status,
                             headers=SECURITY_HEADERS)

@@ -34,7 +34,7 @@ def show(view: View, object_id: str) -> Response:
         view.own(obj)
         return redirect(object_url(object_id))
     if kind == "tenant":
-        raise LookupError(f"{object_id}: tenants have no page; the header switches between them")
+        raise LookupError("tenants have no page; the header switches between them")
     obj, out, inc = view.ws.show(object_id)
     view.own(obj)
     tid = getattr(obj, "tenant_id", None)
