@@ -297,7 +297,8 @@ def redirect(target: str) -> RedirectResponse:
 
 
 def reviewer_name(view: View, given: str) -> str:
-    return given.strip()[:80] or f"web:{view.principal.key.name}"
+    """The name given, else the one this browser remembers, else the key's."""
+    return given.strip()[:80] or view.reviewer or f"web:{view.principal.key.name}"
 
 
 def remember_reviewer(response: Response, view: View, given: str) -> Response:

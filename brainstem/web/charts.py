@@ -118,7 +118,7 @@ def sparkline_svg(counts: list[int], axis: Series, *, label: str = "", w: int = 
     """A signature's rate as a small line over the shared axis."""
     n = len(counts)
     peak = max(counts) if counts else 0
-    desc = (f"{label}{sum(counts)} events in the {duration(axis.width * axis.bins)} to {_t(axis.end, 86400)}, "
+    desc = (f"{label}{sum(counts)} events in the {duration(axis.width * max(axis.bins - 1, 1))} to {_t(axis.end, 86400)}, "
             f"peak {peak} per {duration(axis.width)}")
     if n == 0:
         return Markup(f'<svg class="spark" viewBox="0 0 {w} {h}" role="img" aria-label="{escape(desc)}"></svg>')
