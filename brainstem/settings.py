@@ -26,6 +26,11 @@ SETTINGS: tuple[Setting, ...] = (
     # ingest
     Setting("batch_size", 2000, "Events written per store transaction."),
     Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
+    # ingest: timestamps and continuation lines (docs/ingest.md)
+    Setting("continuation", "join",
+            "A line without a timestamp of its own (a stack trace): 'join' it to the event before it, "
+            "or 'inherit' (its own event, with the time of the one before)."),
+    Setting("continuation_max_lines", 500, "Lines joined into one event at most; later ones inherit its time."),
     # fingerprint
     Setting("miner_scope", "tenant", "Template scope: 'tenant' (each tenant learns its own) or 'global'."),
     Setting("max_signatures_per_tenant", 50000, "Cap on live templates per tenant; least recently seen are evicted."),

@@ -47,6 +47,10 @@ class RunStats:
     elapsed: float = 0.0
     bad: list[tuple[str, int, str]] = field(default_factory=list)
     recurred: dict[str, int] = field(default_factory=dict)   # known incident memories that came back
+    untimed_lines: int = 0          # lines without a timestamp of their own (joined, or given the one before)
+    joined_lines: int = 0           # ...of which joined to the event before them
+    untimed_files: list[str] = field(default_factory=list)   # no timestamp found: events took the file's time
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, layout learned / year or date inferred)
 
     @property
     def rate(self) -> float:

@@ -58,7 +58,7 @@ MAGIC = (b"\xff\xfe", b"\xfe\xff", b"\x1f\x8b", b"BZ", b"\xfd7")
 JUNK = st.one_of(
     st.binary(min_size=1, max_size=200).filter(lambda b: b"\n" not in b),
     st.text(max_size=200).filter(lambda s: "\n" not in s and "\r" not in s).map(lambda s: s.encode("utf-8", "replace")),
-    st.sampled_from([b"\x00" * 50, b"{\"timestamp\": [1e999]}",
+    st.sampled_from([b"<13>1 9999-12-31T23:59:59-12:00 h a - - - edge", b"\x00" * 50, b"{\"timestamp\": [1e999]}",
                      b"<999>Oct 11 22:14:15 h p: bad pri", b"\xff\xfe\x00\x00"]),
 )
 
