@@ -85,7 +85,8 @@ def _queue(view: View) -> dict:
     counts = ws.band_counts_for(tid, types=f.types, since=f.since, until=f.until, host=f.asset or None)
     decisions = ws.decisions(tid, [c.candidate_id for c in p.items])
     mark = ws.candidates_changed(tid)
-    return {"f": f, "page": p, "counts": counts, "decisions": decisions, "mark": _mark(mark),
+    back = "/?" + f.query(tenant=view.tenant.slug if view.admin else "", offset=offset)
+    return {"f": f, "page": p, "counts": counts, "decisions": decisions, "mark": _mark(mark), "back": back,
             "offset": offset, "size": size, "types": CANDIDATE_TYPES, "all_bands": DECISION_BANDS}
 
 

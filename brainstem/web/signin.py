@@ -99,12 +99,11 @@ async def switch_tenant(view: View, form: dict) -> Response:
 
 
 def _strip_tenant(target: str) -> str:
-    """The page to go back to, without a ?tenant= that would override the choice just made."""
+    """The page to go back to after a switch: its list page (an object page belongs to the old
+    tenant), without a ?tenant= that would override the choice just made."""
     from urllib.parse import parse_qsl, urlsplit
     parts = urlsplit(target)
+    section = parts.path.strip("/").split("/")[0]
+    path = f"/{section}" if section in ("signatures", "incidents", "recall") else "/"
     query = [(k, v) for k, v in parse_qsl(parts.query) if k != "tenant"]
-    path = parts.path
-    # an object page of the old tenant is not one to go back to: the queue of the new one
-    if path.count("/") > 1 and not path.startswith("/signatures?"):
-        path = "/" + path.strip("/").split("/")[0] if path.split("/")[1] in ("signatures", "incidents") else "/"
     return path + (f"?{urlencode(query)}" if query else "")
