@@ -5,7 +5,7 @@
 
 Server-rendered pages (Jinja2 templates in ``templates/``), one small script and
 one stylesheet of our own in ``static/`` (no build step, nothing fetched from
-elsewhere), charts drawn as SVG on the server (``charts.py``). Every page calls
+elsewhere, nothing vendored: both are brainstem's, under its licence), charts drawn as SVG on the server (``charts.py``). Every page calls
 Workspace methods through ``ctx.reader()`` and every action writes through
 ``ctx.write``, exactly as the API's routes do. Sign-in is with an API key
 (``session.py``); see docs/user-guide.md, "Web console".
