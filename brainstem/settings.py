@@ -91,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
     Setting("http_threads", 8,
             "Threads that run the API's reads (each keeps its own database connection and page cache)."),
+    # the web console (brainstem/web)
+    Setting("web_session_hours", 12.0, "A console sign-in lasts this long (hours); revoking its API key ends it at once."),
+    Setting("web_page_size", 50, "Candidates, signatures and events per page in the web console."),
+    Setting("web_stream_seconds", 60.0,
+            "One live-queue event stream lasts this long before the browser reconnects (seconds)."),
+    Setting("web_stream_poll_seconds", 2.0, "How often a live queue checks for new or changed candidates (seconds)."),
     # LogicMonitor (brainstem/sources/lm_*.py; a [logicmonitor] table in the serve config overrides these)
     Setting("lm_poll_seconds", 60.0, "How often `serve` polls LogicMonitor's REST API for alerts (seconds)."),
     Setting("lm_lookback_hours", 24.0,

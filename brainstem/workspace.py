@@ -22,17 +22,20 @@ from typing import Any, Callable, Iterable
 from brainstem.fingerprint import fingerprint_lines
 from brainstem.ingest import JsonMapping, expand_paths
 from brainstem.keys import ApiKey, key_id_of, new_key, token_matches
-from brainstem.memory.promote import promote as _promote
+from brainstem.memory import edit as _edit
+from brainstem.memory.promote import add_hint as _add_hint, add_lesson as _add_lesson, promote as _promote
 from brainstem.memory.recall import Recalled, load_miner, recall as _recall
 from brainstem.memory.review import review as _review
 from brainstem.models import (
-    Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, iso,
+    DECISION_BANDS, Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision, RunbookHint, Signature, Tenant, iso,
     parse_iso, stable_id, utcnow,
 )
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.pipeline.runner import RunStats
 from brainstem.settings import Settings, load_settings
 from brainstem.store import CandidateQuery, StoreError, open_store
+from brainstem.timeline import Timeline, candidate_timeline, resolve_alias, signature_rates, with_aliases
+from brainstem.views import IncidentView, SignatureView, find_incidents, incident_view, signature_view
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.\-]{0,62}$")
 
@@ -205,10 +208,87 @@ class Workspace:
                     _cursor(items[-1]) if more and items else None)
 
     def signature_page(self, tenant: str, *, text: str | None = None, limit: int = 50,
-                       offset: int = 0) -> Page:
-        """A page of a tenant's signatures, most frequent first; ``text`` searches key, pattern and example."""
-        items, total = self.store.find_signatures(self.tenant(tenant).tenant_id, text or None, limit, offset)
+                       offset: int = 0, order: str = "count") -> Page:
+        """A page of a tenant's signatures, most frequent first (``order="last_seen"``: most
+        recently seen first); ``text`` searches key, pattern and example."""
+        items, total = self.store.find_signatures(self.tenant(tenant).tenant_id, text or None, limit, offset,
+                                                  order=order)
         return Page(items, total, limit, offset)
+
+    # -- what the web console shows beside an object (brainstem/views.py, brainstem/timeline.py) --
+    def band_counts_for(self, tenant: str, *, types: tuple[str, ...] = (), since: datetime | None = None,
+                        until: datetime | None = None, host: str | None = None) -> dict[str, int]:
+        """decision band -> a tenant's candidates under these filters (every band listed)."""
+        t = self.tenant(tenant)
+        found = self.store.count_by_band(CandidateQuery(tenant_id=t.tenant_id, types=types, since=since,
+                                                        until=until, host=host))
+        return {b: found.get(b, 0) for b in DECISION_BANDS}
+
+    def candidates_changed(self, tenant: str) -> tuple[int, str | None]:
+        """A mark that moves when a tenant's candidates are added or rewritten."""
+        return self.store.candidates_changed(self.tenant(tenant).tenant_id)
+
+    def candidate_timeline(self, candidate_id: str, *, max_bins: int = 60) -> Timeline:
+        return candidate_timeline(self.store, self._candidate(candidate_id), max_bins=max_bins)
+
+    def candidate_events(self, candidate_id: str, *, limit: int = 50, offset: int = 0) -> Page:
+        """The events of a candidate's signatures (and the keys merged into them) from its first
+        evidence to its last, in time order, paged."""
+        c = self._candidate(candidate_id)
+        keys = with_aliases(self.store.aliases(c.tenant_id), c.metadata.get("signature_keys", []))
+        items, total = self.store.find_events(c.tenant_id, keys, c.first_seen_at, c.last_seen_at, limit, offset)
+        return Page(items, total, limit, offset)
+
+    def signature_rates(self, tenant: str, keys: Iterable[str], *, days: float = 7.0, bins: int = 28):
+        """(time axis, signature key -> events per bin) over the tenant's last ``days`` of event time."""
+        return signature_rates(self.store, self.tenant(tenant).tenant_id, keys, days=days, bins=bins)
+
+    def signature_view(self, signature_id: str) -> SignatureView:
+        sig = self.store.get(signature_id) if signature_id.startswith("sig_") else None
+        if sig is None:
+            raise LookupError(f"{signature_id}: no signature with this id")
+        return signature_view(self.store, sig)
+
+    def incident_view(self, incident_id: str) -> IncidentView:
+        inc = self.store.get(incident_id) if incident_id.startswith("inc_") else None
+        if inc is None:
+            raise LookupError(f"{incident_id}: no incident memory with this id")
+        return incident_view(self.store, inc)
+
+    def find_incidents(self, tenant: str, text: str | None = None, status: str | None = None) -> list[IncidentMemory]:
+        return find_incidents(self.store, self.tenant(tenant).tenant_id, text, status)
+
+    def decisions(self, tenant: str, subject_ids: Iterable[str]) -> dict[str, ReviewDecision]:
+        """The latest decision on each of these subjects of a tenant (those reviewed at all)."""
+        out: dict[str, ReviewDecision] = {}
+        for r in self.store.reviews(self.tenant(tenant).tenant_id, list(subject_ids)):
+            out[r.subject_id] = r       # oldest first: the last one wins
+        return out
+
+    def merged_keys(self, tenant: str) -> dict[str, list[str]]:
+        """signature key -> the retired keys merged into it (a tenant's signature aliases)."""
+        aliases = self.store.aliases(self.tenant(tenant).tenant_id)
+        out: dict[str, list[str]] = {}
+        for old in sorted(aliases):
+            out.setdefault(resolve_alias(aliases, old), []).append(old)
+        return out
+
+    def hostnames(self, tenant: str, limit: int = 500) -> list[str]:
+        """A tenant's asset hostnames, sorted (the first ``limit``)."""
+        return sorted(self.store.asset_ids(self.tenant(tenant).tenant_id))[:limit]
+
+    def reviews_of(self, subject_id: str) -> list[ReviewDecision]:
+        """The decisions recorded on one candidate, incident memory or lesson, oldest first."""
+        obj = self.store.get(subject_id)
+        if obj is None:
+            raise LookupError(f"{subject_id}: no object with this id")
+        return self.store.reviews(obj.tenant_id, [subject_id])
+
+    def _candidate(self, candidate_id: str) -> Candidate:
+        c = self.store.get(candidate_id) if candidate_id.startswith("cand_") else None
+        if c is None:
+            raise LookupError(f"{candidate_id}: no candidate with this id")
+        return c
 
     def band_counts(self) -> dict[tuple[str, str], int]:
         """(tenant slug, band) -> candidates, for the candidates-by-band metric."""
@@ -297,6 +377,26 @@ class Workspace:
         _review(self.store, self.settings, candidate_id, "promote", notes="promoted to incident memory",
                 reviewer=reviewer)
         return inc
+
+    def edit_incident(self, incident_id: str, *, title: str | None = None, summary: str | None = None,
+                      status: str | None = None, impact_level: str | None = None, editor: str = "") -> IncidentMemory:
+        return _edit.edit_incident(self.store, incident_id, title=title, summary=summary, status=status,
+                                   impact_level=impact_level, editor=editor)
+
+    def add_lesson(self, incident_id: str, text: str) -> Lesson:
+        inc = self.incident_view(incident_id).incident
+        return _add_lesson(self.store, inc, _edit._text(text, "the lesson", _edit.TEXT_MAX))
+
+    def add_hint(self, incident_id: str, text: str) -> RunbookHint:
+        inc = self.incident_view(incident_id).incident
+        return _add_hint(self.store, inc, _edit._text(text, "the hint", _edit.TEXT_MAX))
+
+    def edit_lesson(self, lesson_id: str, text: str, *, editor: str = "") -> Lesson:
+        return _edit.edit_lesson(self.store, lesson_id, text=text, editor=editor)
+
+    def edit_hint(self, hint_id: str, *, text: str | None = None, priority: int | None = None,
+                  editor: str = "") -> RunbookHint:
+        return _edit.edit_hint(self.store, hint_id, text=text, priority=priority, editor=editor)
 
     def recall(self, text: str | None = None, *, tenant: str | None = None, event_id: str | None = None,
                signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10) -> list[Recalled]:

@@ -48,6 +48,8 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     _health(app, ctx)
     for module in (reads, memory, ingest, admin):
         app.include_router(module.router, prefix="/api/v1")
+    from brainstem.web import mount
+    mount(app)                     # the web console at / (brainstem/web; not in the OpenAPI document)
     if ctx.metrics._band_source is None:
         ctx.metrics.watch_bands(lambda: ctx.reader().band_counts())
     return app

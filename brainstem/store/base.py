@@ -156,10 +156,34 @@ class Store(ABC):
 
     @abstractmethod
     def find_signatures(self, tenant_id: str, text: str | None = None, limit: int = 50,
-                        offset: int = 0) -> tuple[list[Signature], int]:
-        """A page of a tenant's signatures, most frequent first, and how many match in all.
-        ``text`` keeps those whose key is it, or whose pattern or example contains it
-        (case-insensitive)."""
+                        offset: int = 0, order: str = "count") -> tuple[list[Signature], int]:
+        """A page of a tenant's signatures, most frequent first (``order="last_seen"``:
+        most recently seen first), and how many match in all. ``text`` keeps those whose
+        key is it, or whose pattern or example contains it (case-insensitive)."""
+
+    @abstractmethod
+    def count_by_band(self, query: CandidateQuery) -> dict[str, int]:
+        """decision_band -> how many candidates the query's filters keep (its paging ignored)."""
+
+    @abstractmethod
+    def candidates_changed(self, tenant_id: str) -> tuple[int, str | None]:
+        """(how many candidates, the latest updated_at as ISO text) of a tenant: a cheap
+        mark that moves when candidates are added or rewritten (the console's live queue)."""
+
+    @abstractmethod
+    def event_counts(self, tenant_id: str, signature_keys: Iterable[str], since: datetime, until: datetime,
+                     prefix: int, by: str = "host") -> list[tuple[str | None, str, int]]:
+        """Events of these signatures with ``since <= timestamp < until``, counted per
+        ``by`` (``host`` or ``signature_key``) and per time bucket: rows of (host or key,
+        the first ``prefix`` characters of the ISO timestamp, count). ``prefix`` 13 counts
+        per hour, 16 per minute (brainstem/timeline.py chooses it)."""
+
+    @abstractmethod
+    def find_events(self, tenant_id: str, signature_keys: Iterable[str], since: datetime | None = None,
+                    until: datetime | None = None, limit: int = 50, offset: int = 0,
+                    newest_first: bool = False) -> tuple[list[Event], int]:
+        """A page of the events of these signatures (``since <= timestamp <= until`` when
+        given), in time order (or newest first), and how many match in all."""
 
     @abstractmethod
     def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]: ...

@@ -335,3 +335,72 @@ def test_api_keys_round_trip_and_revocation(store):
     store.put_api_key(k1)
     assert store.get_api_key(k1.key_id).revoked_at == T and len(store.api_keys()) == 2
     assert token not in repr(store.get_api_key(k1.key_id))
+
+
+# -- the queries of the web console ------------------------------------------------------------
+def test_count_by_band_and_the_change_mark(store):
+    a, b = _tenant(store, "acme"), _tenant(store, "globex")
+    store.write(WriteBatch(candidates=_cands(a.tenant_id, 40) + _cands(b.tenant_id, 5)))
+    assert store.count_by_band(CandidateQuery(tenant_id=a.tenant_id)) == \
+        {"ignore": 10, "watch": 10, "review": 10, "urgent_human_review": 10}
+    spread = store.count_by_band(CandidateQuery(tenant_id=a.tenant_id, types=("spread",)))
+    assert spread == {"watch": 10, "urgent_human_review": 10}      # odd i: spread; bands of odd i
+    n, latest = store.candidates_changed(a.tenant_id)
+    assert n == 40 and latest is not None
+    c = _cands(a.tenant_id, 41)[40]
+    store.write(WriteBatch(candidates=[c]))
+    assert store.candidates_changed(a.tenant_id)[0] == 41 and store.candidates_changed(b.tenant_id)[0] == 5
+    assert store.candidates_changed(stable_id("tn_", "nobody")) == (0, None)
+
+
+def test_event_counts_per_host_or_signature_and_time_bucket(store):
+    a, b = _tenant(store, "acme"), _tenant(store, "globex")
+    evs = []
+    for i in range(30):
+        e = _event(a.tenant_id, i, key="k1" if i < 20 else "k2", ts=T + timedelta(minutes=7 * i))
+        e.host = "h1" if i % 3 else "h2"
+        evs.append(e)
+    evs.append(_event(b.tenant_id, 99, key="k1", ts=T))        # another tenant's: never counted
+    store.write(WriteBatch(events=evs))
+    rows = store.event_counts(a.tenant_id, ["k1", "k2"], T, T + timedelta(days=1), 13, by="host")
+    got = {(h, p): n for h, p, n in rows}
+    expect: dict = {}
+    for e in evs[:30]:
+        k = (e.host, e.timestamp.strftime("%Y-%m-%dT%H"))
+        expect[k] = expect.get(k, 0) + 1
+    assert got == expect
+    rows = store.event_counts(a.tenant_id, ["k2"], T, T + timedelta(days=1), 16, by="signature_key")
+    assert sum(n for _, _, n in rows) == 10 and {k for k, _, _ in rows} == {"k2"}
+    # the range is half open: an event at `until` is not counted
+    assert sum(n for *_, n in store.event_counts(a.tenant_id, ["k1"], T, T + timedelta(minutes=7), 16)) == 1
+    with pytest.raises(ValueError):
+        store.event_counts(a.tenant_id, ["k1"], T, T, 13, by="message_raw")
+
+
+def test_find_events_pages_in_time_order_either_way(store):
+    a = _tenant(store, "acme")
+    evs = [_event(a.tenant_id, i, key="k1" if i % 2 else "k2", ts=T + timedelta(seconds=i // 2)) for i in range(20)]
+    store.write(WriteBatch(events=evs))
+    page, total = store.find_events(a.tenant_id, ["k1", "k2"], limit=5, offset=5)
+    assert total == 20 and [e.event_id for e in page] == [e.event_id for e in evs[5:10]]
+    page, total = store.find_events(a.tenant_id, ["k1"], T + timedelta(seconds=2), T + timedelta(seconds=4),
+                                    limit=50)
+    assert total == 3 and all(e.signature_key == "k1" for e in page)
+    newest, _ = store.find_events(a.tenant_id, ["k1", "k2"], limit=3, newest_first=True)
+    assert [e.event_id for e in newest] == [e.event_id for e in evs[::-1][:3]]
+    assert store.find_events(a.tenant_id, [], limit=5) == ([], 0)
+
+
+def test_signatures_sort_by_last_seen(store):
+    a = _tenant(store, "acme")
+    sigs = []
+    for i in range(6):
+        s = _sig(a.tenant_id, f"k{i}", count=10 - i)
+        s.signature_id = f"sig_{i}"
+        s.last_seen_at = T + timedelta(hours=(i * 5) % 6)
+        sigs.append(s)
+    store.write(WriteBatch(signatures=sigs))
+    page, _ = store.find_signatures(a.tenant_id, None, 50, 0, order="last_seen")
+    assert [s.last_seen_at for s in page] == sorted((s.last_seen_at for s in sigs), reverse=True)
+    with pytest.raises(ValueError):
+        store.find_signatures(a.tenant_id, None, 50, 0, order="random")
