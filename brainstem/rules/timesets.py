@@ -260,6 +260,8 @@ class Op(TimeSet):
 
     def gen(self, lo: float, hi: float) -> list[Interval]:
         op, a, b = self.op, self.a, self.b
+        if op == "=" and b is None and isinstance(a, Unit):
+            return []      # the intervals of a partition (hours, days...) never meet one another
         A = a.gen(lo, hi)
         if b is None:      # prefix operators
             if op == "!":
