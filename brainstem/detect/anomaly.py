@@ -1,0 +1,181 @@
+"""Anomaly: something new or far off its usual rate for this tenant.
+
+Two kinds, one candidate per signature (each occurrence an episode, a group):
+
+- **new**: the first event of a signature the tenant has never shown, once
+  the tenant has ``baseline_seconds`` of history. How surprising that is
+  depends on the tenant: one that has produced no new signature in 20,000
+  lines says more with a new one than a laptop that meets a new message
+  every hour. ``surprise_bits`` is ``-log2`` of the tenant's rate of new
+  signatures per event over the trailing day (smoothed: (new+1)/(events+2)).
+  The finding waits ``hold_seconds`` of event time, and is dropped when a
+  burst or spread of the same signature began meanwhile (that candidate
+  covers the same events and says the signature is new) or when the problem
+  recovered by itself (the self-heal detector tells if it repeats). A new
+  recovery message ("... changed state to up") is good news, not an anomaly.
+- **rate**: a signature known for at least ``baseline_seconds`` whose count in
+  an hour of event time reaches ``rate_min_events`` and ``rate_ratio`` times
+  what it usually does then: the larger of its hourly EWMA (empty hours count
+  as zero) and its EWMA for that hour of the day (a nightly job is loud at
+  02:00 every night; that is its profile, not an anomaly). Consecutive
+  anomalous hours are one episode; an hour a burst of the signature overlaps
+  is left to the burst.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from brainstem.detect.base import Detector, Finding, Observation
+from brainstem.detect.profile import ActivityProfile
+from brainstem.detect.self_heal import polarity
+
+_HOURLY_ALPHA = 2.0 / (24 + 1)      # hourly EWMA over about a day
+_DAILY_BETA = 2.0 / (7 + 1)         # hour-of-day EWMA over about a week
+_NEVER = 1 << 62
+
+
+def _is_recovery(template: str) -> bool:
+    pol = polarity(template)
+    return pol is not None and not pol[1]
+
+
+class AnomalyDetector(Detector):
+    name = "anomaly"
+    state_version = 1
+
+    def __init__(self, profile: ActivityProfile, *, burst=None, spread=None, self_heal=None,
+                 baseline_seconds: float = 86400,
+                 hold_seconds: float = 600, rate_ratio: float = 10.0, rate_min_events: int = 20):
+        self.profile = profile
+        self.burst = burst
+        self.spread = spread
+        self.self_heal = self_heal
+        self.baseline = float(baseline_seconds)
+        self.hold = float(hold_seconds)
+        self.ratio = rate_ratio
+        self.min_events = rate_min_events
+        self.ring: list[list[int]] = []        # [hour, events, new signatures] of the trailing 24 hours
+        # novel signatures waiting for the hold: [due, key, ts, event id, asset, severity, bits, new, events, count]
+        self.pending: list[list[Any]] = []
+        # key -> [hour, count, hourly level, hour-of-day levels, threshold, last anomalous hour,
+        #         episode start, hour judged, peak ratio, severity, usual count for the current hour]
+        self.rates: dict[str, list[Any]] = {}
+
+    def learn_one(self, obs: Observation) -> list[Finding]:
+        ts = obs.ts
+        key = obs.signature_key
+        hour = int(ts // 3600)
+        ring = self.ring
+        if ring and hour <= ring[-1][0]:
+            ring[-1][1] += 1
+        else:
+            ring.append([hour, 1, 0])
+            while ring[0][0] <= hour - 24:
+                del ring[0]
+        out: list[Finding] = []
+        if self.pending:
+            for p in self.pending:
+                if p[1] == key:
+                    p[9] += 1
+                    p[5] = min(p[5], obs.severity)
+            if ts >= self.pending[0][0]:
+                out += self._release(ts)
+        prof = self.profile
+        if prof.created:
+            if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
+                events = sum(r[1] for r in ring) - 1
+                new = sum(r[2] for r in ring)
+                bits = -math.log2((new + 1) / (events + 2))
+                self.pending.append([ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity,
+                                     round(bits, 2), new, events, 1])
+            ring[-1][2] += 1
+        r = self.rates.get(key)
+        if r is None:
+            r = self.rates[key] = [hour, 0, 0.0, [0.0] * 24, _NEVER, -2, 0.0, -1, 0.0, 6, 0.0]
+        elif hour > r[0]:
+            out += self._fold(r, key, hour, ts)
+        r[1] += 1
+        if r[1] == r[4] and r[7] != r[0]:
+            out += self._rate(r, key, obs)
+        return out
+
+    # -- new signatures --------------------------------------------------------------
+    def _release(self, ts: float) -> list[Finding]:
+        out = []
+        while self.pending and self.pending[0][0] <= ts:
+            due, key, t0, event_id, asset, severity, bits, new, events, count = self.pending.pop(0)
+            if self._covered(key, t0, due):
+                continue
+            metrics = {"kind": "new", "surprise_bits": bits, "new_signatures_24h": new, "events_24h": events,
+                       "count": count, "hold_seconds": self.hold}
+            metrics.update(self.profile.facts(key, t0, severity, at=t0))
+            out.append(Finding(
+                candidate_type="anomaly", key=key, signature_keys=(key,), ts=t0, event_ids=(event_id,),
+                assets=(asset,), metrics=metrics,
+                episode=f"{key}@new", episode_start=t0, episode_end=t0, episode_events=count,
+            ))
+        return out
+
+    def _covered(self, key: str, start: float, end: float) -> bool:
+        return any(d is not None and d.covers(key, start, end) for d in (self.burst, self.spread, self.self_heal))
+
+    # -- rates ------------------------------------------------------------------------
+    def _fold(self, r: list[Any], key: str, hour: int, ts: float) -> list[Finding]:
+        """Close the signature's last hour into its levels and set the bar for ``hour``."""
+        out = []
+        prev, count = r[0], r[1]
+        if r[5] == prev:        # the closed hour was anomalous: report its final count
+            out.append(self._rate_finding(r, key, min(ts, (prev + 1) * 3600 - 1), prev, count, (), "-"))
+        keep = 1.0 - _HOURLY_ALPHA
+        level = r[2] * keep + _HOURLY_ALPHA * count
+        level *= keep ** min(hour - prev - 1, 10_000)
+        hod = r[3]
+        h = prev % 24
+        hod[h] = hod[h] * (1.0 - _DAILY_BETA) + _DAILY_BETA * count
+        r[0], r[1], r[2] = hour, 0, level
+        s = self.profile.signature(key)
+        mature = s is not None and ts - s.first >= self.baseline and ts - self.profile.first_ts >= self.baseline
+        usual = r[10] = max(level, hod[hour % 24])
+        r[4] = max(self.min_events, math.ceil(self.ratio * usual)) if mature else _NEVER
+        return out
+
+    def _rate(self, r: list[Any], key: str, obs: Observation) -> list[Finding]:
+        hour = r[0]
+        r[7] = hour
+        if self._covered(key, hour * 3600.0, obs.ts):
+            return []
+        if r[5] != hour - 1:
+            r[6] = hour * 3600.0       # a new episode
+        r[5] = hour
+        r[9] = obs.severity
+        return [self._rate_finding(r, key, obs.ts, hour, r[1], (obs.event_id,), obs.asset)]
+
+    def _rate_finding(self, r: list[Any], key: str, ts: float, hour: int, count: int,
+                      event_ids: tuple[str, ...], asset: str) -> Finding:
+        usual = r[10]
+        metrics = {"kind": "rate", "count": count, "usual": round(usual, 2), "hour": hour % 24,
+                   "ratio": round(count / max(usual, 1.0 / self.ratio), 1)}
+        r[8] = max(r[8], metrics["ratio"])
+        metrics["peak_ratio"] = r[8]
+        metrics.update(self.profile.facts(key, ts, r[9], at=r[6]))
+        return Finding(
+            candidate_type="anomaly", key=key, signature_keys=(key,), ts=ts, event_ids=event_ids,
+            assets=(asset,) if asset != "-" else (), metrics=metrics,
+            episode=f"{key}@rate@{r[6]:.0f}", episode_start=r[6], episode_end=ts, episode_events=count,
+        )
+
+    # -- state --------------------------------------------------------------------------
+    def to_state(self) -> dict[str, Any]:
+        return {"ring": self.ring, "pending": self.pending, "rates": self.rates}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.ring = [list(x) for x in state.get("ring", [])]
+        self.pending = [list(x) for x in state.get("pending", [])]
+        self.rates = {k: list(v) for k, v in state.get("rates", {}).items()}
+
+    def tracked(self) -> list[str]:
+        return list(self.rates)
+
+    def forget(self, signature_key: str) -> None:
+        self.rates.pop(signature_key, None)
