@@ -86,7 +86,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("weight_support", 0.35, "Precursor: confirmations seen."),
     Setting("weight_rule", 0.50, "Rule firings: an operator's rule matched (the rest is how often and how wide)."),
     # scoring: what scales or discounts the evidence
-    Setting("severity_floor", 0.35,
+    Setting("severity_floor", 0.30,
             "Share of the evidence an info-level pattern keeps; severity scales the rest (score = evidence x "
             "(floor + (1 - floor) x severity))."),
     Setting("anomaly_severity_floor", 0.10,
