@@ -95,7 +95,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Discount for steady background: the score loses this share times the share of the tenant's hours the "
             "signature is in anyway."),
     Setting("maturity_half_hours", 6.0,
-            "Bursts, spreads and rate anomalies keep half their score when the tenant has this many hours of history."),
+            "Bursts, spreads and rate anomalies keep half their score when the tenant has logged this many hours "
+            "(since its history began or its last silence)."),
     Setting("weight_feedback", 0.30, "Weight of operator feedback (reviews of the same signature, can be negative)."),
     # bands
     Setting("band_watch", 0.25, "Lowest score in the 'watch' band."),

@@ -145,8 +145,10 @@ class PrecursorDetector(Detector):
             out.append(self._finding(a, key, p, stats, obs, "confirmed", ea[0]))
         return out
 
-    def _stats(self, a: str, b: str, p: list[Any], ts: float, began: float) -> dict[str, Any]:
+    def _stats(self, a: str, b: str, p: list[Any], ts: float, began: float, pending: int = 0) -> dict[str, Any]:
         """Confidence of A -> B, and its lift over the chance that B starts in the same span after ``began``.
+
+        ``pending`` A episodes are still inside their window and left out of the confidence.
 
         The chance is the larger of B's flat episode rate and its rate at that
         time of day: a nightly failure at 02:00 follows everything that
@@ -162,7 +164,7 @@ class PrecursorDetector(Detector):
                                                           else (x % 86400 >= lo or x % 86400 <= hi)))
         days = max(math.ceil((ts - t[1]) / 86400), 1)
         chance = max(chance, min(same_time / days, 1.0))
-        confidence = p[0] / max(self.episodes.get(a, 1), p[0])
+        confidence = p[0] / max(self.episodes.get(a, 1) - pending, p[0])
         return {"confidence": round(confidence, 4), "lift": round(confidence / max(chance, 1e-9), 1),
                 "chance": round(chance, 4)}
 
@@ -173,7 +175,8 @@ class PrecursorDetector(Detector):
             p = self.pairs.get(a + ">" + b)
             if p is None or b not in self.targets:
                 continue
-            stats = self._stats(a, b, p, obs.ts, obs.ts)
+            # the episode being predicted has had no time to come true yet: it does not count against
+            stats = self._stats(a, b, p, obs.ts, obs.ts, pending=1)
             if stats["confidence"] < self.min_confidence:
                 continue        # it stopped coming true: no prediction until it does again
             out.append(self._finding(a, b, p, stats, obs, "prediction", obs.ts))

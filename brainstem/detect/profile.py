@@ -150,6 +150,12 @@ class ActivityProfile(Detector):
         """How much of the tenant's history lies before ``ts``."""
         return max(ts - self.first_ts, 0.0) / HOUR if self.first_ts is not None else 0.0
 
+    def awake_hours(self, ts: float) -> float:
+        """How long the tenant has been logging without a silence (all its history if it never fell silent)."""
+        if self.awake_since == float("-inf"):
+            return self.history_hours(ts)
+        return max(ts - self.awake_since, 0.0) / HOUR
+
     def novelty(self, key: str, at: float) -> float:
         """1 when the signature first appeared at ``at``, 0 when the tenant has always known it.
 
@@ -174,7 +180,8 @@ class ActivityProfile(Detector):
         """
         at = ts if at is None else at
         return {"severity": severity, "background": round(self.background(key, at), 4),
-                "history_hours": round(self.history_hours(at), 2), "novelty": self.novelty(key, at)}
+                "history_hours": round(self.history_hours(at), 2), "awake_hours": round(self.awake_hours(at), 2),
+                "novelty": self.novelty(key, at)}
 
     # -- state ------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:

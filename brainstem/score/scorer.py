@@ -13,7 +13,9 @@ tenant meets new ones, a precursor's confidence). Severity alone scores
 nothing: without evidence there is nothing to scale. ``background`` is the
 share of the tenant's active hours the signature is in anyway (steady
 chatter is demoted however loud its words); ``maturity`` discounts bursts,
-spreads and rate anomalies judged on a short history. Operator feedback is
+spreads and rate anomalies judged on a short history (the tenant's, or its
+logging since it last fell silent: a laptop that just resumed has no
+baseline yet). Operator feedback is
 added last and can be negative.
 
 The breakdown lists every part with its raw value, the weight it entered
@@ -42,7 +44,7 @@ COMPONENTS_BY_TYPE = {
     "burst": ("burstiness", "frequency", "novelty"),
     "spread": ("spread", "fleet", "novelty"),
     "self_heal": ("recovery", "frequency"),
-    "precursor": ("confidence", "support", "spread"),
+    "precursor": ("confidence", "support"),
     "anomaly": ("novelty",),
     "anomaly_rate": ("burstiness", "frequency"),
     "rule": ("rule", "frequency", "spread", "novelty"),
@@ -153,7 +155,6 @@ def raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[s
     elif k == "precursor":
         raw["confidence"] = float(m.get("confidence", 0.0))
         raw["support"] = saturate(m.get("support", 0) - 1, 3)
-        raw["spread"] = saturate(m.get("assets", 1) - 1, 2)
     elif k == "anomaly":
         raw["novelty"] = surprise(m.get("surprise_bits", 0.0))
     else:
@@ -189,7 +190,9 @@ def score(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedback
     total = base + bg_w * bg
     maturity = 1.0
     if k in NEEDS_HISTORY and "history_hours" in m:
-        maturity = saturate(float(m["history_hours"]), float(settings.maturity_half_hours))
+        # the baseline is only as old as the tenant's logging since its last silence
+        hours = min(float(m["history_hours"]), float(m.get("awake_hours", m["history_hours"])))
+        maturity = saturate(hours, float(settings.maturity_half_hours))
         breakdown.append(_row("history", 1.0 - maturity, -total))
         total *= maturity
     fb_raw = math.tanh(feedback.push / 2.0)
@@ -307,8 +310,12 @@ def explain(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedba
     if background >= 0.3:
         parts.append(f"steady background: in {background:.0%} of the tenant's hours")
     if maturity < 0.75:
-        hours = cand.metadata.get("metrics", {}).get("history_hours", 0)
-        parts.append(f"only {hours:g} h of history to judge by")
+        m = cand.metadata.get("metrics", {})
+        history, awake = m.get("history_hours", 0), m.get("awake_hours", m.get("history_hours", 0))
+        if awake < history:
+            parts.append(f"the tenant began logging again {awake:g} h before, after a silence: little to judge by")
+        else:
+            parts.append(f"only {history:g} h of history to judge by")
     if feedback.decisions:
         said = ", ".join(f"{n} {d}" for d, n in sorted(feedback.decisions.items()))
         parts.append(f"operators marked this signature {said}")

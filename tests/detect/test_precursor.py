@@ -41,6 +41,7 @@ def test_three_confirmations_of_four_make_a_precursor_and_then_it_predicts():
     assert len(predicted) == 1
     p = predicted[0].metrics
     assert p["kind"] == "prediction" and p["predicted_asset"] == "r9" and p["predicted_at"] == later
+    assert p["confidence"] == 0.75 and p["episodes"] == 5        # the pending fifth is not held against it
     assert predicted[0].key == "ospf>bgp" and predicted[0].episode.startswith("ospf>bgp@r9@")
 
 
@@ -105,8 +106,9 @@ def test_predictions_that_stop_coming_true_stop():
     assert run(d, merged(stream))
     misses = [obs(T0 + 2 * DAY + i * 2 * HOUR, "ospf", asset="r7", severity=4, template=OSPF) for i in range(4)]
     predicted = run(d, misses)
-    # 3 of 4, then 3 of 5 = 0.6 still predicts, 3 of 6 = 0.5 no longer does
-    assert [round(f.metrics["confidence"], 2) for f in predicted] == [0.75, 0.6]
+    # the episode being predicted does not count yet: 3 of 3, 3 of 4, 3 of 5 = 0.6 still predict,
+    # 3 of 6 = 0.5 no longer does
+    assert [round(f.metrics["confidence"], 2) for f in predicted] == [1.0, 0.75, 0.6]
 
 
 def test_state_round_trip_continues_identically():
