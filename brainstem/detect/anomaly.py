@@ -33,6 +33,7 @@ from brainstem.detect.self_heal import polarity
 _HOURLY_ALPHA = 2.0 / (24 + 1)      # hourly EWMA over about a day
 _DAILY_BETA = 2.0 / (7 + 1)         # hour-of-day EWMA over about a week
 _NEVER = 1 << 62
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 def _is_recovery(template: str) -> bool:
@@ -73,14 +74,14 @@ class AnomalyDetector(Detector):
             ring.append([hour, 1, 0])
             while ring[0][0] <= hour - 24:
                 del ring[0]
-        out: list[Finding] = []
+        out: list[Finding] = _NOTHING
         if self.pending:
             for p in self.pending:
                 if p[1] == key:
                     p[9] += 1
                     p[5] = min(p[5], obs.severity)
             if ts >= self.pending[0][0]:
-                out += self._release(ts)
+                out = self._release(ts)
         prof = self.profile
         if prof.created:
             if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
@@ -94,10 +95,12 @@ class AnomalyDetector(Detector):
         if r is None:
             r = self.rates[key] = [hour, 0, 0.0, [0.0] * 24, _NEVER, -2, 0.0, -1, 0.0, 6, 0.0]
         elif hour > r[0]:
-            out += self._fold(r, key, hour, ts)
+            folded = self._fold(r, key, hour, ts)
+            if folded:
+                out = out + folded
         r[1] += 1
         if r[1] == r[4] and r[7] != r[0]:
-            out += self._rate(r, key, obs)
+            out = out + self._rate(r, key, obs)
         return out
 
     # -- new signatures --------------------------------------------------------------

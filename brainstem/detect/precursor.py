@@ -37,6 +37,7 @@ _MAX_RECENT = 256
 _MAX_RECENT_ASSETS = 5000
 _MAX_ASSETS = 64
 _MAX_STARTS = 35
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 class PrecursorDetector(Detector):
@@ -74,7 +75,7 @@ class PrecursorDetector(Detector):
         if e is not None and ts - e[1] <= self.window:
             if ts > e[1]:
                 e[1] = ts
-            return []
+            return _NOTHING
         # a new episode of this signature on this asset
         recovery = self._recovery.get(obs.template)
         if recovery is None:
@@ -89,11 +90,13 @@ class PrecursorDetector(Detector):
             for asset in [x for x, r in self.recent.items() if all(ts - e[1] > self.window for e in r.values())]:
                 del self.recent[asset]
             self._assets_cap = max(_MAX_RECENT_ASSETS, 2 * len(self.recent))
-        out: list[Finding] = []
+        out: list[Finding] = _NOTHING
         if key in self.learned:
-            out += self._predict(obs)
+            out = self._predict(obs)
         if obs.severity <= self.max_rank and not recovery:
-            out += self._target(obs, rec)
+            found = self._target(obs, rec)
+            if found:
+                out = out + found
         return out
 
     def _prune(self, rec: dict[str, list[Any]], ts: float) -> None:
@@ -102,8 +105,6 @@ class PrecursorDetector(Detector):
 
     def _target(self, obs: Observation, rec: dict[str, list[Any]]) -> list[Finding]:
         ts, key = obs.ts, obs.signature_key
-        if self.profile is not None and self.profile.background(key, ts) > self.max_background:
-            return []
         t = self.targets.get(key)
         if t is None:
             t = self.targets[key] = [0, ts, {}, []]
@@ -112,18 +113,24 @@ class PrecursorDetector(Detector):
             t[2][obs.asset] = t[2].get(obs.asset, 0) + 1
         t[3].append(ts)
         del t[3][:-_MAX_STARTS]
-        out = []
-        for a, ea in list(rec.items()):
+        out: list[Finding] = []
+        stale = []
+        steady = None
+        for a, ea in rec.items():
             if a == key:
                 continue
-            lead = ts - ea[0]
             if ts - ea[1] > self.window:
-                del rec[a]
+                stale.append(a)
                 continue
+            lead = ts - ea[0]
             if lead < self.min_lead or lead > self.window or ea[4] or ea[3] < obs.severity:
                 continue
             if ea[2] is not None and key in ea[2]:
                 continue
+            if steady is None:      # asked once, and only when some signature could be its precursor
+                steady = self.profile is not None and self.profile.background(key, ts) > self.max_background
+            if steady:
+                break               # steady background is not an event to predict
             ea[2] = (ea[2] or []) + [key]
             pk = a + ">" + key
             p = self.pairs.get(pk)
@@ -136,13 +143,17 @@ class PrecursorDetector(Detector):
                 p[1][obs.asset] = p[1].get(obs.asset, 0) + 1
             p[2], p[3], p[4] = min(p[2], lead), max(p[3], lead), p[4] + lead
             p[6] = min(p[6], obs.severity)
+            if p[0] < self.min_support or p[0] < self.min_confidence * self.episodes.get(a, 1):
+                continue            # cheap tests first: most pairs are coincidences that never get there
             stats = self._stats(a, key, p, ts, ea[0])
-            if stats["confidence"] < self.min_confidence or p[0] < self.min_support or stats["lift"] < self.min_lift:
+            if stats["confidence"] < self.min_confidence or stats["lift"] < self.min_lift:
                 continue
             if not p[5]:
                 p[5] = True
                 self.learned.setdefault(a, []).append(key)
             out.append(self._finding(a, key, p, stats, obs, "confirmed", ea[0]))
+        for a in stale:
+            del rec[a]
         return out
 
     def _stats(self, a: str, b: str, p: list[Any], ts: float, began: float, pending: int = 0) -> dict[str, Any]:

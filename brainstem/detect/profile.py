@@ -29,15 +29,17 @@ from brainstem.detect.base import Detector, Observation
 HOUR = 3600
 DAY_HOURS = 24
 _MAX_ASSETS = 20_000
+_NOTHING: tuple = ()        # the profile never finds anything; one shared empty answer
 
 
 class _SigProfile:
-    __slots__ = ("first", "cell", "days")
+    __slots__ = ("first", "cell", "days", "changes")
 
     def __init__(self, first: float):
         self.first = first
         self.cell = -1
         self.days: dict[int, list[int]] = {}     # day -> [hour mask, startup-hour mask]
+        self.changes = 0                         # mask changes, for the background cache (not saved)
 
 
 class ActivityProfile(Detector):
@@ -58,13 +60,16 @@ class ActivityProfile(Detector):
         self.sigs: dict[str, _SigProfile] = {}
         self.assets: dict[str, float] = {}
         self.fleet = 1          # assets active in the last day, recounted at each new hour
+        # background() is a pure function of the masks: remembered until they change (never saved)
+        self._version = 0
+        self._background: dict[str, tuple[tuple[int, int, int], float]] = {}
         # what the event just learned did, for the detectors that run after the profile
         self.fresh = False      # it opened a new hour for its signature
         self.created = False    # it is the signature's first event
         self.startup = False    # it came while the tenant was starting up
 
     # -- learning ------------------------------------------------------------------
-    def learn_one(self, obs: Observation) -> list:
+    def learn_one(self, obs: Observation) -> tuple:
         ts = obs.ts
         if self.first_ts is None:
             self.first_ts = self.last_ts = ts
@@ -85,8 +90,10 @@ class ActivityProfile(Detector):
                 self.days[day] = 1 << (cell % DAY_HOURS)
                 if len(self.days) > self.keep_days:
                     self._prune(self.days)
-            else:
+                self._version += 1
+            elif not mask & 1 << (cell % DAY_HOURS):
                 self.days[day] = mask | 1 << (cell % DAY_HOURS)
+                self._version += 1
         assets = self.assets
         assets[obs.asset] = ts
         if len(assets) > _MAX_ASSETS:
@@ -97,7 +104,7 @@ class ActivityProfile(Detector):
             s = self.sigs[obs.signature_key] = _SigProfile(ts)
         if cell == s.cell:
             self.fresh = False
-            return []
+            return _NOTHING
         s.cell = cell
         day = cell // DAY_HOURS
         bit = 1 << (cell % DAY_HOURS)
@@ -108,12 +115,13 @@ class ActivityProfile(Detector):
                 self._prune(s.days)
         if entry[0] & bit:
             self.fresh = False      # an older event of an hour already seen
-            return []
+            return _NOTHING
         entry[0] |= bit
         if startup:
             entry[1] |= bit
+        s.changes += 1
         self.fresh = True
-        return []
+        return _NOTHING
 
     def _prune(self, days: dict) -> None:
         newest = max(days)
@@ -134,6 +142,10 @@ class ActivityProfile(Detector):
         if s is None:
             return 0.0
         end = int(ts // HOUR)
+        stamp = (end, s.changes, self._version)
+        known = self._background.get(key)
+        if known is not None and known[0] == stamp:
+            return known[1]
         start = end - self.background_hours + 1
         mine = total = 0
         for day in range(start // DAY_HOURS, end // DAY_HOURS + 1):
@@ -144,7 +156,9 @@ class ActivityProfile(Detector):
             entry = s.days.get(day)
             if entry:
                 mine += (entry[0] & window).bit_count()
-        return mine / total if total else 0.0
+        share = mine / total if total else 0.0
+        self._background[key] = (stamp, share)
+        return share
 
     def history_hours(self, ts: float) -> float:
         """How much of the tenant's history lies before ``ts``."""
@@ -208,9 +222,12 @@ class ActivityProfile(Detector):
             s.cell = cell
             s.days = {d: [m, sm] for d, m, sm in days}
         self.assets = dict(state.get("assets", {}))
+        self._background = {}
+        self._version += 1
 
     def tracked(self) -> list[str]:
         return list(self.sigs)
 
     def forget(self, signature_key: str) -> None:
         self.sigs.pop(signature_key, None)
+        self._background.pop(signature_key, None)
