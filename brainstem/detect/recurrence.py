@@ -37,6 +37,7 @@ from brainstem.detect.profile import ActivityProfile
 from brainstem.detect.self_heal import polarity
 
 _MAX_SAMPLES = 35
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 _MAX_ASSETS = 64
 MONDAY = 4          # 1970-01-05, epoch day 4, was a Monday
 
@@ -132,8 +133,15 @@ class RecurrenceDetector(Detector):
 
     def learn_one(self, obs: Observation) -> list[Finding]:
         prof = self.profile
+        key = obs.signature_key
+        t = self.tracks.get(key)
+        if t is None:
+            t = self.tracks[key] = _Track()
+        assets = t.assets       # every event counts, so the hosts do not depend on who logged first
+        if len(assets) < _MAX_ASSETS or obs.asset in assets:
+            assets[obs.asset] = assets.get(obs.asset, 0) + 1
         if not prof.fresh or prof.startup:
-            return []       # only a new hour (outside a start-up) can change the picture
+            return _NOTHING     # only a new hour (outside a start-up) can change the picture
         # A recovery message ("changed state to up", "Started ...") coming back
         # is not a problem coming back; its problem side carries the pattern.
         recovery = self._recovery.get(obs.template)
@@ -142,15 +150,9 @@ class RecurrenceDetector(Detector):
             recovery = self._recovery[obs.template] = pol is not None and not pol[1]
         if recovery:
             return []
-        key = obs.signature_key
-        t = self.tracks.get(key)
-        if t is None:
-            t = self.tracks[key] = _Track()
         day = int(obs.ts // 86400)
         if day == t.reported_day:
             return []       # one update a day is enough
-        if len(t.assets) < _MAX_ASSETS or obs.asset in t.assets:
-            t.assets[obs.asset] = t.assets.get(obs.asset, 0) + 1
         if day == t.sample_day:
             # a later hour of a day already judged: worth a look only while the day looks like a job's
             entry = prof.sigs[key].days.get(day)
