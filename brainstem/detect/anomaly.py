@@ -8,11 +8,13 @@ Two kinds, one candidate per signature (each occurrence an episode, a group):
   lines says more with a new one than a laptop that meets a new message
   every hour. ``surprise_bits`` is ``-log2`` of the tenant's rate of new
   signatures per event over the trailing day (smoothed: (new+1)/(events+2)).
-  The finding waits ``hold_seconds`` of event time, and is dropped when a
-  burst or spread of the same signature began meanwhile (that candidate
-  covers the same events and says the signature is new) or when the problem
-  recovered by itself (the self-heal detector tells if it repeats). A new
-  recovery message ("... changed state to up") is good news, not an anomaly.
+  The finding is raised at once; when, within ``hold_seconds`` of event
+  time, a burst or spread of the same signature begins (that candidate
+  covers the same events and says the signature is new) or the problem
+  recovers by itself (the self-heal detector tells if it repeats), it is
+  updated as ``covered_by`` that detector and scores nothing. At the end of
+  the hold it is updated with the count of its first minutes. A new recovery
+  message ("... changed state to up") is good news, not an anomaly.
 - **rate**: a signature known for at least ``baseline_seconds`` whose count in
   an hour of event time reaches ``rate_min_events`` and ``rate_ratio`` times
   what it usually does then: the larger of its hourly EWMA (empty hours count
@@ -57,7 +59,7 @@ class AnomalyDetector(Detector):
         self.ratio = rate_ratio
         self.min_events = rate_min_events
         self.ring: list[list[int]] = []        # [hour, events, new signatures] of the trailing 24 hours
-        # novel signatures waiting for the hold: [due, key, ts, event id, asset, severity, bits, new, events, count]
+        # new signatures in their hold: [due, key, ts, event id, asset, severity, bits, new, events, count]
         self.pending: list[list[Any]] = []
         # key -> [hour, count, hourly level, hour-of-day levels, threshold, last anomalous hour,
         #         episode start, hour judged, peak ratio, severity, usual count for the current hour]
@@ -76,20 +78,16 @@ class AnomalyDetector(Detector):
                 del ring[0]
         out: list[Finding] = _NOTHING
         if self.pending:
-            for p in self.pending:
-                if p[1] == key:
-                    p[9] += 1
-                    p[5] = min(p[5], obs.severity)
-            if ts >= self.pending[0][0]:
-                out = self._release(ts)
+            out = self._watch(obs)
         prof = self.profile
         if prof.created:
             if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
                 events = sum(r[1] for r in ring) - 1
                 new = sum(r[2] for r in ring)
                 bits = -math.log2((new + 1) / (events + 2))
-                self.pending.append([ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity,
-                                     round(bits, 2), new, events, 1])
+                p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
+                self.pending.append(p)
+                out = out + [self._new_finding(p, None)]
             ring[-1][2] += 1
         r = self.rates.get(key)
         if r is None:
@@ -104,24 +102,43 @@ class AnomalyDetector(Detector):
         return out
 
     # -- new signatures --------------------------------------------------------------
-    def _release(self, ts: float) -> list[Finding]:
-        out = []
-        while self.pending and self.pending[0][0] <= ts:
-            due, key, t0, event_id, asset, severity, bits, new, events, count = self.pending.pop(0)
-            if self._covered(key, t0, due):
-                continue
-            metrics = {"kind": "new", "surprise_bits": bits, "new_signatures_24h": new, "events_24h": events,
-                       "count": count, "hold_seconds": self.hold}
-            metrics.update(self.profile.facts(key, t0, severity, at=t0))
-            out.append(Finding(
-                candidate_type="anomaly", key=key, signature_keys=(key,), ts=t0, event_ids=(event_id,),
-                assets=(asset,), metrics=metrics,
-                episode=f"{key}@new", episode_start=t0, episode_end=t0, episode_events=count,
-            ))
+    def _watch(self, obs: Observation) -> list[Finding]:
+        """Follow the new signatures still in their hold: count them, see whether something covers them."""
+        out = _NOTHING
+        ts, key = obs.ts, obs.signature_key
+        keep = []
+        for p in self.pending:
+            if p[1] == key and ts >= p[2]:
+                p[9] += 1
+                p[5] = min(p[5], obs.severity)
+            by = self._covered(p[1], p[2], min(ts, p[0]))
+            if by is not None:
+                out = out + [self._new_finding(p, by)]
+            elif ts >= p[0]:
+                out = out + [self._new_finding(p, None)]    # the hold is over: its first minutes, counted
+            else:
+                keep.append(p)
+        self.pending = keep
         return out
 
-    def _covered(self, key: str, start: float, end: float) -> bool:
-        return any(d is not None and d.covers(key, start, end) for d in (self.burst, self.spread, self.self_heal))
+    def _new_finding(self, p: list[Any], covered_by: str | None) -> Finding:
+        due, key, t0, event_id, asset, severity, bits, new, events, count = p
+        metrics = {"kind": "new", "surprise_bits": bits, "new_signatures_24h": new, "events_24h": events,
+                   "count": count, "hold_seconds": self.hold}
+        if covered_by is not None:
+            metrics["covered_by"] = covered_by
+        metrics.update(self.profile.facts(key, t0, severity, at=t0))
+        return Finding(
+            candidate_type="anomaly", key=key, signature_keys=(key,), ts=t0, event_ids=(event_id,),
+            assets=(asset,), metrics=metrics,
+            episode=f"{key}@new", episode_start=t0, episode_end=t0, episode_events=count,
+        )
+
+    def _covered(self, key: str, start: float, end: float) -> str | None:
+        for d in (self.burst, self.spread, self.self_heal):
+            if d is not None and d.covers(key, start, end):
+                return d.name
+        return None
 
     # -- rates ------------------------------------------------------------------------
     def _fold(self, r: list[Any], key: str, hour: int, ts: float) -> list[Finding]:

@@ -156,7 +156,8 @@ def raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[s
         raw["confidence"] = float(m.get("confidence", 0.0))
         raw["support"] = saturate(m.get("support", 0) - 1, 3)
     elif k == "anomaly":
-        raw["novelty"] = surprise(m.get("surprise_bits", 0.0))
+        # a burst, spread or self-heal that covers the same events says it better
+        raw["novelty"] = 0.0 if m.get("covered_by") else surprise(m.get("surprise_bits", 0.0))
     else:
         raw["rule"] = 1.0                         # an operator's rule matched: evidence by definition
         raw["frequency"] = saturate(events, 5)   # each finding of a rule is one firing
@@ -289,8 +290,11 @@ def _what(cand: Candidate, sig: SignatureFacts, k: str) -> str:
         rate = (f"the tenant met {m.get('new_signatures_24h', 0)} other new signatures in its last "
                 f"{m.get('events_24h', 0):,} events" if m.get("new_signatures_24h") else
                 f"the first new signature in the tenant's last {m.get('events_24h', 0):,} events")
-        return (f"`{pattern}` never seen at this tenant before {_when(cand.first_seen_at.timestamp())} UTC"
+        what = (f"`{pattern}` never seen at this tenant before {_when(cand.first_seen_at.timestamp())} UTC"
                 f"{_hosts(assets)} ({m.get('count', 1)} in its first {_minutes(m.get('hold_seconds', 0))}); {rate}")
+        if m.get("covered_by"):
+            what += f"; left to the {m['covered_by'].replace('_', '-')} candidate that covers the same events"
+        return what
     if k == "anomaly_rate":
         return (f"`{pattern}` logged {m.get('count', 0)} times in the hour from {m.get('hour', 0):02d}:00 UTC"
                 f"{_hosts(assets)}, {m.get('ratio', 0):g}x its usual {m.get('usual', 0):g} for that hour")

@@ -144,3 +144,9 @@ def test_rule_firings_are_evidence_by_themselves():
                             "event_count": 1})
     score(c, SignatureFacts("sshd: Failed password", severity_rank=3), CTX, Feedback(), SETTINGS)
     assert c.decision_band == "review" and "rule sshfail.many_hosts fired 1 time for ip=203.0.113.7" in c.explanation
+
+
+def test_a_new_signature_another_candidate_covers_scores_nothing():
+    c = _scored(_cand("anomaly", severity=2, covered_by="burst"))
+    assert c.score_total == 0.0 and c.decision_band == "ignore"
+    assert "left to the burst candidate that covers the same events" in c.explanation
