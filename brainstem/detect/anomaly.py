@@ -4,10 +4,11 @@ Two kinds, one candidate per signature (each occurrence an episode, a group):
 
 - **new**: the first event of a signature the tenant has never shown, once
   the tenant has ``baseline_seconds`` of history. How surprising that is
-  depends on the tenant: one that has produced no new signature in 20,000
-  lines says more with a new one than a laptop that meets a new message
-  every hour. ``surprise_bits`` is ``-log2`` of the tenant's rate of new
-  signatures per event over the trailing day (smoothed: (new+1)/(events+2)).
+  depends on the tenant: one that has produced no new error in 20,000 lines
+  says more with a new one than a laptop that meets a new error every hour.
+  ``surprise_bits`` is ``-log2`` of the tenant's rate, per event over the
+  trailing day, of new signatures at least as severe as this one (smoothed:
+  (new+1)/(events+2)).
   The finding is raised at once; when, within ``hold_seconds`` of event
   time, a burst or spread of the same signature begins (that candidate
   covers the same events and says the signature is new) or the problem
@@ -45,7 +46,7 @@ def _is_recovery(template: str) -> bool:
 
 class AnomalyDetector(Detector):
     name = "anomaly"
-    state_version = 1
+    state_version = 2
 
     def __init__(self, profile: ActivityProfile, *, burst=None, spread=None, self_heal=None,
                  baseline_seconds: float = 86400,
@@ -58,7 +59,8 @@ class AnomalyDetector(Detector):
         self.hold = float(hold_seconds)
         self.ratio = rate_ratio
         self.min_events = rate_min_events
-        self.ring: list[list[int]] = []        # [hour, events, new signatures] of the trailing 24 hours
+        # the trailing 24 hours: [hour, events, new signatures at each severity rank 0..7]
+        self.ring: list[list[Any]] = []
         # new signatures in their hold: [due, key, ts, event id, asset, severity, bits, new, events, count]
         self.pending: list[list[Any]] = []
         # key -> [hour, count, hourly level, hour-of-day levels, threshold, last anomalous hour,
@@ -73,7 +75,7 @@ class AnomalyDetector(Detector):
         if ring and hour <= ring[-1][0]:
             ring[-1][1] += 1
         else:
-            ring.append([hour, 1, 0])
+            ring.append([hour, 1, [0] * 8])
             while ring[0][0] <= hour - 24:
                 del ring[0]
         out: list[Finding] = _NOTHING
@@ -82,13 +84,14 @@ class AnomalyDetector(Detector):
         prof = self.profile
         if prof.created:
             if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
+                # as surprising as new signatures this severe are rare here
                 events = sum(r[1] for r in ring) - 1
-                new = sum(r[2] for r in ring)
+                new = sum(sum(r[2][:obs.severity + 1]) for r in ring)
                 bits = -math.log2((new + 1) / (events + 2))
                 p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
                 self.pending.append(p)
                 out = out + [self._new_finding(p, None)]
-            ring[-1][2] += 1
+            ring[-1][2][min(max(obs.severity, 0), 7)] += 1
         r = self.rates.get(key)
         if r is None:
             r = self.rates[key] = [hour, 0, 0.0, [0.0] * 24, _NEVER, -2, 0.0, -1, 0.0, 6, 0.0]

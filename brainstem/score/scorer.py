@@ -287,9 +287,10 @@ def _what(cand: Candidate, sig: SignatureFacts, k: str) -> str:
                     f"{_when(m.get('predicted_at', 0))} UTC predicts `{target}`: it came before it {record}")
         return f"`{_short(sig.pattern, 60)}` came before `{target}` {record}"
     if k == "anomaly":
-        rate = (f"the tenant met {m.get('new_signatures_24h', 0)} other new signatures in its last "
+        level = SEVERITY_NAME.get(m.get("severity", 6), "")
+        rate = (f"the tenant met {m.get('new_signatures_24h', 0)} other new signatures this severe in its last "
                 f"{m.get('events_24h', 0):,} events" if m.get("new_signatures_24h") else
-                f"the first new signature in the tenant's last {m.get('events_24h', 0):,} events")
+                f"the first new {level} or worse in the tenant's last {m.get('events_24h', 0):,} events")
         what = (f"`{pattern}` never seen at this tenant before {_when(cand.first_seen_at.timestamp())} UTC"
                 f"{_hosts(assets)} ({m.get('count', 1)} in its first {_minutes(m.get('hold_seconds', 0))}); {rate}")
         if m.get("covered_by"):

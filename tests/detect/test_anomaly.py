@@ -50,16 +50,24 @@ def test_nothing_is_new_during_the_baseline_and_a_chatty_tenant_surprises_less()
     s = _Set()
     early = obs(T0 + 0.5 * DAY, "early", severity=3, template="something early")
     assert s.run(merged(_baseline(), [early])) == []
-    # a tenant that meets a new message every hour
+    # a tenant that meets a new critical message every hour surprises less with one more
     s = _Set()
     stream = _baseline()
-    stream += [obs(T0 + 1.2 * DAY + i * HOUR, f"new{i}", severity=6, template=f"fresh {i}") for i in range(24)]
+    stream += [obs(T0 + 1.2 * DAY + i * HOUR, f"new{i}", severity=2, template=f"fresh {i}") for i in range(24)]
     stream.append(obs(T0 + 2.5 * DAY, "ecc", severity=2, template="EDAC error"))
     found = {f.key: f.metrics for f in s.run(merged(stream))}
     quiet = _Set().run(merged(_baseline(), [obs(T0 + 2.5 * DAY, "ecc", severity=2, template="EDAC error")]))
     assert all(f.key != "early" for f in quiet)
     assert found["ecc"]["new_signatures_24h"] == 15      # those of the trailing day
     assert found["ecc"]["surprise_bits"] < quiet[0].metrics["surprise_bits"] - 3
+    # ... but new info messages say nothing about how rare a new critical one is
+    s = _Set()
+    stream = _baseline()
+    stream += [obs(T0 + 1.2 * DAY + i * HOUR, f"new{i}", severity=6, template=f"fresh {i}") for i in range(24)]
+    stream.append(obs(T0 + 2.5 * DAY, "ecc", severity=2, template="EDAC error"))
+    found = {f.key: f.metrics for f in s.run(merged(stream))}
+    assert found["ecc"]["new_signatures_24h"] == 0
+    assert abs(found["ecc"]["surprise_bits"] - quiet[0].metrics["surprise_bits"]) < 0.1
 
 
 def test_a_new_message_that_bursts_or_recovers_is_left_to_the_burst_or_the_self_heal():
