@@ -32,10 +32,12 @@ SETTINGS: tuple[Setting, ...] = (
     # detectors and scoring (detect/, score/): what is usual for a tenant
     Setting("profile_background_hours", 72,
             "A signature's background share is measured over the tenant's active hours of this many past hours."),
-    Setting("profile_silence_seconds", 10800,
-            "A tenant silent this long that logs again is starting up (boot, resume)."),
+    Setting("profile_silence_seconds", 1800,
+            "A tenant silent this long that logs again (and stays awake) is starting up: a boot, a resume."),
     Setting("profile_startup_seconds", 900,
             "Hours a signature appears in only within this long after a start-up do not count for recurrence."),
+    Setting("profile_awake_seconds", 3600,
+            "A wake-up counts as a start-up when the tenant then logs this long without falling silent again."),
     # recurrence detector
     Setting("recurrence_min_buckets", 3, "Days (or weeks) a signature must fall in its time window to be a recurrence."),
     Setting("recurrence_min_coverage", 0.7,
@@ -45,6 +47,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("recurrence_min_specificity", 0.75, "Share of a recurring signature's hours that must lie inside its window."),
     Setting("recurrence_max_activity_share", 0.5,
             "Largest share of the tenant's own active hours the window may hold (else it is just when the tenant logs)."),
+    Setting("recurrence_max_chance", 0.05,
+            "Largest chance that something with no schedule lands in the window on that many of the days."),
     # burst detector
     Setting("burst_window_seconds", 300, "Sliding window for burst detection, in seconds of event time."),
     Setting("burst_min_events", 20, "Events of one signature within the window needed for a burst."),
@@ -60,7 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("self_heal_min_pairs", 2, "Problem/recovery pairs before a self-heal candidate is raised."),
     # precursor detector
     Setting("precursor_window_seconds", 1800, "How long before a failure a precursor may begin (and its episode gap)."),
-    Setting("precursor_min_lead_seconds", 30,
+    Setting("precursor_min_lead_seconds", 60,
             "A precursor must begin at least this long before the failure (lines of one event are not a warning)."),
     Setting("precursor_min_support", 3, "Confirmations (precursor episodes followed by the failure) before a pair is learned."),
     Setting("precursor_min_confidence", 0.6, "Share of the precursor's episodes that the failure must have followed."),

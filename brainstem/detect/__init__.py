@@ -17,7 +17,7 @@ def build_detectors(settings) -> list[Detector]:
     """The detector set a tenant runs, configured from the settings table (the profile first)."""
     s = settings
     profile = ActivityProfile(background_hours=s.profile_background_hours, silence_seconds=s.profile_silence_seconds,
-                              startup_seconds=s.profile_startup_seconds)
+                              startup_seconds=s.profile_startup_seconds, confirm_seconds=s.profile_awake_seconds)
     burst = BurstDetector(profile, window_seconds=s.burst_window_seconds, min_events=s.burst_min_events,
                           ratio=s.burst_ratio, baseline_windows=s.burst_baseline_windows)
     spread = SpreadDetector(profile, window_seconds=s.spread_window_seconds, min_assets=s.spread_min_assets,
@@ -33,7 +33,8 @@ def build_detectors(settings) -> list[Detector]:
         RecurrenceDetector(profile, min_buckets=s.recurrence_min_buckets, min_coverage=s.recurrence_min_coverage,
                            max_window_hours=s.recurrence_max_window_hours,
                            min_specificity=s.recurrence_min_specificity,
-                           max_activity_share=s.recurrence_max_activity_share),
+                           max_activity_share=s.recurrence_max_activity_share,
+                           max_chance=s.recurrence_max_chance),
         burst,
         spread,
         self_heal,

@@ -36,6 +36,7 @@ from brainstem.detect.self_heal import polarity
 _HOURLY_ALPHA = 2.0 / (24 + 1)      # hourly EWMA over about a day
 _DAILY_BETA = 2.0 / (7 + 1)         # hour-of-day EWMA over about a week
 _NEVER = 1 << 62
+_MAX_PENDING = 200
 _NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
@@ -89,7 +90,8 @@ class AnomalyDetector(Detector):
                 new = sum(sum(r[2][:obs.severity + 1]) for r in ring)
                 bits = -math.log2((new + 1) / (events + 2))
                 p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
-                self.pending.append(p)
+                if len(self.pending) < _MAX_PENDING:    # a flood of new signatures is not followed one by one
+                    self.pending.append(p)
                 out = out + [self._new_finding(p, None)]
             ring[-1][2][min(max(obs.severity, 0), 7)] += 1
         r = self.rates.get(key)

@@ -6,7 +6,9 @@ Learned online, per pair of signatures, over all assets of the tenant:
   ``window_seconds`` of quiet from it on that asset. Chatter is one long
   episode, so it never "begins shortly before" anything.
 - A **target** is an episode start of a signature at warning or worse
-  (``max_target_rank``) that is not steady background for the tenant.
+  (``max_target_rank``) that is not steady background for the tenant, and
+  not in a start-up of the tenant (a boot prints its lines in the same order
+  every time: that predicts nothing).
 - When a target B starts on an asset, every other signature A whose episode
   on that asset began between ``min_lead_seconds`` and ``window_seconds``
   before counts one confirmation of A → B (once per A episode). A recovery
@@ -45,7 +47,7 @@ class PrecursorDetector(Detector):
     state_version = 1
 
     def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 1800,
-                 min_lead_seconds: float = 30, min_support: int = 3, min_confidence: float = 0.6,
+                 min_lead_seconds: float = 60, min_support: int = 3, min_confidence: float = 0.6,
                  min_lift: float = 3.0, max_target_rank: int = 4, max_background: float = 0.5):
         self.profile = profile
         self.window = float(window_seconds)
@@ -55,7 +57,8 @@ class PrecursorDetector(Detector):
         self.min_lift = min_lift
         self.max_rank = max_target_rank
         self.max_background = max_background
-        # asset -> signature -> [episode start, last seen, targets credited (list) or None, severity, is_recovery]
+        # asset -> signature -> [episode start, last seen, targets credited (list) or None, severity,
+        #                        not a precursor (a recovery, or begun in a start-up)]
         self.recent: dict[str, dict[str, list[Any]]] = {}
         self.episodes: dict[str, int] = {}                  # signature -> episodes (all assets)
         self.targets: dict[str, list[Any]] = {}             # B -> [episodes, first ts, {asset: n}, latest starts]
@@ -81,7 +84,9 @@ class PrecursorDetector(Detector):
         if recovery is None:
             pol = polarity(obs.template)
             recovery = self._recovery[obs.template] = pol is not None and not pol[1]
-        rec[key] = [ts, ts, None, obs.severity, recovery]
+        # a recovery, or what a host prints while it starts up, is no warning of anything
+        starting = self.profile is not None and self.profile.startup
+        rec[key] = [ts, ts, None, obs.severity, recovery or starting]
         self.episodes[key] = self.episodes.get(key, 0) + 1
         if len(rec) > _MAX_RECENT:
             self._prune(rec, ts)
@@ -93,7 +98,7 @@ class PrecursorDetector(Detector):
         out: list[Finding] = _NOTHING
         if key in self.learned:
             out = self._predict(obs)
-        if obs.severity <= self.max_rank and not recovery:
+        if obs.severity <= self.max_rank and not recovery and not starting:
             found = self._target(obs, rec)
             if found:
                 out = out + found
@@ -237,14 +242,7 @@ class PrecursorDetector(Detector):
         return list(self.episodes)
 
     def forget(self, signature_key: str) -> None:
+        # pairs and recent episodes that mention it are bounded on their own and harmless; not scanned here
         self.episodes.pop(signature_key, None)
         self.targets.pop(signature_key, None)
-        for a in [a for a in self.learned if a == signature_key]:
-            del self.learned[a]
-        for a, bs in self.learned.items():
-            if signature_key in bs:
-                bs.remove(signature_key)
-        for k in [k for k in self.pairs if k.startswith(signature_key + ">") or k.endswith(">" + signature_key)]:
-            del self.pairs[k]
-        for rec in self.recent.values():
-            rec.pop(signature_key, None)
+        self.learned.pop(signature_key, None)

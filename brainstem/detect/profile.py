@@ -7,10 +7,12 @@ the scorer judge "unusual" against:
 - the tenant's **active hours**: per day, a 24-bit mask of the hours in which
   the tenant logged anything (a laptop that is off at night has no night);
 - per signature, the same mask of the hours it appeared in, and which of those
-  hours it appeared in only while the tenant was **starting up** (within
-  ``startup_seconds`` after a silence of ``silence_seconds``: a boot or a
-  resume), since what a host prints when it wakes up follows the host, not the
-  clock;
+  hours it appeared in only while the tenant was **starting up**: within
+  ``startup_seconds`` after a silence of ``silence_seconds``, when the tenant
+  then stays awake for ``confirm_seconds`` (a boot, a resume after lunch;
+  a nightly job on an otherwise quiet host logs and falls silent again, and
+  its marks are undone). What a host prints when it wakes up follows the
+  host, not the clock;
 - the assets seen lately, and when the tenant's history began.
 
 From these it answers ``background(key, ts)``: the share of the tenant's
@@ -46,12 +48,14 @@ class ActivityProfile(Detector):
     name = "profile"
     state_version = 1
 
-    def __init__(self, *, keep_days: int = 35, background_hours: int = 72, silence_seconds: float = 3 * HOUR,
-                 startup_seconds: float = 900):
+    def __init__(self, *, keep_days: int = 35, background_hours: int = 72, silence_seconds: float = 1800,
+                 startup_seconds: float = 900, confirm_seconds: float = HOUR):
         self.keep_days = keep_days
         self.background_hours = background_hours
         self.silence = float(silence_seconds)
         self.startup_seconds = float(startup_seconds)
+        self.confirm_seconds = float(confirm_seconds)
+        self.waking: list[list[Any]] | None = None     # start-up marks of a wake-up not yet confirmed
         self.first_ts: float | None = None
         self.last_ts = 0.0
         self.awake_since = float("-inf")     # the input's own beginning is not a wake-up
@@ -74,10 +78,15 @@ class ActivityProfile(Detector):
         if self.first_ts is None:
             self.first_ts = self.last_ts = ts
         elif ts - self.last_ts >= self.silence:
+            if self.waking is not None:
+                self._blip()        # the last wake-up fell silent again soon: a blip, not a start-up
             self.awake_since = ts
+            self.waking = []
         if ts > self.last_ts:
             self.last_ts = ts
         startup = self.startup = ts - self.awake_since < self.startup_seconds
+        if self.waking is not None and ts - self.awake_since >= self.confirm_seconds:
+            self.waking = None      # it stayed awake: a real start-up, its marks stay
         cell = int(ts // HOUR)
         if cell != self.cell:
             if cell > self.cell:
@@ -119,9 +128,29 @@ class ActivityProfile(Detector):
         entry[0] |= bit
         if startup:
             entry[1] |= bit
+            if self.waking is not None:
+                self.waking.append([obs.signature_key, day, bit])
         s.changes += 1
         self.fresh = True
         return _NOTHING
+
+    def tentative(self, key: str) -> dict[int, int]:
+        """Start-up marks of ``key`` in a wake-up not yet confirmed (day -> hour bits)."""
+        out: dict[int, int] = {}
+        for k, day, bit in self.waking or ():
+            if k == key:
+                out[day] = out.get(day, 0) | bit
+        return out
+
+    def _blip(self) -> None:
+        """Undo the start-up marks of a wake-up that did not last (a job on a quiet host, not a boot)."""
+        for key, day, bit in self.waking:
+            s = self.sigs.get(key)
+            entry = s.days.get(day) if s is not None else None
+            if entry is not None and entry[1] & bit:
+                entry[1] &= ~bit
+                s.changes += 1
+        self.waking = None
 
     def _prune(self, days: dict) -> None:
         newest = max(days)
@@ -202,7 +231,7 @@ class ActivityProfile(Detector):
         return {
             "first_ts": self.first_ts, "last_ts": self.last_ts,
             "awake_since": None if self.awake_since == float("-inf") else self.awake_since,
-            "cell": self.cell, "fleet": self.fleet, "days": [[d, m] for d, m in sorted(self.days.items())],
+            "cell": self.cell, "fleet": self.fleet, "waking": self.waking, "days": [[d, m] for d, m in sorted(self.days.items())],
             "sigs": {k: [s.first, s.cell, [[d, e[0], e[1]] for d, e in sorted(s.days.items())]]
                      for k, s in self.sigs.items()},
             "assets": self.assets,
@@ -215,6 +244,7 @@ class ActivityProfile(Detector):
         self.awake_since = float("-inf") if awake is None else awake
         self.cell = state.get("cell", -1)
         self.fleet = state.get("fleet", 1)
+        self.waking = state.get("waking")
         self.days = {d: m for d, m in state.get("days", [])}
         self.sigs = {}
         for k, (first, cell, days) in state.get("sigs", {}).items():

@@ -14,7 +14,9 @@ signature recurs when, counted from the first day it appeared:
   quiet outside it);
 - the window holds at most ``max_activity_share`` of the tenant's own active
   hours on those days (on a laptop that is only on from 14:00 to 18:00,
-  "usually around 16:00" says nothing).
+  "usually around 16:00" says nothing);
+- landing in the window that often is unlikely by chance: ``chance`` (below)
+  is at most ``max_chance``.
 
 The hour of a job may wander inside its window: a job that runs "some time
 between 01:00 and 05:00" is one window of four hours. Steady chatter never
@@ -119,7 +121,8 @@ class RecurrenceDetector(Detector):
     state_version = 2
 
     def __init__(self, profile: ActivityProfile, *, min_buckets: int = 3, min_coverage: float = 0.7,
-                 max_window_hours: int = 6, min_specificity: float = 0.75, max_activity_share: float = 0.5):
+                 max_window_hours: int = 6, min_specificity: float = 0.75, max_activity_share: float = 0.5,
+                 max_chance: float = 0.05):
         if not 1 <= max_window_hours <= 24:
             raise ValueError(f"recurrence window must be 1..24 hours, got {max_window_hours}")
         self.profile = profile
@@ -128,6 +131,7 @@ class RecurrenceDetector(Detector):
         self.width = max_window_hours
         self.min_specificity = min_specificity
         self.max_share = max_activity_share
+        self.max_chance = max_chance
         self.tracks: dict[str, _Track] = {}
         self._recovery: dict[str, bool] = {}
 
@@ -140,8 +144,8 @@ class RecurrenceDetector(Detector):
         assets = t.assets       # every event counts, so the hosts do not depend on who logged first
         if len(assets) < _MAX_ASSETS or obs.asset in assets:
             assets[obs.asset] = assets.get(obs.asset, 0) + 1
-        if not prof.fresh or prof.startup:
-            return _NOTHING     # only a new hour (outside a start-up) can change the picture
+        if not prof.fresh:
+            return _NOTHING     # only a new hour can change the picture
         # A recovery message ("changed state to up", "Started ...") coming back
         # is not a problem coming back; its problem side carries the pattern.
         recovery = self._recovery.get(obs.template)
@@ -182,8 +186,10 @@ class RecurrenceDetector(Detector):
             return None
         clock: dict[int, int] = {}
         total = 0
+        # marks of a wake-up still in doubt count as clock hours until it is confirmed as a start-up
+        doubt = self.profile.tentative(key) if self.profile.waking else {}
         for d, (m, startup) in s.days.items():
-            m &= ~startup
+            m &= ~(startup & ~doubt.get(d, 0))
             if m:
                 clock[d] = m
                 total += m.bit_count()
@@ -214,6 +220,8 @@ class RecurrenceDetector(Detector):
         if coverage < self.min_coverage or w["specificity"] < self.min_specificity or w["share"] > self.max_share:
             return None
         chance = min(1.0, binomial_tail(w["observed"], w["hits"], w["share"]) * slots / w["width"])
+        if chance > self.max_chance:
+            return None
         start = w["start"]
         out = {"bucket": period, "buckets": w["hits"], "observed": w["observed"], "coverage": round(coverage, 4),
                "window_start": start % 24, "window_hours": w["width"], "specificity": round(w["specificity"], 4),

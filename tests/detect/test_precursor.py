@@ -127,3 +127,14 @@ def test_state_round_trip_continues_identically():
         b.load_state(a.to_state())
         out += run(b, stream[cut:])
         assert [(f.key, f.metrics) for f in out] == expected, cut
+
+
+def test_a_boot_printing_its_lines_in_the_same_order_every_morning_predicts_nothing():
+    stream = []
+    for day in range(6):
+        boot = T0 + day * DAY + (8 + 0.3 * day) * HOUR
+        stream += [obs(boot, "acpi", asset="laptop", severity=3, template="ACPI Error: AE_NOT_FOUND"),
+                   obs(boot + 70, "audio", asset="laptop", severity=3, template="pulseaudio failed to connect"),
+                   obs(boot + 150, "gdm", asset="laptop", severity=3, template="gkr-pam: unable to locate daemon")]
+        stream += [obs(t, "desktop", asset="laptop", severity=6) for t in range(int(boot + 200), int(boot + 9 * HOUR), 300)]
+    assert run(_detector(), merged(stream)) == []

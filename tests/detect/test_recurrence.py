@@ -124,3 +124,27 @@ def test_binomial_tail_and_window_search():
     w = best_window(sig, tenant, 0, 2, 24, 4)
     assert w["hits"] == 3 and w["start"] == 23 and w["width"] == 3 and w["specificity"] == 1.0
     assert w["share"] == 3 / 24
+
+
+def test_on_a_quiet_host_a_nightly_job_after_hours_of_silence_still_recurs():
+    # the host logs only a handful of lines a day: every job run follows a silence, but falls silent again
+    rng = random.Random(6)
+    stream = []
+    for day in range(6):
+        stream += [obs(T0 + day * DAY + rng.uniform(9, 17) * HOUR, "login", asset="nas", severity=6)
+                   for _ in range(3)]
+    stream += _job(6, (2.0, 2.3), asset="nas")
+    found = run(_detector(), merged(stream))
+    assert found and {f.key for f in found} == {"job"}
+
+
+def test_what_a_laptop_prints_when_it_resumes_after_lunch_is_not_a_recurrence():
+    stream = []
+    rng = random.Random(9)
+    for day in range(6):
+        on, lunch = T0 + day * DAY + 8.5 * HOUR, T0 + day * DAY + rng.uniform(12, 13) * HOUR
+        back, off = lunch + rng.uniform(0.6, 1.1) * HOUR, T0 + day * DAY + 18 * HOUR
+        for a, b in ((on, lunch), (back, off)):
+            stream += [obs(t, "desktop", asset="laptop", severity=6) for t in range(int(a), int(b), 240)]
+        stream.append(obs(back + 20, "resume-js-error", asset="laptop", template="JS ERROR: this._item is null"))
+    assert run(_detector(), merged(stream)) == []
