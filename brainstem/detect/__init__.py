@@ -28,21 +28,24 @@ def build_detectors(settings) -> list[Detector]:
     if target is None:
         raise ValueError(f"precursor_target_severity must be one of {', '.join(SEVERITY_RANK)}, "
                          f"got {s.precursor_target_severity!r}")
-    return [
-        profile,
-        RecurrenceDetector(profile, min_buckets=s.recurrence_min_buckets, min_coverage=s.recurrence_min_coverage,
+    recurrence = RecurrenceDetector(profile, min_buckets=s.recurrence_min_buckets, min_coverage=s.recurrence_min_coverage,
                            max_window_hours=s.recurrence_max_window_hours,
                            min_specificity=s.recurrence_min_specificity,
                            max_activity_share=s.recurrence_max_activity_share,
-                           max_chance=s.recurrence_max_chance),
+                           max_chance=s.recurrence_max_chance)
+    precursor = PrecursorDetector(profile, window_seconds=s.precursor_window_seconds,
+                                  min_lead_seconds=s.precursor_min_lead_seconds, min_support=s.precursor_min_support,
+                                  min_confidence=s.precursor_min_confidence, min_lift=s.precursor_min_lift,
+                                  max_target_rank=target)
+    return [
+        profile,
+        recurrence,
         burst,
         spread,
         self_heal,
-        PrecursorDetector(profile, window_seconds=s.precursor_window_seconds,
-                          min_lead_seconds=s.precursor_min_lead_seconds, min_support=s.precursor_min_support,
-                          min_confidence=s.precursor_min_confidence, min_lift=s.precursor_min_lift,
-                          max_target_rank=target),
-        AnomalyDetector(profile, burst=burst, spread=spread, self_heal=self_heal, baseline_seconds=s.anomaly_baseline_seconds,
+        precursor,
+        AnomalyDetector(profile, burst=burst, spread=spread, self_heal=self_heal, recurrence=recurrence,
+                        precursor=precursor, baseline_seconds=s.anomaly_baseline_seconds,
                         hold_seconds=s.anomaly_hold_seconds, rate_ratio=s.anomaly_rate_ratio,
                         rate_min_events=s.anomaly_rate_min_events),
     ]

@@ -14,7 +14,10 @@ Two kinds, one candidate per signature (each occurrence an episode, a group):
   covers the same events and says the signature is new) or the problem
   recovers by itself (the self-heal detector tells if it repeats), it is
   updated as ``covered_by`` that detector and scores nothing. At the end of
-  the hold it is updated with the count of its first minutes. A new recovery
+  the hold it is updated with the count of its first minutes. When the
+  signature later becomes a recurrence or part of a learned precursor pair,
+  it is updated as ``covered_by`` that detector too: the nightly failure that
+  was news on its first night is a recurrence by its third. A new recovery
   message ("... changed state to up") is good news, not an anomaly.
 - **rate**: a signature known for at least ``baseline_seconds`` whose count in
   an hour of event time reaches ``rate_min_events`` and ``rate_ratio`` times
@@ -37,6 +40,8 @@ _HOURLY_ALPHA = 2.0 / (24 + 1)      # hourly EWMA over about a day
 _DAILY_BETA = 2.0 / (7 + 1)         # hour-of-day EWMA over about a week
 _NEVER = 1 << 62
 _MAX_PENDING = 200
+_MAX_NOVEL = 5000
+_NOVEL_DAYS = 7
 _NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
@@ -49,13 +54,16 @@ class AnomalyDetector(Detector):
     name = "anomaly"
     state_version = 2
 
-    def __init__(self, profile: ActivityProfile, *, burst=None, spread=None, self_heal=None,
-                 baseline_seconds: float = 86400,
+    def __init__(self, profile: ActivityProfile, *, burst=None, spread=None, self_heal=None, recurrence=None,
+                 precursor=None, baseline_seconds: float = 86400,
                  hold_seconds: float = 600, rate_ratio: float = 10.0, rate_min_events: int = 20):
         self.profile = profile
         self.burst = burst
         self.spread = spread
         self.self_heal = self_heal
+        self.recurrence = recurrence
+        self.precursor = precursor
+        self.novel: dict[str, list[Any]] = {}     # new signatures not yet explained by another candidate
         self.baseline = float(baseline_seconds)
         self.hold = float(hold_seconds)
         self.ratio = rate_ratio
@@ -92,8 +100,13 @@ class AnomalyDetector(Detector):
                 p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
                 if len(self.pending) < _MAX_PENDING:    # a flood of new signatures is not followed one by one
                     self.pending.append(p)
+                    self.novel[key] = p
+                    if len(self.novel) > _MAX_NOVEL:
+                        del self.novel[next(iter(self.novel))]
                 out = out + [self._new_finding(p, None)]
             ring[-1][2][min(max(obs.severity, 0), 7)] += 1
+        elif key in self.novel:
+            out = self._superseded(key, ts, out)
         r = self.rates.get(key)
         if r is None:
             r = self.rates[key] = [hour, 0, 0.0, [0.0] * 24, _NEVER, -2, 0.0, -1, 0.0, 6, 0.0]
@@ -119,6 +132,7 @@ class AnomalyDetector(Detector):
             by = self._covered(p[1], p[2], min(ts, p[0]))
             if by is not None:
                 out = out + [self._new_finding(p, by)]
+                self.novel.pop(p[1], None)
             elif ts >= p[0]:
                 out = out + [self._new_finding(p, None)]    # the hold is over: its first minutes, counted
             else:
@@ -126,8 +140,24 @@ class AnomalyDetector(Detector):
         self.pending = keep
         return out
 
+    def _superseded(self, key: str, ts: float, out: list[Finding]) -> list[Finding]:
+        """A new signature that has since become a recurrence or a learned precursor pair: that says it better."""
+        p = self.novel[key]
+        if ts - p[2] > _NOVEL_DAYS * 86400:
+            del self.novel[key]                  # long known by now; nothing will supersede it
+            return out
+        for d in (self.recurrence, self.precursor):
+            if d is not None and d.explains(key):
+                del self.novel[key]
+                if any(q is p for q in self.pending):
+                    p.append(d.name)            # still in its hold: the hold's end reports it
+                    return out
+                return out + [self._new_finding(p, d.name)]
+        return out
+
     def _new_finding(self, p: list[Any], covered_by: str | None) -> Finding:
-        due, key, t0, event_id, asset, severity, bits, new, events, count = p
+        due, key, t0, event_id, asset, severity, bits, new, events, count = p[:10]
+        covered_by = covered_by or (p[10] if len(p) > 10 else None)
         metrics = {"kind": "new", "surprise_bits": bits, "new_signatures_24h": new, "events_24h": events,
                    "count": count, "hold_seconds": self.hold}
         if covered_by is not None:
@@ -192,11 +222,14 @@ class AnomalyDetector(Detector):
 
     # -- state --------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
-        return {"ring": self.ring, "pending": self.pending, "rates": self.rates}
+        return {"ring": self.ring, "pending": self.pending, "rates": self.rates, "novel": self.novel}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.ring = [list(x) for x in state.get("ring", [])]
         self.pending = [list(x) for x in state.get("pending", [])]
+        # the same lists in both, as when they were saved
+        by_id = {(p[1], p[2]): p for p in self.pending}
+        self.novel = {k: by_id.get((p[1], p[2]), list(p)) for k, p in state.get("novel", {}).items()}
         self.rates = {k: list(v) for k, v in state.get("rates", {}).items()}
 
     def tracked(self) -> list[str]:
@@ -204,3 +237,4 @@ class AnomalyDetector(Detector):
 
     def forget(self, signature_key: str) -> None:
         self.rates.pop(signature_key, None)
+        self.novel.pop(signature_key, None)

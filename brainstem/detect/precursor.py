@@ -219,6 +219,12 @@ class PrecursorDetector(Detector):
             episode=f"{pk}@{obs.asset}@{began:.0f}", episode_start=began, episode_end=obs.ts, episode_events=1,
         )
 
+    def explains(self, signature_key: str) -> bool:
+        """Is this signature one side of a learned pair (a precursor, or the failure it predicts)?"""
+        if signature_key in self.learned:
+            return True
+        return any(signature_key in bs for bs in self.learned.values())
+
     def _shrink(self) -> None:
         """Keep the pair table bounded: drop unconfirmed one-offs first, then the weakest."""
         keep = {k: p for k, p in self.pairs.items() if p[5] or p[0] > 1}

@@ -230,6 +230,11 @@ class RecurrenceDetector(Detector):
             out["weekday"] = start // 24
         return out
 
+    def explains(self, signature_key: str) -> bool:
+        """Has this signature been reported as a recurrence?"""
+        t = self.tracks.get(signature_key)
+        return t is not None and t.reported_day >= 0
+
     def to_state(self) -> dict[str, Any]:
         return {"tracks": {k: [t.samples, t.sample_day, t.assets, t.reported_day] for k, t in self.tracks.items()}}
 

@@ -1,6 +1,8 @@
 from brainstem.detect.anomaly import AnomalyDetector
 from brainstem.detect.burst import BurstDetector
+from brainstem.detect.precursor import PrecursorDetector
 from brainstem.detect.profile import ActivityProfile
+from brainstem.detect.recurrence import RecurrenceDetector
 from brainstem.detect.self_heal import SelfHealDetector
 from brainstem.detect.spread import SpreadDetector
 
@@ -16,13 +18,16 @@ class _Set:
         self.spread = SpreadDetector(self.profile)
         self.burst.spread = self.spread
         self.heal = SelfHealDetector(self.profile)
-        self.anomaly = AnomalyDetector(self.profile, burst=self.burst, spread=self.spread, self_heal=self.heal, **kw)
+        self.recurrence = RecurrenceDetector(self.profile)
+        self.precursor = PrecursorDetector(self.profile)
+        self.anomaly = AnomalyDetector(self.profile, burst=self.burst, spread=self.spread, self_heal=self.heal,
+                                       recurrence=self.recurrence, precursor=self.precursor, **kw)
 
     def run(self, stream):
         out = []
         for o in stream:
             self.profile.learn_one(o)
-            for d in (self.burst, self.spread, self.heal, self.anomaly):
+            for d in (self.recurrence, self.burst, self.spread, self.heal, self.precursor, self.anomaly):
                 out += [f for f in d.learn_one(o) if f.candidate_type == "anomaly"]
         return out
 
@@ -82,6 +87,15 @@ def test_a_new_message_that_bursts_or_recovers_is_left_to_the_burst_or_the_self_
     assert [(f.key, f.metrics.get("covered_by")) for f in found] == [("down", None), ("down", "self_heal")]
 
 
+def test_a_new_nightly_failure_is_news_on_its_first_night_and_a_recurrence_by_its_third():
+    s = _Set()
+    nights = [obs(T0 + d * DAY + 2 * HOUR + 60 * d, "dump-failed", asset="db1", severity=3,
+                  template="pg_dump failed: connection refused") for d in range(2, 6)]
+    found = s.run(merged(_baseline(6), nights))
+    assert [(f.ts, f.metrics.get("covered_by")) for f in found] == [
+        (nights[0].ts, None), (nights[0].ts, None), (nights[0].ts, "recurrence")]
+
+
 def test_a_known_signature_far_above_its_hourly_profile_is_a_rate_anomaly():
     s = _Set()
     steady = [obs(T0 + h * HOUR + 900, "slow", severity=4, template="slow query") for h in range(3 * 24)]
@@ -110,7 +124,7 @@ def test_state_round_trip_with_a_novelty_waiting():
     first = a.run(stream[:cut])
     assert [f.metrics["count"] for f in first] == [1]
     b = _Set()
-    for name in ("profile", "burst", "spread", "heal", "anomaly"):
+    for name in ("profile", "recurrence", "burst", "spread", "heal", "precursor", "anomaly"):
         getattr(b, name).load_state(getattr(a, name).to_state())
     rest = b.run(stream[cut:])
     whole = _Set().run(stream)
