@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 
 from brainstem.demo import laptop  # noqa: E402
 from brainstem.demo.generator import generate  # noqa: E402
-from brainstem.demo.judge import REVIEW_PLUS, judge  # noqa: E402
+from brainstem.demo.judge import judge  # noqa: E402
 from brainstem.settings import load_settings  # noqa: E402
 from brainstem.workspace import Workspace  # noqa: E402
 
