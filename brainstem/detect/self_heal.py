@@ -41,10 +41,17 @@ _MAX_OPEN_ALERTS = 50_000
 
 
 def alert_of(fields: dict[str, Any]) -> tuple[str, str, bool] | None:
-    """(alert id, status, acknowledged) of a LogicMonitor event's structured fields, or None."""
+    """(alert id, status, acknowledged) of a LogicMonitor event's structured fields, or None.
+
+    The id is ``lm_alert_id``, with ``lm_alert_session`` when the source gives it: the same
+    alert (datapoint on a resource) can open and clear many times, each time a session of its own.
+    """
     aid = fields.get("lm_alert_id")
     if aid is None:
         return None
+    session = fields.get("lm_alert_session")
+    if session is not None:
+        aid = f"{aid}\x1f{session}"
     return str(aid), str(fields.get("lm_alert_status") or "").lower(), fields.get("lm_acknowledged") in _TRUE
 
 

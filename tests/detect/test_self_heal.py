@@ -102,6 +102,9 @@ def test_alert_of_reads_the_logicmonitor_contract():
     assert alert_of({"lm_alert_id": 123, "lm_alert_status": "Cleared", "lm_acknowledged": False}) == ("123", "cleared", False)
     assert alert_of({"lm_alert_id": "LMA9", "lm_alert_status": "active", "lm_acknowledged": "true"})[2] is True
     assert alert_of({"lm_datasource": "CPU"}) is None
+    # the same alert opening and clearing again is a new session of it
+    assert alert_of({"lm_alert_id": "LMD7", "lm_alert_session": "DS7-1", "lm_alert_status": "active"})[0] != \
+        alert_of({"lm_alert_id": "LMD7", "lm_alert_session": "DS7-2", "lm_alert_status": "active"})[0]
 
 
 def test_logicmonitor_events_through_the_pipeline_raise_a_self_heal(tmp_path):
