@@ -2,6 +2,7 @@
 """Ingest benchmark: end-to-end events/s into SQLite, the fingerprint stage alone, memory.
 
     .venv/bin/python bench/ingest.py [--lines 500000] [--hosts 200] [--keep DIR]
+                                     [--db postgresql://postgres@127.0.0.1:5432/test]
 
 Generates N RFC 3164 syslog lines (a seeded mix of ~60 message shapes over
 many hosts, with variable ids, IPs, ports, users, durations), then measures:
@@ -11,6 +12,10 @@ many hosts, with variable ids, IPs, ports, users, durations), then measures:
 - the fingerprint stage alone: TemplateMiner.learn over the same messages;
 - memory: resident set size sampled while ingesting, so growth with the
   number of events shows (it should flatten once templates are learned).
+
+With ``--db postgresql://…`` the same ingest then runs into PostgreSQL too (in
+a fresh schema, dropped afterwards unless --keep), and its events/s is printed
+beside SQLite's with the ratio between them, measured in the same run.
 
 Prints its figures; asserts nothing.
 """
@@ -107,7 +112,11 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=500_000)
     ap.add_argument("--hosts", type=int, default=200)
     ap.add_argument("--keep", type=Path, default=None, help="Keep the generated log and database here.")
+    ap.add_argument("--db", default=None, metavar="URL",
+                    help="Also ingest into this PostgreSQL database (a fresh schema in it) and compare.")
     a = ap.parse_args()
+    if a.db and not a.db.startswith(("postgresql://", "postgres://")):
+        ap.error("--db takes a PostgreSQL URL (postgresql://user@host:5432/dbname); SQLite always runs")
     work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "bench.log"
@@ -161,6 +170,37 @@ def main() -> None:
               + f"  (before ingest {base:.0f})")
     print(f"peak RSS: {peak_mb():.0f} MB; database {db.stat().st_size / 1e6:.0f} MB")
     ws.close()
+    if a.db:
+        postgres(a.db, log, stats.events_stored / elapsed, keep=a.keep is not None)
+
+
+def postgres(url: str, log: Path, sqlite_rate: float, *, keep: bool) -> None:
+    """The same ingest into a fresh PostgreSQL schema, beside the SQLite figure."""
+    import psycopg
+    from brainstem.store.postgres import with_schema
+
+    schema = f"bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        ws = Workspace(with_schema(url, schema), load_settings(env={}))
+        t0, c0 = time.perf_counter(), time.process_time()
+        stats = ws.ingest([str(log)], tenant="bench")
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        ws.close()
+        with psycopg.connect(url, autocommit=True) as conn:
+            size = conn.execute("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n "
+                                "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'",
+                                (schema,)).fetchone()[0] or 0
+        size = int(size)
+        rate = stats.events_stored / elapsed
+        print(f"PostgreSQL end to end: {stats.events_stored:,} events in {elapsed:.1f}s = {rate:,.0f} events/s wall, "
+              f"{stats.events_stored / cpu:,.0f} per client CPU-second; {rate / sqlite_rate:.2f}x SQLite's "
+              f"{sqlite_rate:,.0f} events/s in this run; database {size / 1e6:.0f} MB (schema {schema})")
+    finally:
+        if not keep:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ def _errors():
 def _invoke(invoke, ctx):
     try:
         return invoke(ctx)
+    except BrokenPipeError:
+        raise                     # the reader went away (`| head`): main() ends quietly
     except _errors() as exc:
         if os.environ.get("BRAINSTEM_DEBUG"):
             raise
@@ -58,7 +60,8 @@ _Group.group_class = _Group
 
 def db_option(f):
     return click.option("--db", default=_db_default, show_default="./brainstem.db or $BRAINSTEM_DB",
-                        help="Path of the brainstem database (SQLite file).")(f)
+                        help="The brainstem database: an SQLite file path, or a PostgreSQL URL "
+                             "(postgresql://user@host:5432/dbname).")(f)
 
 
 def json_option(f):
@@ -71,7 +74,22 @@ def config_option(f):
 
 
 def tenant_option(f):
-    return click.option("--tenant", "-t", default=None, help="Tenant slug (default: the 'default' tenant).")(f)
+    return click.option("--tenant", "-t", default=None,
+                        help="Tenant name (case-insensitive: 'Mac' and 'mac' are one tenant); "
+                             "without it, lists cover every tenant with a TENANT column.")(f)
+
+
+def ingest_tenant_option(f):
+    return click.option("--tenant", "-t", default=None,
+                        help="Tenant name, created if new and stored in lower case (default: $BRAINSTEM_DEFAULT_TENANT "
+                             "or 'default').")(f)
+
+
+def _tenant_col(slugs: dict[str, str] | None, tenant_id: str | None) -> str:
+    """The TENANT column of a cross-tenant listing ('' when listing one tenant)."""
+    if slugs is None:
+        return ""
+    return f"{_short(slugs.get(tenant_id or '', tenant_id or '-'), 14):<15} "
 
 
 def _workspace(db: str, config: str | None = None, *, create: bool = False, upgrade: bool = False):
@@ -101,7 +119,7 @@ def cli() -> None:
 # -- ingest -------------------------------------------------------------------------------
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
-@tenant_option
+@ingest_tenant_option
 @click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json"]), default="auto",
               help="Input format; detected per file by default.")
 @click.option("--json-map", default=None, metavar="FIELD=PATH,...",
@@ -192,14 +210,16 @@ def fingerprint_command(file, as_json):
 @json_option
 def signatures_command(tenant, limit, db, as_json):
     """List a tenant's signatures (log templates), most frequent first."""
-    sigs = _workspace(db).signatures(tenant, limit=limit)
+    ws = _workspace(db)
+    sigs = ws.signatures(tenant, limit=limit)
     if as_json:
         _emit([to_dict(s) for s in sigs])
         return
-    click.echo(f"{'KEY':<18} {'COUNT':>8}  {'LAST SEEN':<16}  PATTERN")
+    slugs = None if tenant else ws.tenant_slugs()
+    click.echo(f"{'TENANT          ' if slugs else ''}{'KEY':<18} {'COUNT':>8}  {'LAST SEEN':<16}  PATTERN")
     for s in sigs:
-        click.echo(f"{s.signature_key:<18} {s.occurrence_count:>8}  {s.last_seen_at:%Y-%m-%d %H:%M}  "
-                   f"{_short(s.normalized_pattern, 90)}")
+        click.echo(f"{_tenant_col(slugs, s.tenant_id)}{s.signature_key:<18} {s.occurrence_count:>8}  "
+                   f"{s.last_seen_at:%Y-%m-%d %H:%M}  {_short(s.normalized_pattern, 90)}")
 
 
 def _band(value: str | None) -> str | None:
@@ -223,20 +243,21 @@ def _band(value: str | None) -> str | None:
 @json_option
 def candidates_command(tenant, band, types, limit, all_tenants, db, as_json):
     """List candidates, best score first, with their explanations."""
-    cands = _workspace(db).candidates(tenant, min_band=_band(band), types=tuple(types), limit=limit,
-                                      all_tenants=all_tenants)
+    ws = _workspace(db)
+    cands = ws.candidates(tenant, min_band=_band(band), types=tuple(types), limit=limit, all_tenants=all_tenants)
     if as_json:
         _emit([to_dict(c) for c in cands])
         return
-    _print_candidates(cands)
+    _print_candidates(cands, None if tenant and not all_tenants else ws.tenant_slugs())
 
 
-def _print_candidates(cands) -> None:
+def _print_candidates(cands, slugs: dict[str, str] | None = None) -> None:
     if not cands:
         click.echo("no candidates")
         return
     for c in cands:
-        click.echo(f"{c.score_total:.2f}  {c.decision_band:<26} {c.candidate_type:<10} {c.candidate_id}")
+        click.echo(f"{c.score_total:.2f}  {_tenant_col(slugs, c.tenant_id)}{c.decision_band:<26} "
+                   f"{c.candidate_type:<10} {c.candidate_id}")
         click.echo(f"      {_short(c.explanation, 150)}")
 
 
@@ -270,9 +291,11 @@ def show_command(object_id, db, as_json):
 @json_option
 def incidents_command(tenant, db, as_json):
     """List a tenant's incident memories."""
-    _list(_workspace(db).incidents(tenant), as_json,
+    ws = _workspace(db)
+    slugs = None if tenant else ws.tenant_slugs()
+    _list(ws.incidents(tenant), as_json,
           "no incident memories yet (promote a candidate with `brainstem promote ID`)",
-          lambda i: f"{i.incident_memory_id}  {i.status:<8} seen {i.recurrence_count}x, last "
+          lambda i: f"{_tenant_col(slugs, i.tenant_id)}{i.incident_memory_id}  {i.status:<8} seen {i.recurrence_count}x, last "
                     f"{i.last_observed_at:%Y-%m-%d %H:%M}  {_short(i.title, 90)}")
 
 
@@ -293,9 +316,11 @@ def _list(items: list, as_json: bool, empty: str, line) -> None:
 @json_option
 def lessons_command(tenant, db, as_json):
     """List a tenant's lessons (what was learned from its incident memories)."""
-    _list(_workspace(db).lessons(tenant), as_json,
+    ws = _workspace(db)
+    slugs = None if tenant else ws.tenant_slugs()
+    _list(ws.lessons(tenant), as_json,
           "no lessons yet (add one with `brainstem promote ID --lesson TEXT`)",
-          lambda x: f"{x.lesson_id}  {_short(x.recommendation, 100)}  (from {', '.join(x.source_incident_memory_ids)})")
+          lambda x: f"{_tenant_col(slugs, x.tenant_id)}{x.lesson_id}  {_short(x.recommendation, 100)}  (from {', '.join(x.source_incident_memory_ids)})")
 
 
 @cli.command("hints")
@@ -304,9 +329,11 @@ def lessons_command(tenant, db, as_json):
 @json_option
 def hints_command(tenant, db, as_json):
     """List a tenant's runbook hints (next steps shown when a pattern recurs)."""
-    _list(_workspace(db).hints(tenant), as_json,
+    ws = _workspace(db)
+    slugs = None if tenant else ws.tenant_slugs()
+    _list(ws.hints(tenant), as_json,
           "no runbook hints yet (add one with `brainstem promote ID --hint TEXT`)",
-          lambda x: f"{x.runbook_hint_id}  p{x.priority}  {_short(x.hint_text, 100)}  ({_short(x.title, 60)})")
+          lambda x: f"{_tenant_col(slugs, x.tenant_id)}{x.runbook_hint_id}  p{x.priority}  {_short(x.hint_text, 100)}  ({_short(x.title, 60)})")
 
 
 @cli.command("stats")
@@ -368,7 +395,7 @@ def promote_command(candidate_id, title, lesson, hint, reviewer, db, config, as_
 @click.option("--event", "event_id", default=None, help="Recall by an event id.")
 @click.option("--signature", "signature_key", default=None, help="Recall by a signature key.")
 @click.option("--candidate", "candidate_id", default=None, help="Recall by a candidate id.")
-@tenant_option
+@click.option("--tenant", "-t", default=None, help="Tenant name (case-insensitive); needed when the database has several.")
 @click.option("--limit", default=10, show_default=True)
 @db_option
 @json_option
@@ -470,7 +497,15 @@ _register_command_modules()
 
 
 def main() -> None:
-    cli(prog_name="brainstem")
+    try:
+        cli(prog_name="brainstem")
+    except BrokenPipeError:
+        # `brainstem signatures | head -1`: the reader closed the pipe, which is normal
+        # use. Exit quietly as Unix tools do; point stdout at /dev/null so the
+        # interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(141)
 
 
 if __name__ == "__main__":

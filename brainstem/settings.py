@@ -124,6 +124,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("syslog_max_connections", 1000, "Open TCP/TLS syslog connections per listener; more are refused and counted."),
     Setting("syslog_idle_timeout_seconds", 300.0, "A syslog TCP connection that sends nothing for this long is closed."),
     Setting("follow_poll_seconds", 0.5, "How often followed files are checked for new lines and rotation."),
+    # the REST API and HTTP ingest (brainstem/api)
+    Setting("http_max_body_bytes", 10 * 1024 * 1024,
+            "Largest request body the API accepts (ingest batches, webhooks); larger ones get 413."),
+    Setting("http_max_message_bytes", 65536,
+            "Longer event messages arriving over HTTP are truncated to this (UTF-8 bytes) and flagged."),
+    Setting("http_max_events", 10000, "Most events one ingest request may carry; more get 413 (send smaller batches)."),
+    Setting("http_page_max", 1000, "Largest page (limit) a list route of the API returns."),
+    Setting("http_threads", 8,
+            "Threads that run the API's reads (each keeps its own database connection and page cache)."),
+    # LogicMonitor (brainstem/sources/lm_*.py; a [logicmonitor] table in the serve config overrides these)
+    Setting("lm_poll_seconds", 60.0, "How often `serve` polls LogicMonitor's REST API for alerts (seconds)."),
+    Setting("lm_lookback_hours", 24.0,
+            "On a portal's first poll, alerts that started this far back (active or cleared) are ingested."),
+    Setting("lm_device_sync_seconds", 900.0, "How often LogicMonitor devices are synced into assets (seconds)."),
+    Setting("lm_page_size", 1000, "Items per LogicMonitor REST request (1..1000)."),
+    Setting("lm_timeout_seconds", 30.0, "Timeout of one LogicMonitor REST request (seconds)."),
+    Setting("lm_max_retries", 5, "Retries of a LogicMonitor request after a 429, a 5xx or a network error."),
     # rules
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,
@@ -131,6 +148,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+# tables of brainstem.toml that are not settings but the service's sections
+SERVICE_SECTIONS = ("listener", "route", "follow", "webhook", "logicmonitor")
 
 
 class SettingsError(ValueError):
@@ -220,6 +240,8 @@ def _read_config(path: Path) -> dict[str, Any]:
     data = data.get("brainstem", data)
     out = {}
     for name, value in data.items():
+        if name in SERVICE_SECTIONS and isinstance(value, (dict, list)):
+            continue          # [[listener]], [[route]]...: read by brainstem.service.config
         if name not in _BY_NAME:
             raise SettingsError(f"{path}: unknown setting {name!r}")
         out[name] = _coerce(_BY_NAME[name], value, str(path))

@@ -89,3 +89,63 @@ def chromium_bin() -> str:
     path = _binary("chromium", "chromium-browser")
     require_service("Chromium", path is not None, "no chromium (Debian package chromium)")
     return path
+
+
+# -- both store backends ---------------------------------------------------------------------
+# A test taking `make_db` runs once on SQLite and once on PostgreSQL; make_db(name)
+# gives a fresh database for each name (a file in tmp_path, or a schema of its own
+# in the test database, dropped after the test), the same one when asked again.
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def make_db(request, tmp_path, backend):
+    if backend == "sqlite":
+        yield lambda name="b.db": str(tmp_path / name)
+        return
+    dsn = request.getfixturevalue("postgres_dsn")
+    with PostgresSchemas(dsn) as schemas:
+        yield schemas.url
+
+
+class PostgresSchemas:
+    """Fresh schemas in the test database, one per name, dropped on exit."""
+
+    def __init__(self, dsn: str):
+        import uuid
+        self.dsn = dsn
+        self.prefix = f"t_{uuid.uuid4().hex[:10]}_"
+        self.urls: dict[str, str] = {}
+        self.schemas: list[str] = []
+
+    def url(self, name: str = "b.db") -> str:
+        if name not in self.urls:
+            import re
+
+            import psycopg
+
+            from brainstem.store.postgres import with_schema
+            schema = self.prefix + re.sub(r"\W", "_", name)
+            with psycopg.connect(self.dsn, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            self.schemas.append(schema)
+            self.urls[name] = with_schema(self.dsn, schema)
+        return self.urls[name]
+
+    def __enter__(self) -> "PostgresSchemas":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.urls:
+            return
+        import gc
+
+        import psycopg
+        gc.collect()    # workspaces a test left open close their connections
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '20s'")
+            for schema in self.schemas:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

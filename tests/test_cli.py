@@ -37,9 +37,9 @@ def _summary(out: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("name", ["Linux", "OpenSSH"])
-def test_ingest_real_loghub_files_and_reingest_is_idempotent(tmp_path, loghub_dir, name):
+def test_ingest_real_loghub_files_and_reingest_is_idempotent(make_db, loghub_dir, name):
     src = loghub_dir / name / f"{name}_2k.log"
-    db = tmp_path / "b.db"
+    db = make_db()
     first = _summary(run("ingest", str(src), "--tenant", "lab", db=db).stdout)
     assert first == {"lines read": 2000, "events stored": 2000, "duplicates skipped": 0, "bad lines": 0}
     second = _summary(run("ingest", str(src), "--tenant", "lab", db=db).stdout)
@@ -94,6 +94,9 @@ def test_user_errors_are_one_line_and_nonzero(tmp_path):
     assert p.returncode == 2 and "review" in p.stderr
     p = run("candidates", "--tenant", "nobody", db=tmp_path / "b.db", check=False)
     assert p.returncode == 1 and "no tenant" in p.stderr
+    p = run("stats", db="postgresql://ana:pw@127.0.0.1:1/x?connect_timeout=2", check=False)
+    assert p.returncode == 1 and "cannot connect to PostgreSQL" in p.stderr and "Traceback" not in p.stderr
+    assert ":pw@" not in p.stderr
 
 
 def test_fingerprint_contract(tmp_path):
@@ -110,8 +113,8 @@ def test_fingerprint_contract(tmp_path):
     assert run("fingerprint", str(f)).stdout.splitlines() == out
 
 
-def test_review_promote_recall_flow(tmp_path):
-    db = tmp_path / "b.db"
+def test_review_promote_recall_flow(tmp_path, make_db):
+    db = make_db()
     run("ingest", str(write(tmp_path / "s.log", scenario_lines(days=5))), "--tenant", "acme", db=db)
     cands = json.loads(run("candidates", "--tenant", "acme", "--band", "review+", "--json", db=db).stdout)
     assert cands and all(c["decision_band"] != "watch" for c in cands)
@@ -146,15 +149,31 @@ def test_every_command_is_in_the_user_guide():
         assert f"brainstem {name}" in guide, f"docs/user-guide.md does not mention `brainstem {name}`"
 
 
-def test_db_upgrade_command(tmp_path):
-    from tests.store.test_sqlite import _first_migration_db
-    db = tmp_path / "old.db"
-    _first_migration_db(db)
+def test_db_upgrade_command(make_db, backend):
+    db = make_db("old.db")
+    if backend == "sqlite":
+        from tests.store.test_sqlite import _first_migration_db
+        _first_migration_db(db)
+    else:
+        from tests.store.test_postgres import first_migration_db
+        first_migration_db(db)
     p = run("stats", db=db, check=False)
     assert p.returncode == 1 and "db upgrade" in p.stderr
     out = run("db", "upgrade", db=db).stdout
     assert "applied migration 2" in out
-    assert json.loads(run("stats", "--json", db=db).stdout)["old"]["event"] == 0
+    assert json.loads(run("stats", "--json", db=db).stdout)["old"]["event"] == (2 if backend == "postgresql" else 0)
+    assert "applied migration" not in run("db", "upgrade", db=db).stdout       # nothing left to apply
+
+
+def test_brainstem_db_chooses_the_database(tmp_path, make_db):
+    db = make_db()
+    env = dict(os.environ, PYTHONWARNINGS="ignore", BRAINSTEM_DB=str(db))
+    src = write(tmp_path / "s.log", scenario_lines(days=1)[:40])
+    p = subprocess.run([sys.executable, "-m", "brainstem", "ingest", str(src), "-t", "acme"], capture_output=True,
+                       text=True, env=env, cwd=tmp_path, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(run("stats", "--json", db=db).stdout)["acme"]["event"] == 40
+    assert not (tmp_path / "brainstem.db").exists()
 
 
 def test_demo_finds_every_planted_pattern_near_the_top(tmp_path):
@@ -192,10 +211,10 @@ def test_json_lines_with_a_field_mapping(tmp_path):
     assert bad.returncode == 2 and "--json-map" in bad.stderr
 
 
-def test_a_known_incident_coming_back_is_announced_with_its_hint(tmp_path):
+def test_a_known_incident_coming_back_is_announced_with_its_hint(tmp_path, make_db):
     from datetime import timedelta
     from tests.pipeline.scenario import START
-    db = tmp_path / "b.db"
+    db = make_db()
     run("ingest", str(write(tmp_path / "w1.log", scenario_lines(days=5))), "--tenant", "acme", db=db)
     rec = next(c for c in json.loads(run("candidates", "-t", "acme", "--type", "recurrence", "--json", db=db).stdout)
                if "Backup job" in c["title"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("serve",)
+MODULES = ("serve", "keys", "lm")
 
 
 def register(cli) -> None:

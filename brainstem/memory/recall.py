@@ -37,7 +37,10 @@ def _words(text: str) -> set[str]:
 
 
 def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: str | None = None,
-           signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10) -> list[Recalled]:
+           signature_key: str | None = None, candidate_id: str | None = None, limit: int = 10,
+           miner: TemplateMiner | None = None) -> list[Recalled]:
+    """``miner``: the tenant's template miner when the caller keeps one loaded (the API
+    does: rebuilding it from its saved state costs more than the rest of a recall)."""
     keys: set[str] = set()
     query_text = text or ""
     if candidate_id:
@@ -62,21 +65,23 @@ def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: s
     aliases = store.aliases(tenant_id)
     keys |= {aliases[k] for k in keys if k in aliases}
     if text:
-        keys |= _match_text(store, tenant_id, text)
+        keys |= _match_text(store, tenant_id, text, miner)
     words = _words(query_text)
-    sig_patterns = {}
     out: list[Recalled] = []
-    for inc in store.incidents(tenant_id):
+    incidents = store.incidents(tenant_id)
+    patterns: dict[str, str] = {}
+    if words:   # every incident's signature patterns in one query, not one per incident
+        wanted = {k for inc in incidents for k in inc.metadata.get("signature_keys", [])}
+        patterns = {s.signature_key: s.normalized_pattern for s in store.signatures(tenant_id, wanted)}
+    for inc in incidents:
         inc_keys = set(inc.metadata.get("signature_keys", []))
         reasons, score = [], 0.0
         if keys & inc_keys:
             score += 1.0
             reasons.append("same signature")
         if words:
-            if inc.incident_memory_id not in sig_patterns:
-                pats = " ".join(s.normalized_pattern for s in store.signatures(tenant_id, inc_keys))
-                sig_patterns[inc.incident_memory_id] = _words(f"{inc.title} {inc.summary} {pats}")
-            iw = sig_patterns[inc.incident_memory_id]
+            pats = " ".join(patterns[k] for k in inc.metadata.get("signature_keys", []) if k in patterns)
+            iw = _words(f"{inc.title} {inc.summary} {pats}")
             # containment, not Jaccard: a short query should find a long memory
             overlap = len(words & iw) / len(words)
             if overlap >= 0.3:
@@ -98,12 +103,18 @@ def recall(store: Store, tenant_id: str, *, text: str | None = None, event_id: s
     return out
 
 
-def _match_text(store: Store, tenant_id: str, text: str) -> set[str]:
-    """Signature keys the text fingerprints to, with and without a 'service: ' prefix."""
+def load_miner(store: Store, tenant_id: str) -> TemplateMiner | None:
+    """The tenant's template miner as last checkpointed (or the global one), for matching only."""
     saved = store.load_state(tenant_id, "miner") or store.load_state("*", "miner")
-    if not saved:
+    return TemplateMiner.from_state(saved[1]) if saved else None
+
+
+def _match_text(store: Store, tenant_id: str, text: str, miner: TemplateMiner | None = None) -> set[str]:
+    """Signature keys the text fingerprints to, with and without a 'service: ' prefix."""
+    if miner is None:
+        miner = load_miner(store, tenant_id)
+    if miner is None:
         return set()
-    miner = TemplateMiner.from_state(saved[1])
     msg = normalize_message(text)
     tries = [msg, msg.split(": ", 1)[-1]]
     # a pasted syslog line: fingerprint its program and message, as ingest would

@@ -96,7 +96,9 @@ class EventFactory:
             meta["time_inherited"] = True
         meta["line"] = rec.line_no
         return Event(
-            event_id=_event_id(tid, raw, ts.timestamp() if inherited else "", n),
+            # a time the line does not carry (inherited, or the arrival time of a live
+            # message) is part of the id: the same text at another time is another event
+            event_id=_event_id(tid, raw, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
             tenant_id=tid, timestamp=ts, message_raw=raw, source_type=rec.source_type,
             source_path=rec.source_path, host=rec.host, service=service,
             severity=rec.severity, facility=rec.facility, message_normalized=message,

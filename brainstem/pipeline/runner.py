@@ -63,6 +63,7 @@ class TenantPipeline:
         tid = self.tid = tenant.tenant_id
         self.rules = rules
         self.assets = store.asset_ids(tid)
+        self._asset_ids = set(self.assets.values())
         self.miner_scope = tid if settings.miner_scope == "tenant" else "*"
         saved = store.load_state(self.miner_scope, "miner")
         self.miner = TemplateMiner.from_state(saved[1]) if saved else TemplateMiner(settings.max_signatures_per_tenant)
@@ -211,6 +212,9 @@ class TenantPipeline:
     def _new_asset(self, host: str) -> str:
         aid = stable_id("as_", self.tid, host.lower())
         self.assets[host] = aid
+        if aid in self._asset_ids:
+            return aid          # the same asset spelled otherwise ('FW1' and 'fw1'): never rewrite it
+        self._asset_ids.add(aid)
         self.new_assets.append(Asset(asset_id=aid, tenant_id=self.tid, hostname=host,
                                      metadata={"created_by": "ingest"}))
         return aid
@@ -282,6 +286,8 @@ class TenantPipeline:
         self.book.candidates.clear()
         self.book.groups.clear()
         self.rescorer.feedback = load_feedback(self.store, self.tid, self.sigs)
+        self.assets.update(self.store.asset_ids(self.tid))   # assets written by a sync (LogicMonitor devices)
+        self._asset_ids.update(self.assets.values())
         for inc in self.store.incidents(self.tid, status="active"):
             self.incidents.track(inc)
 

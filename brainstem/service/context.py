@@ -49,7 +49,7 @@ class ServiceContext:
         ws = getattr(self._local, "ws", None)
         if ws is None:
             from brainstem.workspace import Workspace
-            ws = self._local.ws = Workspace(self.db, self.settings, create=True)
+            ws = self._local.ws = Workspace(self.db, self.settings, create=True, reader=True)
             with self._readers_lock:
                 self._readers.append(ws)
         return ws

@@ -6,10 +6,12 @@ and bounded (source names come from the config, bands from the model).
 """
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 from brainstem.models import DECISION_BANDS
+
+disable_created_metrics()      # the *_created series only double the output
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _LAG_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400)
@@ -36,15 +38,21 @@ class Metrics:
                                         buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000), registry=r)
         self.lag = Histogram("brainstem_ingest_lag_seconds", "Receive time minus event time, per stored message.",
                              buckets=_LAG_BUCKETS, registry=r)
+        self.stored_latency = Histogram("brainstem_receive_to_stored_seconds",
+                                        "From receipt by a source to the commit that stored it, per message.",
+                                        buckets=_LATENCY_BUCKETS, registry=r)
         self.rule_firings = Counter("brainstem_rule_firings", "Rule firings that became evidence, per tenant.", ["tenant"],
                                     registry=r)
         self.write_errors = Counter("brainstem_write_errors", "Batches that failed to commit.", registry=r)
         self._band_source = None
 
     def watch_bands(self, counts) -> None:
-        """``counts()`` -> {(tenant, band): n}; read at each scrape for the candidates-by-band gauge."""
+        """``counts()`` -> {(tenant, band): n}; read at each scrape for the candidates-by-band gauge.
+        Calling it again replaces the source (the collector is registered once)."""
+        first = self._band_source is None
         self._band_source = counts
-        self.registry.register(_BandCollector(self))
+        if first:
+            self.registry.register(_BandCollector(self))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

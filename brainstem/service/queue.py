@@ -58,14 +58,14 @@ class IngestQueue:
         return self._size
 
     def has_room(self, n: int = 1) -> bool:
-        return self._size + n <= self.capacity or self._size == 0
+        return self._fits(n)
 
     def offer(self, items: list[Inbound]) -> Future | None:
         """Enqueue without waiting; None when there is no room (the caller counts a drop)."""
         with self._cond:
             if self._closed:
                 raise QueueClosed("the service is stopping")
-            if not (self._size + len(items) <= self.capacity or self._size == 0):
+            if not self._fits(len(items)):
                 return None
             return self._append(Entry(items, None))
 
@@ -76,7 +76,7 @@ class IngestQueue:
             while True:
                 if self._closed:
                     raise QueueClosed("the service is stopping")
-                if self._size + len(items) <= self.capacity or self._size == 0:
+                if self._fits(len(items)):
                     return self._append(Entry(items, None))
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
@@ -89,17 +89,22 @@ class IngestQueue:
             fut = self.offer(items)
             if fut is not None:
                 return fut
-            await self.wait_room()
+            await self.wait_room(len(items))
 
-    async def wait_room(self) -> None:
-        """Return when the writer has taken messages off the queue (or it closed)."""
+    def _fits(self, n: int) -> bool:
+        return self._size + n <= self.capacity or self._size == 0
+
+    async def wait_room(self, n: int = 1) -> None:
+        """Return when ``n`` messages fit (or the queue closed); it always waits for the writer
+        to take something when they do not fit yet, so a caller looping on it never spins."""
         loop = asyncio.get_running_loop()
-        waiter = loop.create_future()
-        with self._cond:
-            if self._closed or self._size < self.capacity:
-                return
-            self._room_waiters.append((loop, waiter))
-        await waiter
+        while True:
+            waiter = loop.create_future()
+            with self._cond:
+                if self._closed or self._fits(n):
+                    return
+                self._room_waiters.append((loop, waiter))
+            await waiter
 
     def call(self, fn: Callable[[Any], Any]) -> Future:
         """Run ``fn(workspace)`` on the writer thread, in order with the messages; never refused for room."""

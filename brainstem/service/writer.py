@@ -120,22 +120,25 @@ class Writer(threading.Thread):
                 log.error("batch for tenant %s not stored: %s", tenant, exc)
                 self.live.pop(tenant, None)   # rebuilt from the store (and its replay) on next use
         now = time.time()
+        m = self.metrics
+        stored: dict[str, int] = {}
         for e in entries:
             bad = next((failed[i.tenant] for i in e.items if i.tenant in failed), None)
             if bad is not None:
                 e.future.set_exception(bad)
                 continue
             for item in e.items:
-                self.metrics.stored.labels(item.source).inc()
+                stored[item.source] = stored.get(item.source, 0) + 1
                 ts = item.record.timestamp
                 if ts is not None:
-                    self.metrics.lag.observe(max(0.0, item.received_at - ts.timestamp()))
+                    m.lag.observe(max(0.0, item.received_at - ts.timestamp()))
+                m.stored_latency.observe(max(0.0, now - item.received_at))
             e.future.set_result(len(e.items))
-        n = sum(len(e) for e in entries)
+        for source, n in stored.items():
+            m.stored.labels(source).inc(n)
         self.batches += 1
-        self.metrics.batch_messages.observe(n)
-        self.metrics.commit_seconds.observe(time.perf_counter() - started)
-        del now
+        m.batch_messages.observe(sum(len(e) for e in entries))
+        m.commit_seconds.observe(time.perf_counter() - started)
 
     def _store_tenant(self, tenant: str, items: list[Inbound]) -> None:
         live = self._live(tenant)

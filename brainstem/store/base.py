@@ -1,9 +1,9 @@
-"""The store interface every backend implements (SQLite now, PostgreSQL later).
+"""The store interface every backend implements (SQLite and PostgreSQL).
 
 The pipeline talks to a ``Store`` only. Writes arrive as a ``WriteBatch`` that
 the backend commits in one transaction; reads return model objects. A backend
-must pass the tests in ``tests/store/test_sqlite.py`` (written against
-the interface, to be parametrized over every backend).
+must pass the tests in ``tests/store/test_base.py`` (written against the
+interface and run on every backend).
 
 Errors: ``StoreError`` for anything the user can act on (bad path, a file that
 is not a brainstem database, a schema newer than this code).
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
+from brainstem.keys import ApiKey
 from brainstem.models import (
     Asset, Candidate, CorrelationGroup, Event, IncidentMemory, Lesson, ProvenanceLink,
     ReviewDecision, RunbookHint, Signature, Tenant,
@@ -46,10 +47,24 @@ class WriteBatch:
 
 @dataclass
 class CandidateQuery:
+    """Which candidates, in the one order every list uses: best score first, then
+    most recently seen, then id. ``bands`` are exact bands, ``min_band`` this band
+    or above; ``since``/``until`` keep candidates whose span [first_seen_at,
+    last_seen_at] meets that range; ``host`` keeps those whose evidence names the
+    host. Paging: ``offset`` rows skipped, or ``after`` = (score_total, last_seen_at,
+    candidate_id) of the last row of the previous page (a keyset cursor, stable
+    while new candidates arrive)."""
+
     tenant_id: str | None = None
     min_band: str | None = None
     types: tuple[str, ...] = ()
     limit: int = 50
+    bands: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    host: str | None = None
+    offset: int = 0
+    after: tuple[float, datetime, str] | None = None
 
 
 class Store(ABC):
@@ -132,6 +147,21 @@ class Store(ABC):
     def candidates(self, query: CandidateQuery) -> list[Candidate]: ...
 
     @abstractmethod
+    def count_candidates(self, query: CandidateQuery) -> int:
+        """How many candidates the query's filters keep (its paging ignored)."""
+
+    @abstractmethod
+    def band_counts(self) -> dict[tuple[str, str], int]:
+        """(tenant_id, decision_band) -> number of candidates, every tenant (one cheap query)."""
+
+    @abstractmethod
+    def find_signatures(self, tenant_id: str, text: str | None = None, limit: int = 50,
+                        offset: int = 0) -> tuple[list[Signature], int]:
+        """A page of a tenant's signatures, most frequent first, and how many match in all.
+        ``text`` keeps those whose key is it, or whose pattern or example contains it
+        (case-insensitive)."""
+
+    @abstractmethod
     def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]: ...
 
     @abstractmethod
@@ -156,3 +186,15 @@ class Store(ABC):
     @abstractmethod
     def counts(self) -> dict[str, dict[str, int]]:
         """tenant slug -> object type -> count."""
+
+    # -- API keys (brainstem/keys.py) --------------------------------------------
+    @abstractmethod
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert or replace a key (revoking is a put with ``revoked_at`` set)."""
+
+    @abstractmethod
+    def get_api_key(self, key_id: str) -> ApiKey | None: ...
+
+    @abstractmethod
+    def api_keys(self, tenant_id: str | None = None) -> list[ApiKey]:
+        """Keys, oldest first; one tenant's when ``tenant_id`` is given."""

@@ -1,26 +1,22 @@
 """The embedded store: one SQLite file, WAL journal, one transaction per batch."""
 from __future__ import annotations
 
-import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from brainstem.models import (
-    DECISION_BANDS, Candidate, IncidentMemory, Lesson, ProvenanceLink, ReviewDecision,
-    RunbookHint, Signature, Tenant, iso, make_link, object_type_of, utcnow,
-)
-from brainstem.store.base import CandidateQuery, Store, StoreError, WriteBatch
+from brainstem.models import iso, utcnow
+from brainstem.store.base import StoreError, WriteBatch
 from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
+from brainstem.store.sql import SQLStore
 
-_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
-
-class SQLiteStore(Store):
+class SQLiteStore(SQLStore):
     """A brainstem database in one SQLite file (``:memory:`` works for tests)."""
 
-    def __init__(self, path: str | Path, *, upgrade: bool = False, create: bool = True):
+    def __init__(self, path: str | Path, *, upgrade: bool = False, create: bool = True, reader: bool = False):
         """Open a database; a new file gets the latest schema.
 
         An existing file with an older schema is refused unless ``upgrade`` is
@@ -38,13 +34,14 @@ class SQLiteStore(Store):
                 raise StoreError(f"{p}: no such database (run `brainstem ingest` first)")
         try:
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            # first, so that everything below waits for another process instead of failing
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            _set_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=OFF")
-            self.conn.execute("PRAGMA busy_timeout=10000")
             # Ingest touches three event indexes per row: keep their pages in
             # memory (64 MiB) and let the WAL grow to ~40 MiB between checkpoints.
-            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.execute("PRAGMA cache_size=-8192" if reader else "PRAGMA cache_size=-65536")
             self.conn.execute("PRAGMA wal_autocheckpoint=10000")
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
@@ -61,6 +58,8 @@ class SQLiteStore(Store):
         elif version < LATEST:
             raise StoreError(f"{self.path}: schema version {version} is older than this brainstem ({LATEST}); "
                              f"run `brainstem db upgrade --db {self.path}`")
+        if reader:
+            self.conn.execute("PRAGMA query_only=1")   # a write through a reader is a bug: make it fail
 
     # -- schema -------------------------------------------------------------
     def schema_version(self) -> int:
@@ -71,54 +70,40 @@ class SQLiteStore(Store):
         return row[0] or 0
 
     def upgrade(self) -> list[str]:
+        """Apply the missing migrations in one ``BEGIN IMMEDIATE`` transaction.
+
+        The version is read again inside the transaction, so two processes that
+        open a new database at the same moment apply each migration once: the
+        second waits for the first's lock, then finds nothing left to do. One
+        transaction for all of them, so no process ever sees a half-built schema.
+        """
         applied = []
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        current = self.schema_version()
-        for m in MIGRATIONS:
-            if m.version <= current:
-                continue
-            with self._tx():
+        with self._tx():
+            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version "
+                              "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            current = self.schema_version()
+            for m in MIGRATIONS:
+                if m.version <= current:
+                    continue
                 for stmt in m.statements:
                     self.conn.execute(stmt)
                 self.conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (m.version, m.name, iso(utcnow())))
-            applied.append(f"{m.version}: {m.name}")
+                applied.append(f"{m.version}: {m.name}")
         return applied
 
     def close(self) -> None:
         self.conn.close()
 
     def _tx(self):
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.path)
 
-    # -- tenants and assets ---------------------------------------------------
-    def put_tenant(self, tenant: Tenant) -> None:
-        t = TABLES["tenant"]
-        with self._tx():
-            self.conn.execute(t.insert_sql, t.encode(tenant))
+    def _rows(self, sql: str, params: Iterable[Any] = ()):
+        return self.conn.execute(sql, params)
 
-    def get_tenant(self, ref: str) -> Tenant | None:
-        t = TABLES["tenant"]
-        row = self.conn.execute(f"{t.select_sql} WHERE tenant_id = ? OR slug = ?", (ref, ref)).fetchone()
-        return t.decode(row) if row else None
-
-    def list_tenants(self) -> list[Tenant]:
-        t = TABLES["tenant"]
-        return [t.decode(r) for r in self.conn.execute(f"{t.select_sql} ORDER BY slug")]
-
-    def asset_ids(self, tenant_id: str) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT hostname, asset_id FROM assets WHERE tenant_id = ?", (tenant_id,)))
+    def _upsert_sql(self, kind: str) -> str:
+        return TABLES[kind].insert_sql
 
     # -- the write path -------------------------------------------------------
-    def existing_event_ids(self, event_ids: Iterable[str]) -> set[str]:
-        ids = list(event_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.conn.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", chunk))
-        return found
-
     def write(self, batch: WriteBatch) -> int:
         rows = self._events.encode_all(batch.events) if batch.events else None
         with self._tx():
@@ -161,172 +146,69 @@ class SQLiteStore(Store):
         for row in cur:
             yield t.decode(row)
 
-    def _put(self, kind: str, obj: Any) -> None:
-        t = TABLES[kind]
-        with self._tx():
-            self.conn.execute(t.insert_sql, t.encode(obj))
 
-    def put_review(self, review: ReviewDecision) -> None:
-        self._put("review", review)
-
-    def put_lesson(self, lesson: Lesson) -> None:
-        self._put("lesson", lesson)
-
-    def put_hint(self, hint: RunbookHint) -> None:
-        self._put("runbook_hint", hint)
-
-    # -- state ----------------------------------------------------------------
-    def load_state(self, tenant_id: str, component: str) -> tuple[int, dict[str, Any]] | None:
-        row = self.conn.execute("SELECT format_version, state FROM pipeline_state WHERE tenant_id = ? AND component = ?",
-                                (tenant_id, component)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
-
-    def aliases(self, tenant_id: str) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT old_key, new_key FROM signature_aliases WHERE tenant_id = ?", (tenant_id,)))
-
-    # -- reads ----------------------------------------------------------------
-    def _select(self, kind: str, where: str = "", params: Iterable[Any] = (), tail: str = "") -> list[Any]:
-        t = TABLES[kind]
-        sql = t.select_sql + (f" WHERE {where}" if where else "") + (f" {tail}" if tail else "")
-        return [t.decode(r) for r in self.conn.execute(sql, tuple(params))]
-
-    def get(self, object_id: str) -> Any | None:
-        kind = object_type_of(object_id)
-        if kind is None or kind not in TABLES:
-            return None
-        rows = self._select(kind, f"{TABLES[kind].key} = ?", (object_id,))
-        return rows[0] if rows else None
-
-    def signatures(self, tenant_id: str, keys: Iterable[str] | None = None, limit: int | None = None) -> list[Signature]:
-        tail = "ORDER BY occurrence_count DESC, signature_key" + (f" LIMIT {int(limit)}" if limit else "")
-        if keys is None:
-            return self._select("signature", "tenant_id = ?", (tenant_id,), tail)
-        out: list[Signature] = []
-        keys = list(keys)
-        for i in range(0, len(keys), _CHUNK):
-            chunk = keys[i:i + _CHUNK]
-            out += self._select("signature", f"tenant_id = ? AND signature_key IN ({','.join('?' * len(chunk))})",
-                                (tenant_id, *chunk))
-        return out
-
-    def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        where, params = [], []
-        if query.tenant_id:
-            where.append("tenant_id = ?")
-            params.append(query.tenant_id)
-        if query.min_band:
-            bands = DECISION_BANDS[DECISION_BANDS.index(query.min_band):]
-            where.append(f"decision_band IN ({','.join('?' * len(bands))})")
-            params += bands
-        if query.types:
-            where.append(f"candidate_type IN ({','.join('?' * len(query.types))})")
-            params += query.types
-        return self._select("candidate", " AND ".join(where), params,
-                            f"ORDER BY score_total DESC, last_seen_at DESC, candidate_id LIMIT {int(query.limit)}")
-
-    def candidates_for_signatures(self, tenant_id: str, signature_ids: Iterable[str]) -> list[Candidate]:
-        ids = set(signature_ids)
-        if not ids:
-            return []
-        rows = self.conn.execute(
-            "SELECT DISTINCT target_id FROM provenance_links WHERE target_type = 'candidate' AND tenant_id = ? "
-            f"AND source_id IN ({','.join('?' * len(ids))})", (tenant_id, *ids)).fetchall()
-        cands = [self.get(r[0]) for r in rows]
-        return [c for c in cands if c is not None]
-
-    def incidents(self, tenant_id: str | None = None, status: str | None = None) -> list[IncidentMemory]:
-        where, params = [], []
-        if tenant_id:
-            where.append("tenant_id = ?")
-            params.append(tenant_id)
-        if status:
-            where.append("status = ?")
-            params.append(status)
-        return self._select("incident_memory", " AND ".join(where), params,
-                            "ORDER BY last_observed_at DESC, incident_memory_id")
-
-    def lessons(self, tenant_id: str) -> list[Lesson]:
-        return self._select("lesson", "tenant_id = ?", (tenant_id,), "ORDER BY created_at")
-
-    def hints(self, tenant_id: str) -> list[RunbookHint]:
-        return self._select("runbook_hint", "tenant_id = ?", (tenant_id,), "ORDER BY priority, created_at")
-
-    def reviews(self, tenant_id: str, subject_ids: Iterable[str] | None = None) -> list[ReviewDecision]:
-        if subject_ids is None:
-            return self._select("review", "tenant_id = ?", (tenant_id,), "ORDER BY reviewed_at")
-        ids = list(subject_ids)
-        if not ids:
-            return []
-        return self._select("review", f"tenant_id = ? AND subject_id IN ({','.join('?' * len(ids))})",
-                            (tenant_id, *ids), "ORDER BY reviewed_at")
-
-    def events(self, tenant_id: str, signature_key: str | None = None, limit: int = 100) -> list:
-        if signature_key is None:
-            return self._select("event", "tenant_id = ?", (tenant_id,), f"ORDER BY timestamp LIMIT {int(limit)}")
-        return self._select("event", "tenant_id = ? AND signature_key = ?", (tenant_id, signature_key),
-                            f"ORDER BY timestamp LIMIT {int(limit)}")
-
-    def links(self, object_id: str) -> tuple[list[ProvenanceLink], list[ProvenanceLink]]:
-        out = self._select("link", "source_id = ?", (object_id,), "ORDER BY link_type, target_id")
-        inc = self._select("link", "target_id = ?", (object_id,), "ORDER BY link_type, source_id LIMIT 200")
-        # event -> signature is kept in events.signature_key rather than one link row per event
-        kind = object_type_of(object_id)
-        if kind == "event":
-            ev = self.get(object_id)
-            if ev is not None and ev.signature_key:
-                sig = self._signature_by_key(ev.tenant_id, ev.signature_key)
-                if sig is not None:
-                    out.insert(0, make_link("event", ev.event_id, "signature", sig.signature_id, "fingerprinted_as", ev.tenant_id))
-        elif kind == "signature":
-            sig = self.get(object_id)
-            if sig is not None:
-                rows = self.conn.execute(
-                    "SELECT event_id FROM events WHERE tenant_id = ? AND signature_key = ? ORDER BY timestamp LIMIT 20",
-                    (sig.tenant_id, sig.signature_key)).fetchall()
-                inc = [make_link("event", r[0], "signature", sig.signature_id, "fingerprinted_as", sig.tenant_id)
-                       for r in rows] + inc
-        return out, inc
-
-    def _signature_by_key(self, tenant_id: str, key: str) -> Signature | None:
-        rows = self._select("signature", "tenant_id = ? AND signature_key = ?", (tenant_id, key))
-        return rows[0] if rows else None
-
-    def counts(self) -> dict[str, dict[str, int]]:
-        slugs = dict(self.conn.execute("SELECT tenant_id, slug FROM tenants"))
-        out: dict[str, dict[str, int]] = {slug: {} for slug in slugs.values()}
-        for kind, t in TABLES.items():
-            if kind in ("tenant", "link"):
-                continue
-            for tenant_id, n in self.conn.execute(f"SELECT tenant_id, COUNT(*) FROM {t.name} GROUP BY tenant_id"):
-                slug = slugs.get(tenant_id, tenant_id or "(global)")
-                out.setdefault(slug, {})[kind] = n
-        for tenant_id, n in self.conn.execute("SELECT tenant_id, COUNT(*) FROM provenance_links GROUP BY tenant_id"):
-            out.setdefault(slugs.get(tenant_id, tenant_id or "(global)"), {})["link"] = n
-        for counts in out.values():
-            for kind in TABLES:
-                if kind != "tenant":
-                    counts.setdefault(kind, 0)
-        return out
+def _set_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """WAL journal; switching to it needs a moment alone with the file, which SQLite
+    does not wait for (no busy handler), so another process creating the same new
+    database is waited for here."""
+    deadline = time.monotonic() + patience
+    delay = 0.005
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (one writer at a time)."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (one writer at a time).
 
-    def __init__(self, conn: sqlite3.Connection):
+    A full disk is the one storage error a user meets in normal life: it becomes a
+    ``StoreError`` saying so, after the rollback, so the database stays as it was
+    after the last committed batch and the same command can simply be run again.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: str = ""):
         self.conn = conn
+        self.path = path
 
     def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _translated(exc, self.path) from None
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as commit_exc:
+                exc = commit_exc
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                pass            # SQLite already rolled back (as it may on SQLITE_FULL)
+        if isinstance(exc, sqlite3.OperationalError):
+            raise _translated(exc, self.path) from None
         return False
 
 
-def open_store(path: str | Path, *, create: bool = True, upgrade: bool = False) -> SQLiteStore:
-    """Open the store at ``path``; the one place backends are chosen."""
-    return SQLiteStore(path, create=create, upgrade=upgrade)
+def _translated(exc: sqlite3.OperationalError, path: str) -> Exception:
+    text = str(exc)
+    if "full" in text:
+        return StoreError(f"database disk is full: {path}: {text}; free some space and run the same command "
+                          "again (everything up to the last committed batch is stored, nothing twice)")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"{path}: the database stayed locked by another process for 30 s ({text})")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path}: cannot write to the database ({text})")
+    return exc
+

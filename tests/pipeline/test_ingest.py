@@ -1,4 +1,4 @@
-"""The pipeline end to end through the library, on real files and a real SQLite database."""
+"""The pipeline end to end through the library, on real files and a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,8 +14,18 @@ from brainstem.workspace import Workspace
 from tests.pipeline.scenario import START, scenario_lines, write
 
 
-def _ws(tmp_path, name="b.db", **overrides):
-    return Workspace(tmp_path / name, load_settings(env={}, **overrides))
+@pytest.fixture
+def open_ws(make_db):
+    """Workspace(name, **settings) on the backend under test; closed after the test."""
+    opened = []
+
+    def open_one(name="b.db", **overrides):
+        ws = Workspace(make_db(name), load_settings(env={}, **overrides))
+        opened.append(ws)
+        return ws
+    yield open_one
+    for ws in opened:
+        ws.close()
 
 
 def _snapshot(ws, tenant="acme"):
@@ -31,8 +41,8 @@ def scenario(tmp_path_factory):
     return write(root / "syslog.log", scenario_lines())
 
 
-def test_finds_the_planted_patterns(tmp_path, scenario):
-    ws = _ws(tmp_path)
+def test_finds_the_planted_patterns(open_ws, scenario):
+    ws = open_ws()
     stats = ws.ingest([str(scenario)], tenant="acme")
     assert stats.events_stored == stats.lines_read > 4000 and stats.bad_lines == 0
     found = {(c.candidate_type, c.title.split(": ", 1)[1]) for c in ws.candidates("acme", min_band="review")}
@@ -44,8 +54,8 @@ def test_finds_the_planted_patterns(tmp_path, scenario):
     assert {a.lower() for a in ws.store.asset_ids(ws.tenant("acme").tenant_id)} >= {"web01", "backup01", "sw01"}
 
 
-def test_reingest_stores_nothing_twice(tmp_path, scenario):
-    ws = _ws(tmp_path)
+def test_reingest_stores_nothing_twice(open_ws, scenario):
+    ws = open_ws()
     first = ws.ingest([str(scenario)], tenant="acme")
     before = _snapshot(ws)
     counts = ws.stats()["acme"]
@@ -55,54 +65,54 @@ def test_reingest_stores_nothing_twice(tmp_path, scenario):
     assert ws.stats()["acme"] == counts
 
 
-def test_same_candidates_whatever_the_batch_size(tmp_path, scenario):
-    small = _ws(tmp_path, "small.db", batch_size=7)
-    big = _ws(tmp_path, "big.db", batch_size=5000)
+def test_same_candidates_whatever_the_batch_size(open_ws, scenario):
+    small = open_ws("small.db", batch_size=7)
+    big = open_ws("big.db", batch_size=5000)
     small.ingest([str(scenario)], tenant="acme")
     big.ingest([str(scenario)], tenant="acme")
     assert _snapshot(small) == _snapshot(big)
 
 
-def test_split_files_merge_by_event_time(tmp_path, scenario):
+def test_split_files_merge_by_event_time(open_ws, tmp_path, scenario):
     rows = scenario_lines()
     per_host = {}
     for r in rows:
         per_host.setdefault(r[1], []).append(r)
     paths = [str(write(tmp_path / "hosts" / f"{h}.log", rs, mtime=rows[-1][0])) for h, rs in per_host.items()]
-    whole = _ws(tmp_path, "whole.db")
-    split = _ws(tmp_path, "split.db")
+    whole = open_ws("whole.db")
+    split = open_ws("split.db")
     whole.ingest([str(scenario)], tenant="acme")
     split.ingest(paths, tenant="acme")
     assert _snapshot(whole) == _snapshot(split)
 
 
-def test_two_runs_equal_one_and_a_crash_loses_nothing(tmp_path):
+def test_two_runs_equal_one_and_a_crash_loses_nothing(open_ws, tmp_path):
     rows = scenario_lines()
     cut = len(rows) // 2
     a = write(tmp_path / "a.log", rows[:cut], mtime=rows[-1][0])
     b = write(tmp_path / "b.log", rows[cut:], mtime=rows[-1][0])
-    one = _ws(tmp_path, "one.db")
+    one = open_ws("one.db")
     one.ingest([str(a), str(b)], tenant="acme")
-    two = _ws(tmp_path, "two.db")
+    two = open_ws("two.db")
     two.ingest([str(a)], tenant="acme")
     two.ingest([str(b)], tenant="acme")
     assert _snapshot(one) == _snapshot(two)
 
     # a crash: batches of a.log committed, but the run never checkpointed its stage state
-    crashed = _ws(tmp_path, "crash.db")
+    crashed = open_ws("crash.db")
     tenant = crashed.tenant("acme", create=True)
     p = TenantPipeline(crashed.store, crashed.settings, tenant)
     p.process(read_records(a, report=IngestReport()), RunStats(), EventFactory(tenant.tenant_id))
     assert crashed.store.load_state(tenant.tenant_id, "miner") is None
     crashed.close()
-    resumed = _ws(tmp_path, "crash.db")
+    resumed = open_ws("crash.db")
     again = resumed.ingest([str(a), str(b)], tenant="acme")
     assert again.duplicates == cut
     assert _snapshot(resumed) == _snapshot(one)
 
 
-def test_tenants_are_walls(tmp_path, scenario):
-    ws = _ws(tmp_path)
+def test_tenants_are_walls(open_ws, scenario):
+    ws = open_ws()
     ws.ingest([str(scenario)], tenant="acme")
     ws.ingest([str(scenario)], tenant="globex")
     counts = ws.stats()
@@ -116,9 +126,9 @@ def test_tenants_are_walls(tmp_path, scenario):
         ws.candidates("initech")
 
 
-def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
+def test_promoted_pattern_coming_back_moves_its_incident(open_ws, tmp_path):
     rows = scenario_lines(days=5)
-    ws = _ws(tmp_path)
+    ws = open_ws()
     ws.ingest([str(write(tmp_path / "week1.log", rows))], tenant="acme")
     rec = next(c for c in ws.candidates("acme", types=("recurrence",)) if "Backup job" in c.title)
     inc = ws.promote(rec.candidate_id, hint="check the NAS", lesson="the NAS reboots at 02:00")
@@ -146,8 +156,8 @@ def test_promoted_pattern_coming_back_moves_its_incident(tmp_path):
     assert recalled[0].lessons[0].recommendation == "the NAS reboots at 02:00"
 
 
-def test_global_template_scope_shares_keys_not_rows(tmp_path, scenario):
-    ws = _ws(tmp_path, miner_scope="global")
+def test_global_template_scope_shares_keys_not_rows(open_ws, scenario):
+    ws = open_ws(miner_scope="global")
     ws.ingest([str(scenario)], tenant="acme")
     ws.ingest([str(scenario)], tenant="globex")
     a = {s.signature_key: s for s in ws.signatures("acme", limit=100)}
@@ -159,11 +169,11 @@ def test_global_template_scope_shares_keys_not_rows(tmp_path, scenario):
     assert ws.store.load_state(ws.tenant("acme").tenant_id, "miner") is None
 
 
-def test_auto_promote_only_when_policy_allows(tmp_path, scenario):
-    manual = _ws(tmp_path, "manual.db")
+def test_auto_promote_only_when_policy_allows(open_ws, scenario):
+    manual = open_ws("manual.db")
     manual.ingest([str(scenario)], tenant="acme")
     assert manual.incidents("acme") == []
-    auto = _ws(tmp_path, "auto.db", auto_promote=True, band_promote=0.6)
+    auto = open_ws("auto.db", auto_promote=True, band_promote=0.6)
     auto.ingest([str(scenario)], tenant="acme")
     top = [c for c in auto.candidates("acme", limit=100) if c.decision_band == "promote_to_incident_memory"]
     incs = auto.incidents("acme")
@@ -175,13 +185,13 @@ def test_auto_promote_only_when_policy_allows(tmp_path, scenario):
     assert again.events_stored == 0 and len(auto.incidents("acme")) == len(incs)
 
 
-def test_a_template_that_generalizes_keeps_its_history_through_an_alias(tmp_path):
+def test_a_template_that_generalizes_keeps_its_history_through_an_alias(open_ws, tmp_path):
     from tests.pipeline.scenario import line
     t = START
     users = ["root", "admin", "guest", "oracle"]
     rows = [(t + timedelta(minutes=i), "h1", line(t + timedelta(minutes=i), "h1", "sshd[9]",
              f"Failed password for {u} from 10.0.0.{i} port {2000 + i} ssh2")) for i, u in enumerate(users)]
-    ws = _ws(tmp_path)
+    ws = open_ws()
     ws.ingest([str(write(tmp_path / "a.log", rows[:2]))], tenant="acme")
     before = {s.normalized_pattern: s.signature_key for s in ws.signatures("acme")}
     root_key = before["sshd: Failed password for root from <*> port <*> ssh2"]
@@ -197,12 +207,12 @@ def test_a_template_that_generalizes_keeps_its_history_through_an_alias(tmp_path
     assert sigs[admin_key].occurrence_count == 1
 
 
-def test_detector_state_follows_the_template_cap(tmp_path):
+def test_detector_state_follows_the_template_cap(open_ws, tmp_path):
     from tests.pipeline.scenario import line
     # sixty templates of different lengths, so none can merge with another
     rows = [(START + timedelta(seconds=i), "h1", line(START + timedelta(seconds=i), "h1", "app", "tick " * (i + 1)))
             for i in range(60)]
-    ws = _ws(tmp_path, max_signatures_per_tenant=10)
+    ws = open_ws(max_signatures_per_tenant=10)
     ws.ingest([str(write(tmp_path / "many.log", rows))], tenant="acme")
     tid = ws.tenant("acme").tenant_id
     miner_state = ws.store.load_state(tid, "miner")[1]
@@ -210,3 +220,49 @@ def test_detector_state_follows_the_template_cap(tmp_path):
     assert len(ws.signatures("acme", limit=100)) == 60          # history keeps every signature
     assert 0 < len(tracked) <= 10 + 1                            # live state only for live templates
     assert miner_state is not None
+
+
+def test_sqlite_and_postgresql_find_the_same(tmp_path, scenario, postgres_dsn):
+    from tests.conftest import PostgresSchemas
+    with PostgresSchemas(postgres_dsn) as schemas:
+        lite = Workspace(tmp_path / "b.db", load_settings(env={}))
+        pg = Workspace(schemas.url(), load_settings(env={}))
+        for ws in (lite, pg):
+            ws.ingest([str(scenario)], tenant="acme")
+            top = ws.candidates("acme", min_band="review")[0]
+            ws.promote(top.candidate_id, hint="look at the backup target")
+        assert _snapshot(lite) == _snapshot(pg)
+        assert [(s.signature_key, s.occurrence_count, s.normalized_pattern) for s in lite.signatures("acme", 100)] == \
+            [(s.signature_key, s.occurrence_count, s.normalized_pattern) for s in pg.signatures("acme", 100)]
+        assert lite.stats() == pg.stats()
+        assert [i.incident_memory_id for i in lite.incidents("acme")] == [i.incident_memory_id for i in pg.incidents("acme")]
+        for ws in (lite, pg):
+            ws.close()
+
+
+def test_two_processes_ingesting_two_tenants_into_one_postgresql(tmp_path, scenario, postgres_dsn):
+    """The shared store's point: processes write side by side and get what one process would."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PostgresSchemas
+    other = write(tmp_path / "other.log", scenario_lines(days=3, seed=4))
+    with PostgresSchemas(postgres_dsn) as schemas:
+        shared, alone = schemas.url("shared"), schemas.url("alone")
+        env = dict(os.environ, PYTHONWARNINGS="ignore")
+        procs = [subprocess.Popen([sys.executable, "-m", "brainstem", "ingest", str(path), "-t", tenant, "--db", shared],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                 for path, tenant in ((scenario, "acme"), (other, "globex"))]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err
+        one = Workspace(alone, load_settings(env={}))
+        one.ingest([str(scenario)], tenant="acme")
+        one.ingest([str(other)], tenant="globex")
+        both = Workspace(shared, load_settings(env={}))
+        assert both.stats() == one.stats()
+        for tenant in ("acme", "globex"):
+            assert _snapshot(both, tenant) == _snapshot(one, tenant)
+        one.close()
+        both.close()

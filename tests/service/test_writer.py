@@ -110,3 +110,86 @@ def test_offer_refuses_when_full_and_put_blocking_times_out():
     with pytest.raises(TimeoutError):
         q.put_blocking([item("a", 5)], timeout=0.05)
     assert q.depth == 3
+
+
+def _spread(tenant: str, start: int) -> list[Inbound]:
+    """One failure on 8 hosts within two minutes: a spread candidate."""
+    return [item(tenant, start + 10 * h, host=f"web{h}", msg="sshd: error: maximum authentication attempts exceeded "
+                 f"for root from 203.0.113.{h} port 22") for h in range(8)]
+
+
+def _final_score(tmp_path, name: str, review: str | None) -> tuple[float, dict]:
+    settings = load_settings(env={}, serve_commit_seconds=0.05, serve_batch_max=100)
+    ws = Workspace(tmp_path / f"{name}.db", settings)
+    q = IngestQueue(capacity=1000)
+    w = Writer(ws, q)
+    w.start()
+    try:
+        for day in range(3):                       # quiet background so the spread stands out
+            q.put_blocking([item("acme", day * 86400 + i * 600, host="web0", msg=f"cron job {i} ok")
+                            for i in range(5)]).result(10)
+        q.put_blocking(_spread("acme", 3 * 86400)).result(10)
+        cands = q.call(lambda w_ws: w_ws.candidates("acme", types=("spread",))).result(10)
+        assert cands, "no spread candidate"
+        cid = cands[0].candidate_id
+        if review:
+            q.call(lambda w_ws: w_ws.review(cid, review, reviewer="noc")).result(10)
+        q.put_blocking(_spread("acme", 5 * 86400)).result(10)       # it happens again, live
+        c = q.call(lambda w_ws: w_ws.store.get(cid)).result(10)
+        return c.score_total, c.score_breakdown
+    finally:
+        w.stop(10)
+        ws.close()
+
+
+def test_a_review_through_the_writer_steers_the_live_pipeline(tmp_path):
+    plain, _ = _final_score(tmp_path, "plain", None)
+    noise, breakdown = _final_score(tmp_path, "noise", "noise")
+    # the live pipeline saw the review: the later evidence is scored with it, not over it
+    assert noise < plain
+    fb = [x for x in breakdown if "feedback" in str(x.get("name", x))]
+    assert fb and fb[0]["contribution"] < 0, breakdown
+
+
+def test_an_asset_written_by_a_sync_is_never_rewritten_by_events_spelling_its_host_otherwise(running):
+    from brainstem.models import Asset, stable_id
+    from brainstem.store.base import WriteBatch
+    ws, q, w = running
+    q.put_blocking([item("acme", 1, host="edge1")]).result(10)        # the tenant's pipeline is live
+    tid = ws.tenant("acme").tenant_id
+    aid = stable_id("as_", tid, "core-sw1")
+    asset = Asset(asset_id=aid, tenant_id=tid, hostname="core-sw1", metadata={"lm_resource_id": 412})
+    q.call(lambda w_ws: w_ws.store.write(WriteBatch(assets=[asset]))).result(10)
+    q.put_blocking([item("acme", 2, host="Core-SW1"), item("acme", 3, host="CORE-SW1")]).result(10)
+    got = ws.store.get(aid)
+    assert got.metadata == {"lm_resource_id": 412}
+    assert ws.stats()["acme"]["asset"] == 2
+
+
+def test_waiting_for_room_for_more_than_is_free_yields_to_the_loop():
+    import asyncio
+    import threading
+
+    q = IngestQueue(capacity=10)
+    q.offer([item("a", i) for i in range(8)])          # 2 free, 5 wanted
+
+    async def main():
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def ticker():
+            nonlocal ticks
+            while not stop.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        t = asyncio.create_task(ticker())
+        threading.Timer(0.3, lambda: q.take(100, 0)).start()     # the writer takes everything later
+        fut = await asyncio.wait_for(q.put([item("a", 100 + i) for i in range(5)]), 5)
+        stop.set()
+        await t
+        return fut, ticks
+
+    fut, ticks = asyncio.run(main())
+    assert fut is not None and q.depth == 5
+    assert ticks >= 10          # the loop kept running while put() waited
