@@ -9,16 +9,16 @@ Two kinds, one candidate per signature (each occurrence an episode, a group):
   ``surprise_bits`` is ``-log2`` of the tenant's rate, per event over the
   trailing day, of new signatures at least as severe as this one (smoothed:
   (new+1)/(events+2)).
-  The finding is raised at once; when, within ``hold_seconds`` of event
-  time, a burst or spread of the same signature begins (that candidate
-  covers the same events and says the signature is new) or the problem
-  recovers by itself (the self-heal detector tells if it repeats), it is
-  updated as ``covered_by`` that detector and scores nothing. At the end of
-  the hold it is updated with the count of its first minutes. When the
-  signature later becomes a recurrence or part of a learned precursor pair,
-  it is updated as ``covered_by`` that detector too: the nightly failure that
-  was news on its first night is a recurrence by its third. A new recovery
-  message ("... changed state to up") is good news, not an anomaly.
+  The finding waits ``hold_seconds`` of event time (it is raised by the
+  first event after that, with the count of its first minutes) and is
+  dropped when a burst or spread of the same signature began meanwhile (that
+  candidate covers the same events and says the signature is new) or the
+  problem recovered by itself (the self-heal detector tells if it repeats).
+  When the signature later (within a week) becomes a recurrence or one side
+  of a learned precursor pair, the anomaly is updated as ``covered_by`` that
+  detector and scores nothing: the nightly failure that was news on its
+  first night is a recurrence by its third. A new recovery message ("...
+  changed state to up") is good news, not an anomaly.
 - **rate**: a signature known for at least ``baseline_seconds`` whose count in
   an hour of event time reaches ``rate_min_events`` and ``rate_ratio`` times
   what it usually does then: the larger of its hourly EWMA (empty hours count
@@ -100,10 +100,6 @@ class AnomalyDetector(Detector):
                 p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
                 if len(self.pending) < _MAX_PENDING:    # a flood of new signatures is not followed one by one
                     self.pending.append(p)
-                    self.novel[key] = p
-                    if len(self.novel) > _MAX_NOVEL:
-                        del self.novel[next(iter(self.novel))]
-                out = out + [self._new_finding(p, None)]
             ring[-1][2][min(max(obs.severity, 0), 7)] += 1
         elif key in self.novel:
             out = self._superseded(key, ts, out)
@@ -129,12 +125,13 @@ class AnomalyDetector(Detector):
             if p[1] == key and ts >= p[2]:
                 p[9] += 1
                 p[5] = min(p[5], obs.severity)
-            by = self._covered(p[1], p[2], min(ts, p[0]))
-            if by is not None:
-                out = out + [self._new_finding(p, by)]
-                self.novel.pop(p[1], None)
-            elif ts >= p[0]:
-                out = out + [self._new_finding(p, None)]    # the hold is over: its first minutes, counted
+            if self._covered(p[1], p[2], min(ts, p[0])) is not None:
+                continue                                    # another candidate holds these events: no anomaly
+            if ts >= p[0]:
+                out = out + [self._new_finding(p, None)]    # the hold is over: raised, with its first minutes
+                self.novel[p[1]] = p
+                if len(self.novel) > _MAX_NOVEL:
+                    del self.novel[next(iter(self.novel))]
             else:
                 keep.append(p)
         self.pending = keep
@@ -149,15 +146,11 @@ class AnomalyDetector(Detector):
         for d in (self.recurrence, self.precursor):
             if d is not None and d.explains(key):
                 del self.novel[key]
-                if any(q is p for q in self.pending):
-                    p.append(d.name)            # still in its hold: the hold's end reports it
-                    return out
                 return out + [self._new_finding(p, d.name)]
         return out
 
     def _new_finding(self, p: list[Any], covered_by: str | None) -> Finding:
-        due, key, t0, event_id, asset, severity, bits, new, events, count = p[:10]
-        covered_by = covered_by or (p[10] if len(p) > 10 else None)
+        due, key, t0, event_id, asset, severity, bits, new, events, count = p
         metrics = {"kind": "new", "surprise_bits": bits, "new_signatures_24h": new, "events_24h": events,
                    "count": count, "hold_seconds": self.hold}
         if covered_by is not None:
@@ -227,9 +220,7 @@ class AnomalyDetector(Detector):
     def load_state(self, state: dict[str, Any]) -> None:
         self.ring = [list(x) for x in state.get("ring", [])]
         self.pending = [list(x) for x in state.get("pending", [])]
-        # the same lists in both, as when they were saved
-        by_id = {(p[1], p[2]): p for p in self.pending}
-        self.novel = {k: by_id.get((p[1], p[2]), list(p)) for k, p in state.get("novel", {}).items()}
+        self.novel = {k: list(p) for k, p in state.get("novel", {}).items()}
         self.rates = {k: list(v) for k, v in state.get("rates", {}).items()}
 
     def tracked(self) -> list[str]:

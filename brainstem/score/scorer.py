@@ -13,9 +13,9 @@ tenant meets new ones, a precursor's confidence). Severity alone scores
 nothing: without evidence there is nothing to scale. ``background`` is the
 share of the tenant's active hours the signature is in anyway (steady
 chatter is demoted however loud its words); ``maturity`` discounts bursts,
-spreads and rate anomalies judged on a short history (the tenant's, or its
-logging since it last fell silent: a laptop that just resumed has no
-baseline yet). Operator feedback is
+spreads and rate anomalies judged on a short history (the tenant's; for the
+rates of bursts and rate anomalies, its logging since it last fell silent:
+a laptop that just resumed has no baseline yet). Operator feedback is
 added last and can be negative.
 
 The breakdown lists every part with its raw value, the weight it entered
@@ -51,6 +51,7 @@ COMPONENTS_BY_TYPE = {
 }
 # kinds judged against a baseline that a short history has not learned yet
 NEEDS_HISTORY = ("burst", "spread", "anomaly_rate")
+RATE_BASELINES = ("burst", "anomaly_rate")
 
 # operator decisions -> how much they push the feedback component
 DECISION_PUSH = {"noise": -1.0, "false_positive": -1.0, "ignore": -0.6, "investigate": 0.3,
@@ -156,7 +157,7 @@ def raw_components(cand: Candidate, sig: SignatureFacts, ctx: Context) -> dict[s
         raw["confidence"] = float(m.get("confidence", 0.0))
         raw["support"] = saturate(m.get("support", 0) - 1, 3)
     elif k == "anomaly":
-        # a burst, spread or self-heal that covers the same events says it better
+        # a recurrence or precursor of the same signature says it better
         raw["novelty"] = 0.0 if m.get("covered_by") else surprise(m.get("surprise_bits", 0.0))
     else:
         raw["rule"] = 1.0                         # an operator's rule matched: evidence by definition
@@ -191,8 +192,10 @@ def score(cand: Candidate, sig: SignatureFacts, ctx: Context, feedback: Feedback
     total = base + bg_w * bg
     maturity = 1.0
     if k in NEEDS_HISTORY and "history_hours" in m:
-        # the baseline is only as old as the tenant's logging since its last silence
-        hours = min(float(m["history_hours"]), float(m.get("awake_hours", m["history_hours"])))
+        hours = float(m["history_hours"])
+        if k in RATE_BASELINES:
+            # a rate is only learned while the tenant logs: since its last silence, not across it
+            hours = min(hours, float(m.get("awake_hours", hours)))
         maturity = saturate(hours, float(settings.maturity_half_hours))
         breakdown.append(_row("history", 1.0 - maturity, -total))
         total *= maturity
@@ -294,7 +297,7 @@ def _what(cand: Candidate, sig: SignatureFacts, k: str) -> str:
         what = (f"`{pattern}` never seen at this tenant before {_when(cand.first_seen_at.timestamp())} UTC"
                 f"{_hosts(assets)} ({m.get('count', 1)} in its first {_minutes(m.get('hold_seconds', 0))}); {rate}")
         if m.get("covered_by"):
-            what += f"; left to the {m['covered_by'].replace('_', '-')} candidate that covers the same events"
+            what += f"; now explained by the {m['covered_by'].replace('_', '-')} candidate of the same signature"
         return what
     if k == "anomaly_rate":
         return (f"`{pattern}` logged {m.get('count', 0)} times in the hour from {m.get('hour', 0):02d}:00 UTC"

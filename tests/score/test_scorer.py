@@ -147,6 +147,6 @@ def test_rule_firings_are_evidence_by_themselves():
 
 
 def test_a_new_signature_another_candidate_covers_scores_nothing():
-    c = _scored(_cand("anomaly", severity=2, covered_by="burst"))
+    c = _scored(_cand("anomaly", severity=2, covered_by="recurrence"))
     assert c.score_total == 0.0 and c.decision_band == "ignore"
-    assert "left to the burst candidate that covers the same events" in c.explanation
+    assert "now explained by the recurrence candidate of the same signature" in c.explanation
