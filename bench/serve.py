@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Service benchmark (issue 8, item 11).
 
+    .venv/bin/python bench/serve.py [--seconds 60] [--connections 8] [--udp-seconds 20]   # (a), (b) and (c)
     .venv/bin/python bench/serve.py --api-only [--tenants 10] [--candidates 2000] [--clients 20] [--keep DIR]
+
+(a) and (b), syslog over TCP and UDP beside file ingest in the same run, are
+bench/serve_syslog.py (run first, in its own process, unless --api-only).
 
 (c) the REST API under concurrent clients: a real uvicorn server on a socket
 (its own process, serving ``create_app`` over the database), ``--clients``
@@ -18,8 +22,7 @@ candidates are added up to ``--candidates`` (real signature keys, realistic
 evidence and explanations) and ``--incidents`` of them promoted with lessons
 and hints.
 
-Parts (a) and (b) (syslog over TCP and UDP) are the service's; ``bench_api``
-is callable from them. Prints its figures; asserts nothing.
+Prints its figures; asserts nothing.
 """
 from __future__ import annotations
 
@@ -326,6 +329,9 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--api-only", action="store_true", help="Only part (c), the REST API.")
+    ap.add_argument("--seconds", type=float, default=60.0, help="(a): how long the TCP senders send.")
+    ap.add_argument("--connections", type=int, default=8, help="(a): concurrent TCP connections.")
+    ap.add_argument("--udp-seconds", type=float, default=20.0, help="(b): seconds per UDP rate.")
     ap.add_argument("--tenants", type=int, default=10)
     ap.add_argument("--lines", type=int, default=20_000, help="Syslog lines ingested per tenant.")
     ap.add_argument("--shapes", type=int, default=400, help="Message shapes per tenant (about its signatures).")
@@ -340,7 +346,8 @@ def main() -> None:
     work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-serve-"))
     work.mkdir(parents=True, exist_ok=True)
     if not a.api_only:
-        print("parts (a) and (b), syslog over TCP and UDP, are not in this file yet: running (c)")
+        subprocess.run([sys.executable, str(Path(__file__).with_name("serve_syslog.py")), "--seconds", str(a.seconds),
+                        "--connections", str(a.connections), "--udp-seconds", str(a.udp_seconds)], check=True)
     bench_api(work, tenants=a.tenants, lines=a.lines, shapes=a.shapes, candidates=a.candidates,
               incidents=a.incidents, clients=a.clients, requests=a.requests, threads=a.threads)
 

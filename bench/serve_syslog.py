@@ -8,8 +8,9 @@
     takes them (TCP back-pressure sets the pace). Prints messages/s stored (and
     that stored == sent), p99 receive-to-stored latency (from the service's
     histogram), peak RSS of the service; and, measured in this same run on the
-    same messages, the rate of `brainstem ingest` on a file (bench/ingest.py's
-    generator), with the ratio between the two.
+    number of messages of the same mix (bench/ingest.py's generator), the rate of
+    `brainstem ingest` on a file, with the ratio between the two. (The file
+    ingest runs while the service idles, so the two do not share the CPU.)
 (b) UDP at 50%, 100% and 150% of that TCP rate, paced, ``--udp-seconds`` each:
     loss rate and the service's RSS at the start and end of each step.
 
@@ -124,7 +125,7 @@ tenant = "bench"
         env = dict(os.environ)
         env.pop("BRAINSTEM_DB", None)
         self.proc = subprocess.Popen([sys.executable, "-m", "brainstem", "serve", "--db", str(self.db), "--config",
-                                      str(cfg), "--http", "127.0.0.1:0", "--log-level", "warning"],
+                                      str(cfg), "--http", "127.0.0.1:0", "--log-level", "info"],
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.ports, self.http = {}, None
         ready = threading.Event()
@@ -140,15 +141,18 @@ tenant = "bench"
                     self.http = rec["http"]
                     ready.set()
 
-        # the ready line is logged at info: read it before --log-level hides the rest
         threading.Thread(target=read, daemon=True).start()
         if not ready.wait(60):
             raise SystemExit("brainstem serve did not start")
+        from brainstem.workspace import Workspace
+        with Workspace(self.db) as ws:          # /metrics names every tenant: it takes an admin key
+            self.token = ws.create_key("bench", name="bench", admin=True)[1]
 
     def metrics(self) -> dict[str, float]:
         import httpx
         out = {}
-        for line in httpx.get(f"http://{self.http}/metrics", timeout=30).text.splitlines():
+        auth = {"Authorization": f"Bearer {self.token}"}
+        for line in httpx.get(f"http://{self.http}/metrics", headers=auth, timeout=30).text.splitlines():
             if line and not line.startswith("#"):
                 k, _, v = line.rpartition(" ")
                 out[k] = float(v)
@@ -193,7 +197,6 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--udp-seconds", type=float, default=20.0)
-    ap.add_argument("--file-lines", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sender", nargs=5, help=argparse.SUPPRESS)
     ap.add_argument("--udp-sender", nargs=5, help=argparse.SUPPRESS)
@@ -206,9 +209,6 @@ def main() -> None:
         return udp_sender(int(port), float(rate), float(secs), int(seed), out)
 
     work = Path(tempfile.mkdtemp(prefix="brainstem-serve-bench-"))
-    frate = file_rate(work, a.file_lines, a.seed)
-    print(f"file ingest, same message mix, {a.file_lines:,} lines: {frate:,.0f} events/s")
-
     svc = Service(work)
     try:
         out = work / "sent.json"
@@ -224,6 +224,8 @@ def main() -> None:
             time.sleep(0.2)
         elapsed = time.perf_counter() - t0
         tcp_rate = stored / elapsed
+        frate = file_rate(work, int(stored), a.seed)   # the same number of messages of the same mix, from a file
+        print(f"file ingest, same message mix, {int(stored):,} lines: {frate:,.0f} events/s")
         p99 = quantile(m, "brainstem_receive_to_stored_seconds", 0.99)
         p50 = quantile(m, "brainstem_receive_to_stored_seconds", 0.50)
         print(f"(a) TCP, {a.connections} connections, {elapsed:.0f} s: {int(stored):,} stored of {sent:,} sent "

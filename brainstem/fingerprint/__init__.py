@@ -11,15 +11,16 @@ from .miner import Match, TemplateMiner
 __all__ = ["Match", "TemplateMiner", "fingerprint_lines"]
 
 
-def fingerprint_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+def fingerprint_lines(lines: Iterable[str], **knobs: float) -> list[tuple[str, str]]:
     """Learn every line, then give each line's ``(signature_key, template)`` as of the end.
 
     Keys are resolved through merge aliases, so lines that ended up in the same
     template share a key and a template, whatever order they came in.
+    ``knobs``: ``similarity`` and ``evidence`` for the miner (see TemplateMiner).
     """
     messages = [line.rstrip("\r\n") for line in lines]
     # No eviction here: every line's template must still exist at the end.
-    miner = TemplateMiner(max_templates=max(50000, len(messages)))
+    miner = TemplateMiner(max_templates=max(50000, len(messages)), **knobs)  # type: ignore[arg-type]
     keys = [miner.learn(m).key for m in messages]
     out = []
     memo: dict[str, tuple[str, str]] = {}

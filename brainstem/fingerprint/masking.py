@@ -1,9 +1,13 @@
 """Which tokens are variables before any clustering happens, and what to call them.
 
-A *hard* variable is masked to ``<*>`` the moment it is seen: numbers, IPs,
-hex, UUIDs, paths, and identifiers with several digits (``blk_-42713``,
+A *hard* variable is masked to ``<*>`` the moment it is seen: numbers (with
+a unit run together, ``10ms``, ``1.5GiB``), durations in units (``1h2m3s``),
+IP and MAC addresses, ``host:port``, URLs, e-mail addresses, hex, UUIDs,
+paths, file names with a common extension (``chrome.exe``), timestamps,
+booleans, and identifiers with several digits (``blk_-42713``,
 ``appattempt_1445_0020``). A *soft* variable is a word with a digit or two
-(``ssh2``, ``eth0``, ``u0``): it stays literal in a template until the cluster
+(``ssh2``, ``eth0``, ``u0``), a name with a version (``HTTP/1.1``) or a
+quoted phrase with digits: it stays literal in a template until the cluster
 sees a different value there, but it never counts against a match when the
 other side also has digits.
 
@@ -14,39 +18,94 @@ from __future__ import annotations
 
 import re
 
-from .tokens import DATETIME
+from .tokens import DATETIME, EMAIL, IPV6, _HOST, _IPV4, _MAC
 
 VAR = "<*>"
 
-_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?")
-_NUM = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?(?:[a-zA-Z%]{1,3})?")
+_IP = re.compile(r"(?:(?:" + _HOST + r")?/)?" + _IPV4 + r"(?::\d{1,5})?|\[" + IPV6 + r"\](?::\d{1,5})?|" + IPV6)
+_HOSTPORT = re.compile(_HOST + r":\d{1,5}")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S*")
+# A number, maybe with a unit run together with it (10ms, 3.5s, 12KB, 1.5GiB, 20MB/s, 99.9%).
+_NUM = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)*|\.\d+)(?:[eE][-+]?\d+)?(?:(?:[a-zA-Z%]{1,4}|µs)(?:/[a-zA-Z]{1,3})?)?")
+# A duration in units (1h2m3s, 2m30.5s, 1d12h).
+_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:d|h|m|s|ms|us|µs|ns)){2,}")
 _HEX = re.compile(r"(?:0[xX][0-9a-fA-F]+|[0-9a-fA-F]{8,}|[0-9a-fA-F]+(?:-[0-9a-fA-F]+){2,})")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_MAC_RE = re.compile(_MAC)
+_EMAIL = re.compile(EMAIL)
 _DIGIT_RUN = re.compile(r"\d+")
+# A name and its version: HTTP/1.1, curl/8.5.0 (soft: literal until it varies).
+_VERSIONED = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*/v?\d+(?:\.\d+)*")
 _DATETIME = re.compile(DATETIME)
+_WINDRIVE = re.compile(r"[A-Za-z]:\\")
+# A file's name: a name and one of the common extensions (chrome.exe, app.log, libc.so.6),
+# or a systemd unit's; not extensions that are also common member names (self.lock).
+_FILE = re.compile(
+    r"[\w.+-]*[A-Za-z0-9_]\.(?:exe|dll|sys|so|dylib|jar|war|ear|pyc?|js|rb|go|java|cpp|cc|php|pl|sh|bat|"
+    r"ps1|cmd|msi|apk|log|txt|csv|json|xml|ya?ml|ini|conf|cfg|toml|properties|pid|sock|sqlite|dat|"
+    r"img|iso|tar|t?gz|zip|bz2|xz|7z|rar|pdf|docx?|xlsx?|png|jpe?g|gif|svg|ico|css|html?|mp[34]|tmp|bak|pem|"
+    r"crt|cer|p12)(?:\.\d+)*"
+    # a systemd unit: lower case, which keeps Servlet.service() out
+    r"|[a-z0-9][a-z0-9@._-]*\.(?:service|socket|timer|mount|slice)")
+
+# Words that are always a value: booleans.
+_HARD_WORDS = frozenset(["true", "false", "True", "False", "TRUE", "FALSE"])
 
 _MEMO_MAX = 200_000
 _memo: dict[str, str | None] = {}
 
 
+def _is_path(core: str) -> bool:
+    """``/…``, ``\\…\\…`` (not ``\\"x``), ``~/…``, ``./…``, ``../…`` or ``C:\\…``, and not only the leading slash."""
+    first = core[0]
+    if first == "\\":  # \Windows\x or \\server\share, not an escape (\"x, \ndenied)
+        return core.count("\\") >= 2 and (core[1].isalnum() or core[1] == "\\") and core[-1] != "\\"
+    if first in "/~":
+        return len(core) > 1 and core[-1] not in "/\\"
+    if first == ".":
+        return core.startswith(("./", "../")) and core[-1] != "/"
+    return _WINDRIVE.match(core) is not None
+
+
 def _classify(core: str) -> str | None:
     """Hard-variable kind of a token (without its leading space), or ``""`` for soft, or None."""
-    if _IPV4.fullmatch(core[1:] if core[0] == "/" else core):
+    # cheap character tests first: most tokens here are numbers and ids
+    colon = ":" in core
+    if core[0] in "/\\~." or core[1:3] == ":\\":
+        if _is_path(core):
+            if _IP.fullmatch(core):
+                return "ip"
+            if any(c.isalnum() for c in core):
+                return "path"
+    if colon and "://" in core and _URL.fullmatch(core):
+        return "url"
+    dot = "." in core
+    if dot and _FILE.fullmatch(core):
+        return "file"
+    if "@" in core and _EMAIL.fullmatch(core):
+        return "email"
+    if not any(map(str.isdigit, core)):
+        return "bool" if core in _HARD_WORDS else None
+    if " " in core:
+        # a quoted phrase (see tokens.QUOTED), unless it is a timestamp: literal until it varies
+        return "time" if _DATETIME.fullmatch(core) else ""
+    if (dot or colon) and _IP.fullmatch(core):
         return "ip"
-    first = core[0]
-    if first in "/\\~" and len(core) > 1 and core[-1] not in "/\\":
-        if any(c.isalnum() for c in core):
-            return "path"
-    if not any(c.isdigit() for c in core):
-        return None
-    if " " in core or _DATETIME.fullmatch(core):
+    if (colon and _DATETIME.fullmatch(core)) or (core[-1] in "smhd" and _DURATION.fullmatch(core)):
         return "time"
     if _NUM.fullmatch(core):
         return "num"
-    if _UUID.fullmatch(core):
+    if colon:
+        if _MAC_RE.fullmatch(core):
+            return "mac"
+        if _HOSTPORT.fullmatch(core):
+            return "host"
+    if "-" in core and _UUID.fullmatch(core):
         return "uuid"
     if _HEX.fullmatch(core):
         return "hex"
+    if "/" in core and _VERSIONED.fullmatch(core):
+        return ""
     runs = _DIGIT_RUN.findall(core)
     if len(runs) >= 2 or sum(len(r) for r in runs) >= 3:
         return "id"
@@ -78,7 +137,8 @@ _UNKNOWN = object()
 def kind(core: str) -> str | None:
     """``None`` for a plain word, ``""`` for a soft variable, else the hard variable's kind.
 
-    Kinds: ``path``, ``time``, ``ip``, ``num``, ``uuid``, ``hex``, ``id``.
+    Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``, ``bool``,
+    ``uuid``, ``hex``, ``id``.
     Memoized per string, and per :func:`signature` (the kind does not depend
     on which digit is where), so a new IP of a known shape costs no regex.
     """

@@ -11,7 +11,7 @@ How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
 3. Candidate templates are those with the same token count and the same first
    token (or a variable first token). Each is scored by the share of positions
    that agree: equal tokens, a ``<*>`` in the template, or digits on both sides
-   all count as agreement. The best candidate at or above ``SIMILARITY`` wins;
+   all count as agreement. The best candidate at or above ``similarity`` wins;
    ties go to more equal tokens, then to the older template.
 4. No winner: a new template is made from the masked message. A winner that
    does not cover the message is generalized: disagreeing positions become
@@ -32,13 +32,16 @@ from dataclasses import dataclass
 
 from .masking import VAR, context_names, signature, unique_names, value_name
 from .templates import (
-    SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
+    EVIDENCE, SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
 )
 from .shapes import Shape, shape
 
 STATE_FORMAT = "brainstem.miner"
-STATE_VERSION = 1
+STATE_VERSION = 2
+# Version 1 states recorded no knobs: they load with the ones version 1 had.
+_READS = (1, 2)
+_V1_KNOBS = {"similarity": 0.5, "evidence": 3}
 _CACHE_MAX = 1 << 16
 _EVICT_SHARE = 0.1
 
@@ -65,12 +68,24 @@ class TemplateMiner:
     count above it, the least recently seen tenth (by event ``time`` when
     given, then by arrival) is evicted. An evicted template's key no longer
     resolves; if its messages come back they start a new template.
+
+    The two knobs: ``similarity``, the least share of agreeing word positions
+    for a message to join a template (0 < similarity <= 1), and ``evidence``,
+    how many distinct plain words must be seen at a position before it becomes
+    a variable (at least 2). ``bench/loghub.py --loo`` chooses them.
     """
 
-    def __init__(self, max_templates: int = 50000) -> None:
+    def __init__(self, max_templates: int = 50000, similarity: float = SIMILARITY,
+                 evidence: int = EVIDENCE) -> None:
         if max_templates < 1:
             raise ValueError("max_templates must be at least 1")
+        if not 0 < similarity <= 1:
+            raise ValueError("similarity must be in (0, 1]")
+        if evidence < 2:
+            raise ValueError("evidence must be at least 2")
         self.max_templates = max_templates
+        self.similarity = float(similarity)
+        self.evidence = int(evidence)
         self._clusters: dict[int, Cluster] = {}
         self._by_key: dict[str, Cluster] = {}
         self._buckets: dict[tuple[int, tuple[str, ...]], dict[int, Cluster]] = {}
@@ -134,12 +149,12 @@ class TemplateMiner:
         if c.flex >= 0:
             tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
 
-        gen, unproven = differences(c, masked, cls)
+        gen, unproven = differences(c, masked, cls, self.evidence)
         if unproven:
             # A word differs where too few distinct words have been seen: a
             # sibling template, with the evidence so far handed on.
             for i in unproven:
-                c.seen[i] = union(c.seen.get(i), c.tokens[i], masked[i])
+                c.seen[i] = union(c.seen.get(i), self.evidence, c.tokens[i], masked[i])
             sib = self._create(own_masked)
             shift = len(own_masked) - len(masked)
             sib.seen = {i if i < c.flex or c.flex < 0 else i + shift: list(c.seen[i]) for i in unproven}
@@ -181,7 +196,7 @@ class TemplateMiner:
             return None
         if c.flex >= 0:
             tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
-        if differences(c, masked, cls)[1]:
+        if differences(c, masked, cls, self.evidence)[1]:
             return None
         return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
 
@@ -239,6 +254,7 @@ class TemplateMiner:
                     cands.extend(b.values())
         best = None
         best_rank: tuple[float, int, int] = (-1.0, -1, 0)
+        threshold = self.similarity
         for c in cands:
             if c.flex >= 0:
                 view = align(c, masked, masked, cls)
@@ -247,7 +263,7 @@ class TemplateMiner:
                 r = similarity(c.tokens, c.cls, view[1], view[2])
             else:
                 r = similarity(c.tokens, c.cls, masked, cls)
-            if r is None or r[0] < SIMILARITY:
+            if r is None or r[0] < threshold:
                 continue
             rank = (r[0], r[1], -c.cid)
             if rank > best_rank:
@@ -444,7 +460,7 @@ class TemplateMiner:
         while merged and c.flex < 0:
             merged = False
             for d in sorted(self._by_len.get(len(c.tokens), {}).values(), key=lambda x: x.cid):
-                if d is c or not compatible(c, d):
+                if d is c or not compatible(c, d, self.similarity):
                     continue
                 keep, drop = (c, d) if c.cid < d.cid else (d, c)
                 self._absorb(keep, drop)
@@ -491,6 +507,8 @@ class TemplateMiner:
             "format": STATE_FORMAT,
             "version": STATE_VERSION,
             "max_templates": self.max_templates,
+            "similarity": self.similarity,
+            "evidence": self.evidence,
             "next_cid": self._next_cid,
             "seq": self._seq,
             "templates": [
@@ -507,11 +525,13 @@ class TemplateMiner:
         """A miner continuing from :meth:`to_state` data; ValueError if the data is not that."""
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
             raise ValueError(f"not a brainstem miner state (format must be {STATE_FORMAT!r})")
-        if state.get("version") != STATE_VERSION:
+        if state.get("version") not in _READS:
             raise ValueError(f"unsupported miner state version {state.get('version')!r}; "
-                             f"this brainstem reads version {STATE_VERSION}")
+                             f"this brainstem reads versions {', '.join(map(str, _READS))}")
         try:
-            miner = cls(max_templates=int(state["max_templates"]))
+            miner = cls(max_templates=int(state["max_templates"]),
+                        similarity=float(state.get("similarity", _V1_KNOBS["similarity"])),
+                        evidence=int(state.get("evidence", _V1_KNOBS["evidence"])))
             miner._next_cid = int(state["next_cid"])
             miner._seq = int(state["seq"])
             for t in sorted(state["templates"], key=lambda t: t["id"]):

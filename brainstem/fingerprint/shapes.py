@@ -78,8 +78,12 @@ class Shape:
         if not self.soft:
             return self.masked
         masked = list(self.masked)
+        plain = self.plain
         for i, (s, e) in zip(self.soft, self.soft_spans):
-            masked[i] = " " + message[s:e] if masked[i][0] == " " else message[s:e]
+            tok = message[s:e]
+            if not plain:  # a quoted phrase may hold whitespace runs, folded in a token
+                tok = " ".join(tok.split())
+            masked[i] = " " + tok if masked[i][0] == " " else tok
         return masked
 
 
@@ -87,9 +91,9 @@ def _spans(message: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each token of ``message`` without its leading space; see tokens.tokenize."""
     out = []
     pos = 0
-    for sp, stamp, tok in _TOKEN_RE.findall(message):
+    for sp, *tok in _TOKEN_RE.findall(message):
         s = pos + len(sp)
-        pos = s + len(stamp or tok)
+        pos = s + len("".join(tok))
         out.append((s, pos))
     return tuple(out)
 

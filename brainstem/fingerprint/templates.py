@@ -7,13 +7,18 @@ miner's indexes.
 """
 from __future__ import annotations
 
-from .masking import VAR, kind, signature
+import re
 
+from .masking import VAR, kind, signature
+from .tokens import MESSAGE_KEYS as _MESSAGE_KEYS
+
+# The defaults of the miner's two knobs (TemplateMiner(similarity=..., evidence=...)):
+# the least share of agreeing word positions for a message to join a template,
 SIMILARITY = 0.5
+# and how many distinct words must be seen at a position before it is taken for a variable.
+EVIDENCE = 3
 # How many tokens longer or shorter a template may be for a stretch (see TemplateMiner._stretch).
 STRETCH = 8
-# Distinct words seen at a position before it is taken for a variable.
-EVIDENCE = 3
 
 
 class Cluster:
@@ -28,7 +33,7 @@ class Cluster:
         self.count = count
         self.last_time = last_time
         self.last_seq = last_seq
-        # position -> distinct words seen there (at most EVIDENCE), for positions
+        # position -> distinct words seen there (at most the miner's evidence), for positions
         # where messages differed by a plain word but did not yet prove a variable
         self.seen: dict[int, list[str]] = {}
         # index of the one <*> that may stand for any number of tokens, or -1
@@ -51,32 +56,99 @@ PUNCTUATION = frozenset("=:,;()[]{}\"'@|<>.")
 HEAD_WORDS = 2
 
 # Token classes. A message token is PLAIN (a word), VALUE (looks like a
-# value: a masked variable, a word with digits, dots or slashes inside, a
-# boolean, or the value in key=value) or PUNCT. A template token
-# can also be WILD (<*>). Differing VALUEs generalize at once; differing PLAIN
-# words only after EVIDENCE distinct ones.
+# value: a masked variable, a word with digits, a quoted phrase, a boolean,
+# the value in key=value, the whole of a quoted string, a unit after a
+# number) or PUNCT. A template token can also be WILD (<*>). Differing VALUEs
+# generalize at once; differing PLAIN words only after the miner's evidence.
 PLAIN, VALUE, PUNCT, WILD = 0, 1, 2, 3
 _BOOLS = frozenset(["true", "false", "null", "none", "True", "False", "None", "NULL", "TRUE", "FALSE"])
+# Units written apart from their number ("12 KB", "3 seconds"): part of the
+# value, so "12 KB" and "3 MB" are one template, while a unit that never
+# changes stays literal ("took <*> ms").
+UNITS = frozenset("""B KB MB GB TB PB kB KiB MiB GiB TiB b kb mb gb bytes byte
+    ns us µs ms s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days
+    millis milliseconds msec msecs usec % AM PM am pm""".split())
+# Words that tell requests apart and never become a variable between themselves.
+STRUCTURE = frozenset("GET POST PUT DELETE HEAD OPTIONS PATCH CONNECT TRACE PROPFIND".split())
+_QUOTES = ('"', "'")
+_SPACED_QUOTES = (' "', " '")
+_ALL_QUOTES = _QUOTES + _SPACED_QUOTES
+_OPENERS = frozenset("=([{:,")
+MESSAGE_KEYS = frozenset(_MESSAGE_KEYS)
+
+
+def _quoted_value(tokens: list[str], i: int) -> bool:
+    """Token ``i`` is the whole content of a quoted string that holds a value, not a message.
+
+    The same strings as :data:`.tokens.QUOTED` (an opening quote after
+    whitespace or one of ``= ( [ { : ,``, not opening the message, not the
+    value of a message key), for one-word contents too; not a key (a quoted
+    string followed by ``:``).
+    """
+    if i < 1 or i + 1 >= len(tokens) or tokens[i][:1] == " ":
+        return False
+    q = tokens[i - 1]
+    if q in _SPACED_QUOTES:
+        q = q[1]
+    elif q not in _QUOTES or i < 2 or tokens[i - 2][-1:] not in _OPENERS:
+        return False
+    if tokens[i + 1] != q:
+        return False
+    if i + 2 < len(tokens) and tokens[i + 2].lstrip(" ") == ":":
+        return False  # a key: {"level": …}
+    # the value of a message key: key="…", "key":"…", "key": "…", key: "…"
+    before = tokens[i - 2].strip() if i >= 2 else ""
+    if before == "=" or before == ":":
+        key = tokens[i - 3].strip() if i >= 3 else ""
+        if key == q and before == ":" and i >= 4:
+            key = tokens[i - 4].strip()
+        if key in MESSAGE_KEYS:
+            return False
+    return True
+
+
+def _in_context(tokens: list[str], cls: list[int]) -> None:
+    """Make PLAIN words VALUE where their neighbours say so (in place): the value of
+    ``key=value`` and the content of a quoted string. (Units after a number are
+    found by the callers, which know where the units are.)"""
+    n = len(tokens)
+    # list scans (count, index) run in C; the Python loops only visit the hits
+    if "=" in tokens:
+        i = 0
+        for _ in range(tokens.count("=")):
+            i = tokens.index("=", i) + 1
+            if i < n and cls[i] == PLAIN and tokens[i][0] != " ":
+                cls[i] = VALUE
+    for q in _ALL_QUOTES:
+        if q in tokens:
+            i = 0
+            for _ in range(tokens.count(q)):
+                i = tokens.index(q, i) + 1
+                if i < n and cls[i] == PLAIN and _quoted_value(tokens, i):
+                    cls[i] = VALUE
 
 
 def classes(tokens: list[str], template: bool) -> list[int]:
     out = []
     prev = ""
+    isdigit = str.isdigit
     for tok in tokens:
         sp = tok[:1] == " "
         core = tok[1:] if sp else tok
-        if core == VAR:
+        if core.isalpha():  # the usual word: no digit, no space, no punctuation
+            k = VALUE if core in _BOOLS or (sp and core in UNITS and prev.endswith(VAR)) else PLAIN
+        elif core == VAR:
             k = WILD if template else VALUE
         elif core in PUNCTUATION:
             k = PUNCT
-        elif (not sp and prev == "=") or core in _BOOLS:
-            k = VALUE
-        elif any(ch.isdigit() for ch in core):
+        elif " " in core or any(map(isdigit, core)) or (sp and core in UNITS and prev.endswith(VAR)):
             k = VALUE
         else:
             k = PLAIN
         out.append(k)
         prev = tok
+    if len(out) > 1:
+        _in_context(tokens, out)
     return out
 
 
@@ -106,6 +178,10 @@ def head_patterns(head: tuple[str, ...]) -> list[tuple[str, ...]]:
 _TOKEN_MEMO_MAX = 200_000
 # A literal token with ASCII digits (a soft variable, class VALUE), as mask_soft's memo writes it.
 SOFT = 4
+# A unit word (class PLAIN unless it follows a number), as mask_soft's memo writes it.
+UNIT = 5
+# "=" and the quotes (class PUNCT), as mask_soft's memo writes them: where to look for context.
+EQ, QUOTE = 6, 7
 # token -> masked token, and token -> class before context (SOFT for a soft variable)
 _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
@@ -114,6 +190,7 @@ _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
 
 
 _SPACED_VAR = " " + VAR
+_ASCII_DIGIT = re.compile(r"[0-9]").search
 
 
 def _learn_token(tok: str) -> tuple[str, int]:
@@ -131,7 +208,8 @@ def _learn_token(tok: str) -> tuple[str, int]:
             got = (True, VALUE)
         else:
             k = classes([tok], template=False)[0]
-            got = (False, SOFT if any("0" <= ch <= "9" for ch in core) else k)
+            got = (False, SOFT if _ASCII_DIGIT(core) else UNIT if core in UNITS
+                   else EQ if tok == "=" else QUOTE if tok in _ALL_QUOTES else k)
         if len(_token_sig_memo) >= _TOKEN_MEMO_MAX:
             _token_sig_memo.clear()
         _token_sig_memo[sig] = got
@@ -164,12 +242,26 @@ def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
         i = cls.index(SOFT, i)
         cls[i] = VALUE
         soft.append(i)
-    i = 0
     n = len(tokens)
-    for _ in range(tokens.count("=")):  # the value in key=value
-        i = tokens.index("=", i) + 1
-        if i < n and cls[i] == PLAIN and tokens[i][0] != " ":
-            cls[i] = VALUE
+    if UNIT in cls:  # a unit after a number is part of the value
+        i = 0
+        for _ in range(cls.count(UNIT)):
+            i = cls.index(UNIT, i)
+            cls[i] = VALUE if i and tokens[i][0] == " " and masked[i - 1].endswith(VAR) else PLAIN
+    if EQ in cls:  # the value in key=value (as _in_context)
+        i = 0
+        for _ in range(cls.count(EQ)):
+            i = cls.index(EQ, i)
+            cls[i] = PUNCT
+            if i + 1 < n and cls[i + 1] == PLAIN and tokens[i + 1][0] != " ":
+                cls[i + 1] = VALUE
+    if QUOTE in cls:  # the content of a quoted string (as _in_context)
+        i = 0
+        for _ in range(cls.count(QUOTE)):
+            i = cls.index(QUOTE, i)
+            cls[i] = PUNCT
+            if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):
+                cls[i + 1] = VALUE
     return masked, cls, soft
 
 
@@ -246,6 +338,13 @@ def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int
     s = 0
     while s < short - p and agree(tt[length - 1 - s], tc[length - 1 - s], masked[n - 1 - s], cls[n - 1 - s]):
         s += 1
+    if p + s == short:
+        # one side has nothing in the middle: take in a variable beside it, so
+        # that "in <*> ms" and "in <*>" (5 ms, 1.2s) become one "in <*>"
+        if p and tc[p - 1] != PUNCT and tc[p - 1] != PLAIN and cls[p - 1] == VALUE:
+            p -= 1
+        elif s and tc[length - s] != PUNCT and tc[length - s] != PLAIN and cls[n - s] == VALUE:
+            s -= 1
     if 2 * (p + s) < max(length, n) or min(length, n) - p - s > 1:
         return None
     mid_t, mid_m = tt[p:length - s], masked[p:n - s]
@@ -261,12 +360,14 @@ def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int
     return p, s, " " + VAR if spaced else VAR
 
 
-def differences(c: Cluster, masked: list[str], cls: list[int]) -> tuple[list[int], list[int]]:
+def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = EVIDENCE
+                ) -> tuple[list[int], list[int]]:
     """Where ``c`` must generalize to take the message, and where it may not yet.
 
     A position generalizes when the template and message differ and either side
-    has digits, or when EVIDENCE distinct words have been seen there. Other
-    differing positions are returned as unproven.
+    has digits, or when ``evidence`` distinct words have been seen there, unless
+    both are :data:`STRUCTURE` words. Other differing positions are returned as
+    unproven.
     """
     gen: list[int] = []
     unproven: list[int] = []
@@ -279,25 +380,28 @@ def differences(c: Cluster, masked: list[str], cls: list[int]) -> tuple[list[int
             continue
         if a == VALUE or b == VALUE:
             gen.append(i)
-        elif len(union(c.seen.get(i), t, m)) >= EVIDENCE:
+        elif t.lstrip(" ") in STRUCTURE and m.lstrip(" ") in STRUCTURE:
+            unproven.append(i)  # GET and POST are two requests, however many methods are seen
+        elif len(union(c.seen.get(i), evidence, t, m)) >= evidence:
             gen.append(i)
         else:
             unproven.append(i)
     return gen, unproven
 
 
-def union(seen: list[str] | None, *words: str) -> list[str]:
+def union(seen: list[str] | None, cap: int, *words: str) -> list[str]:
+    """``seen`` with ``words`` added, at most ``cap`` distinct words."""
     out = list(seen) if seen else []
     for w in words:
-        if w not in out and len(out) < EVIDENCE:
+        if w not in out and len(out) < cap:
             out.append(w)
     return out
 
 
-def compatible(a: Cluster, b: Cluster) -> bool:
+def compatible(a: Cluster, b: Cluster, threshold: float = SIMILARITY) -> bool:
     """Templates that differ only where one side is a variable, and are similar enough."""
     for t, u, tw, uw in zip(a.tokens, b.tokens, a.wild, b.wild):
         if t != u and not tw and not uw:
             return False
     r = similarity(a.tokens, a.cls, b.tokens, [VALUE if k == WILD else k for k in b.cls])
-    return r is not None and r[0] >= SIMILARITY
+    return r is not None and r[0] >= threshold

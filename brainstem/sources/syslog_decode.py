@@ -10,6 +10,7 @@ Binary or empty frames are rejected with a reason, never stored.
 """
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timezone
 
@@ -20,7 +21,7 @@ from brainstem.ingest.rfc5424 import Rfc5424Parser
 from brainstem.ingest.timestamps import YearResolver
 
 _RESOLVER_TTL = 3600.0      # yearless timestamps are judged against a reference at most this old
-_CONTROL = frozenset(range(0, 32)) - {9}
+_NON_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\ufffd]")
 
 
 class RejectedFrame(ValueError):
@@ -52,7 +53,7 @@ class SyslogDecoder:
         text = data.decode("utf-8", "replace").strip("\r\n\x00 ")
         if not text:
             raise RejectedFrame("empty message")
-        if "\x00" in text or _mostly_binary(text):
+        if not text.isprintable() and ("\x00" in text or _mostly_binary(text)):
             raise RejectedFrame("binary or non-text data")
         try:
             rec = self._parse(text, peer, now)
@@ -94,5 +95,4 @@ class SyslogDecoder:
 
 
 def _mostly_binary(text: str) -> bool:
-    bad = sum(1 for ch in text if ord(ch) in _CONTROL or ch == "\ufffd")
-    return bad > 0.3 * len(text)
+    return len(_NON_TEXT.findall(text)) > 0.3 * len(text)

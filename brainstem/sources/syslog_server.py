@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ from .syslog_decode import RejectedFrame, SyslogDecoder
 log = logging.getLogger("brainstem.sources.syslog")
 
 MAX_BAD_IN_A_ROW = 100        # a connection sending only garbage is closed after this many frames
-READ_LIMIT = 256 * 1024       # bytes handed to one data_received call are bounded by the transport
+READ_LIMIT = 256 * 1024
+UDP_RECEIVE_BUFFER = 8 << 20       # bytes handed to one data_received call are bounded by the transport
 
 
 @dataclass
@@ -97,6 +99,16 @@ class SyslogListener:
         if self.protocol == "udp":
             self._transport, _ = await loop.create_datagram_endpoint(
                 lambda: _DatagramProtocol(self), local_addr=(self.host, self.port))
+            sock = self._transport.get_extra_info("socket")
+            # room in the kernel for bursts while the loop is busy: beyond net.core.rmem_max
+            # when privileged (SO_RCVBUFFORCE), else as much as it allows
+            for opt in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+                try:
+                    if opt is not None:
+                        sock.setsockopt(socket.SOL_SOCKET, opt, UDP_RECEIVE_BUFFER)
+                        break
+                except OSError:
+                    continue
             self.port = self._transport.get_extra_info("sockname")[1]
         else:
             self._server = await loop.create_server(

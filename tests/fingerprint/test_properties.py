@@ -23,7 +23,11 @@ def template_matches(template: str, message: str) -> bool:
 
 words = st.sampled_from(["alpha", "beta", "gamma", "user", "port", "from", "to", "ok", "failed",
                          "true", "false", "x1", "ssh2", "blk_-123456", "10.0.0.1", "42", "0x1f",
-                         "/var/log/syslog", "Mon Jun 20 03:40:59 2005", "a.b.c", "<*>"])
+                         "/var/log/syslog", "Mon Jun 20 03:40:59 2005", "a.b.c", "<*>",
+                         '"a b"', "'x  y'", '"a1 b"', 'msg="p q"', "db.example.com:5432", "[::1]:80",
+                         "fe80::1", "http://x.org/a?b=1", "12 KB", "5 ms", "02:25", "a@b.com", "C:\\x\\y",
+                         "./a/b", "00:1a:2b:3c:4d:5e", "10/Oct/2000:13:55:36 -0700", "GET", "POST",
+                         "HTTP/1.1", "host-1/10.0.0.1:80", "1h2m3s"])
 puncts = st.sampled_from(["=", ":", ",", "(", ")", "[", "]", "{", "}", '"', "'", "@", "|", ".", " ", "  ", "\t"])
 piece = st.one_of(words, puncts, st.text(max_size=6))
 message = st.lists(piece, max_size=14).map(lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts))

@@ -19,7 +19,9 @@ digity = st.one_of(
     st.builds("{}.{}.{}.{}".format, digits, digits, digits, digits),
     st.builds("{}:{}".format, digits, digits),
     st.sampled_from(["ssh2", "eth0", "u12", "0x", "0X1f", "1e5", "deadbeef", "Jun 2 03:04:05",
-                     "2015-10-18 18:01:47,978", "blk_-42", "10ms", "=", " ", "  ", "\t"]),
+                     "2015-10-18 18:01:47,978", "blk_-42", "10ms", "=", " ", "  ", "\t",
+                     '"a 1  b"', "'x 2'", "[2001:db8::1]:443", "db1.example.com:80", "12 MB", "1:02:03.5",
+                     "http://h:8080/p?q=1", "ab:cd:ef:01:23:45", "u1@example.com"]),
 )
 digit_message = st.lists(st.one_of(digity, message), max_size=12).map(" ".join)
 
