@@ -4,7 +4,8 @@ Learned online, per pair of signatures, over all assets of the tenant:
 
 - An **episode** of a signature on an asset starts with its first event after
   ``window_seconds`` of quiet from it on that asset. Chatter is one long
-  episode, so it never "begins shortly before" anything.
+  episode, so it never "begins shortly before" anything; steady background
+  for the tenant (the profile's *steady*) is not followed at all.
 - A **target** is an episode start of a signature at warning or worse
   (``max_target_rank``) that is not steady background for the tenant, and
   not in a start-up of the tenant (a boot prints its lines in the same order
@@ -69,6 +70,8 @@ class PrecursorDetector(Detector):
         self._assets_cap = _MAX_RECENT_ASSETS
 
     def learn_one(self, obs: Observation) -> list[Finding]:
+        if self.profile is not None and self.profile.steady:
+            return _NOTHING     # steady background begins before nothing and is no failure to predict
         ts = obs.ts
         key = obs.signature_key
         rec = self.recent.get(obs.asset)
@@ -135,7 +138,7 @@ class PrecursorDetector(Detector):
             if steady is None:      # asked once, and only when some signature could be its precursor
                 steady = self.profile is not None and self.profile.background(key, ts) > self.max_background
             if steady:
-                break               # steady background is not an event to predict
+                break               # background is not an event to predict
             ea[2] = (ea[2] or []) + [key]
             pk = a + ">" + key
             p = self.pairs.get(pk)

@@ -17,8 +17,10 @@ the scorer judge "unusual" against:
 
 From these it answers ``background(key, ts)``: the share of the tenant's
 active hours of the last ``background_hours`` in which the signature appeared
-(1.0 for chatter that is always there, 0.04 for a nightly job), and
-``facts(...)``, the context every finding carries into its score. Masks are
+(1.0 for chatter that is always there, 0.04 for a nightly job; above
+``STEADY`` a signature is *steady*, judged once an hour, and the precursor
+detector leaves it alone), and ``facts(...)``, the context every finding
+carries into its score. Masks are
 kept for the last ``keep_days`` days, so state is bounded by signatures times
 days.
 """
@@ -32,21 +34,23 @@ HOUR = 3600
 DAY_HOURS = 24
 _MAX_ASSETS = 20_000
 _NOTHING: tuple = ()        # the profile never finds anything; one shared empty answer
+STEADY = 0.5                # a signature in more than this share of the tenant's hours is steady background
 
 
 class _SigProfile:
-    __slots__ = ("first", "cell", "days", "changes")
+    __slots__ = ("first", "cell", "days", "changes", "steady")
 
     def __init__(self, first: float):
         self.first = first
         self.cell = -1
         self.days: dict[int, list[int]] = {}     # day -> [hour mask, startup-hour mask]
         self.changes = 0                         # mask changes, for the background cache (not saved)
+        self.steady = False                      # background share above STEADY, as of its latest hour
 
 
 class ActivityProfile(Detector):
     name = "profile"
-    state_version = 1
+    state_version = 2
 
     def __init__(self, *, keep_days: int = 35, background_hours: int = 72, silence_seconds: float = 1800,
                  startup_seconds: float = 900, confirm_seconds: float = HOUR):
@@ -71,6 +75,7 @@ class ActivityProfile(Detector):
         self.fresh = False      # it opened a new hour for its signature
         self.created = False    # it is the signature's first event
         self.startup = False    # it came while the tenant was starting up
+        self.steady = False     # its signature is steady background (judged once an hour)
 
     # -- learning ------------------------------------------------------------------
     def learn_one(self, obs: Observation) -> tuple:
@@ -113,6 +118,7 @@ class ActivityProfile(Detector):
             s = self.sigs[obs.signature_key] = _SigProfile(ts)
         if cell == s.cell:
             self.fresh = False
+            self.steady = s.steady
             return _NOTHING
         s.cell = cell
         day = cell // DAY_HOURS
@@ -124,6 +130,7 @@ class ActivityProfile(Detector):
                 self._prune(s.days)
         if entry[0] & bit:
             self.fresh = False      # an older event of an hour already seen
+            self.steady = s.steady
             return _NOTHING
         entry[0] |= bit
         if startup:
@@ -132,6 +139,7 @@ class ActivityProfile(Detector):
                 self.waking.append([obs.signature_key, day, bit])
         s.changes += 1
         self.fresh = True
+        self.steady = s.steady = self.background(obs.signature_key, ts) > STEADY
         return _NOTHING
 
     def tentative(self, key: str) -> dict[int, int]:
@@ -232,7 +240,7 @@ class ActivityProfile(Detector):
             "first_ts": self.first_ts, "last_ts": self.last_ts,
             "awake_since": None if self.awake_since == float("-inf") else self.awake_since,
             "cell": self.cell, "fleet": self.fleet, "waking": self.waking, "days": [[d, m] for d, m in sorted(self.days.items())],
-            "sigs": {k: [s.first, s.cell, [[d, e[0], e[1]] for d, e in sorted(s.days.items())]]
+            "sigs": {k: [s.first, s.cell, [[d, e[0], e[1]] for d, e in sorted(s.days.items())], s.steady]
                      for k, s in self.sigs.items()},
             "assets": self.assets,
         }
@@ -247,10 +255,11 @@ class ActivityProfile(Detector):
         self.waking = state.get("waking")
         self.days = {d: m for d, m in state.get("days", [])}
         self.sigs = {}
-        for k, (first, cell, days) in state.get("sigs", {}).items():
+        for k, (first, cell, days, steady) in state.get("sigs", {}).items():
             s = self.sigs[k] = _SigProfile(first)
             s.cell = cell
             s.days = {d: [m, sm] for d, m, sm in days}
+            s.steady = steady
         self.assets = dict(state.get("assets", {}))
         self._background = {}
         self._version += 1

@@ -144,8 +144,8 @@ class RecurrenceDetector(Detector):
         assets = t.assets       # every event counts, so the hosts do not depend on who logged first
         if len(assets) < _MAX_ASSETS or obs.asset in assets:
             assets[obs.asset] = assets.get(obs.asset, 0) + 1
-        if not prof.fresh:
-            return _NOTHING     # only a new hour can change the picture
+        if not prof.fresh or prof.steady:
+            return _NOTHING     # only a new hour can change the picture; steady chatter never recurs
         # A recovery message ("changed state to up", "Started ...") coming back
         # is not a problem coming back; its problem side carries the pattern.
         recovery = self._recovery.get(obs.template)
