@@ -203,7 +203,8 @@ class PrecursorDetector(Detector):
 
     def _finding(self, a: str, b: str, p: list[Any], stats: dict[str, Any], obs: Observation, kind: str,
                  began: float) -> Finding:
-        metrics = {"kind": kind, "support": p[0], "episodes": self.episodes.get(a, p[0]),
+        episodes = self.episodes.get(a, p[0]) - (1 if kind == "prediction" else 0)   # not the one predicting now
+        metrics = {"kind": kind, "support": p[0], "episodes": max(episodes, p[0]),
                    "assets": len(p[1]), "lead_min": round(p[2], 1), "lead_max": round(p[3], 1),
                    "lead_mean": round(p[4] / p[0], 1), "target_episodes": self.targets[b][0],
                    "window_seconds": self.window, **stats}
