@@ -74,7 +74,7 @@ def to_binary(r: random.Random, text: str) -> bytes:
 
 
 def run_target(t, start: int, count: int, seed: int, crash_dir: Path, report: dict) -> None:
-    seeds = [s.decode("utf-8", "replace") if isinstance(s, bytes) else s for s in t.seeds]
+    seeds = [s.decode("utf-8", "replace") if isinstance(s, bytes) else s for s in t.seeds + t.edges]
     slow_t, slow_i = report.get("slowest_ms", 0.0) / 1000, report.get("slowest_input")
     crashes = report.setdefault("crashes", [])
     perf = time.perf_counter
@@ -100,6 +100,20 @@ def run_target(t, start: int, count: int, seed: int, crash_dir: Path, report: di
     report["done"] = start + count
     report["slowest_ms"] = round(slow_t * 1000, 3)
     report["slowest_input"] = slow_i
+    if slow_i is not None:      # timed again, best of five: a pause of the machine is not the input's cost
+        r = _rng(seed, t.name, slow_i)
+        value = mutate(r, seeds)
+        if t.binary:
+            value = to_binary(r, value)
+        best = float("inf")
+        for _ in range(5):
+            t0 = perf()
+            try:
+                t.run(value)
+            except Exception:
+                pass
+            best = min(best, perf() - t0)
+        report["slowest_again_ms"] = round(best * 1000, 3)
     report["seconds"] = report.get("seconds", 0.0) + perf() - began
 
 
@@ -131,7 +145,8 @@ def main() -> None:
                 state_path.write_text(json.dumps(state, indent=1))
         rate = rep["done"] / rep["seconds"] if rep.get("seconds") else 0.0
         print(f"{t.name:<16} {rep['done']:>10,} inputs  {len(rep['crashes']):>3} crashes  "
-              f"slowest {rep['slowest_ms']:8.3f} ms (input {rep['slowest_input']})  {rate:>9,.0f} inputs/s")
+              f"slowest {rep['slowest_ms']:8.3f} ms (input {rep['slowest_input']}, {rep.get('slowest_again_ms', 0):.3f} ms "
+              f"timed again)  {rate:>9,.0f} inputs/s")
         for c in rep["crashes"][:5]:
             print(f"    crash at input {c['input']}: {c['error']}  ({c['file']})")
     total = sum(len(r.get("crashes", [])) for r in reports.values())

@@ -120,7 +120,7 @@ def cli() -> None:
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True)
 @ingest_tenant_option
-@click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json"]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", "rfc3164", "rfc5424", "app", "json", "logfmt"]), default="auto",
               help="Input format; detected per file by default.")
 @click.option("--json-map", default=None, metavar="FIELD=PATH,...",
               help="JSON lines mapping, e.g. 'timestamp=ts,host=host.name,message=msg,severity=level'.")
@@ -150,16 +150,40 @@ def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json)
                "new_signatures": stats.new_signatures, "elapsed_seconds": round(stats.elapsed, 3),
                "incidents_recurred": stats.recurred,
                "events_per_second": round(stats.rate, 1),
+               "lines_without_timestamp": stats.untimed_lines,
+               "continuation_lines_joined": stats.joined_lines,
+               "files_without_timestamps": stats.untimed_files,
+               "notes": [{"path": p, "note": t} for p, t in stats.notes],
                "bad": [{"path": p, "line": n, "reason": r} for p, n, r in stats.bad]})
         return
     for path, line, reason in stats.bad[:20]:
         click.echo(f"bad line {path}:{line}: {reason}", err=True)
     if stats.bad_lines > 20:
         click.echo(f"... and {stats.bad_lines - 20} more bad lines", err=True)
+    _print_time_notes(stats)
+    untimed = ""
+    if stats.untimed_lines:
+        how = (f"{stats.joined_lines} joined to the event before them" if stats.joined_lines == stats.untimed_lines
+               else f"{stats.joined_lines} joined to the event before them, the rest given the time of the one before "
+                  "or of their file")
+        untimed = f"{stats.untimed_lines} lines without a timestamp of their own ({how}), "
     click.echo(f"{stats.lines_read} lines read, {stats.events_stored} events stored, "
-               f"{stats.duplicates} duplicates skipped, {stats.bad_lines} bad lines, "
+               f"{stats.duplicates} duplicates skipped, {stats.bad_lines} bad lines, {untimed}"
                f"{stats.elapsed:.2f}s, {stats.rate:,.0f} events/s")
     _print_recurred(ws, stats.recurred)
+
+
+def _print_time_notes(stats) -> None:
+    """Where event time was not the lines' own: files without any, years and dates inferred."""
+    for path in stats.untimed_files[:20]:
+        click.echo(f"no timestamps found in {path}: events take the file's time", err=True)
+    if len(stats.untimed_files) > 20:
+        click.echo(f"... and {len(stats.untimed_files) - 20} more files without timestamps", err=True)
+    inferred = [(p, t) for p, t in stats.notes if not t.startswith("layout: ")]
+    for path, text in inferred[:10]:
+        click.echo(f"{path}: {text}", err=True)
+    if len(inferred) > 10:
+        click.echo(f"... and {len(inferred) - 10} more notes (--json lists them)", err=True)
 
 
 def _print_recurred(ws, recurred: dict[str, int]) -> None:
@@ -479,11 +503,23 @@ def db_upgrade_command(db):
 @click.argument("files", nargs=-1)
 @click.option("--test", "test_mode", is_flag=True, help="Print every timestamp as 0000-00-00 00:00:00 (like nb ++test).")
 @click.option("--allow-shell", is_flag=True, help="Run shell actions (- and =); otherwise they are reported and skipped.")
-def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool) -> None:
-    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log."""
+@click.option("--clock", metavar="TIME", default=None,
+              help="Start the engine clock at TIME (ISO 8601, e.g. 2024-02-27T10:15:30Z) instead of now.")
+def nb_command(files: tuple[str, ...], test_mode: bool, allow_shell: bool, clock: str | None) -> None:
+    """Run NodeBrain rule files (or stdin with '-' or no FILE) and print NodeBrain's log.
+    (The `brainstem` command runs this without loading the CLI: brainstem/entry.py.)"""
     from brainstem.rules.interpreter import run_nb
 
-    code = run_nb(list(files) or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout)
+    from brainstem.rules.interpreter import parse_clock
+
+    start = None
+    if clock:
+        try:
+            start = parse_clock(clock)
+        except ValueError:
+            raise click.BadParameter(f"{clock!r} is not an ISO 8601 time", param_hint="--clock") from None
+    code = run_nb(list(files) or ["-"], test_mode=test_mode, allow_shell=allow_shell, out=sys.stdout,
+                  clock=start)
     sys.exit(code)
 
 

@@ -26,6 +26,11 @@ SETTINGS: tuple[Setting, ...] = (
     # ingest
     Setting("batch_size", 2000, "Events written per store transaction."),
     Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
+    # ingest: timestamps and continuation lines (docs/ingest.md)
+    Setting("continuation", "join",
+            "A line without a timestamp of its own (a stack trace): 'join' it to the event before it, "
+            "or 'inherit' (its own event, with the time of the one before)."),
+    Setting("continuation_max_lines", 500, "Lines joined into one event at most; later ones inherit its time."),
     # fingerprint
     Setting("miner_scope", "tenant", "Template scope: 'tenant' (each tenant learns its own) or 'global'."),
     Setting("max_signatures_per_tenant", 50000, "Cap on live templates per tenant; least recently seen are evicted."),
@@ -141,10 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("lm_page_size", 1000, "Items per LogicMonitor REST request (1..1000)."),
     Setting("lm_timeout_seconds", 30.0, "Timeout of one LogicMonitor REST request (seconds)."),
     Setting("lm_max_retries", 5, "Retries of a LogicMonitor request after a 429, a 5xx or a network error."),
-    # rules
+    # rules (the NodeBrain engine: brainstem/rules, docs/rules.md)
     Setting("rules_dir", "", "Directory of NodeBrain rule files (*.nb) loaded for every tenant at ingest."),
     Setting("rules_replay_seconds", 86400,
-            "At the start of an ingest, stored events this far back are replayed into the rules to rebuild their windows."),
+            "Without a saved rule-engine state (first run with these rules), stored events this far back are "
+            "replayed into the rules to rebuild their windows."),
+    Setting("translators", "",
+            "NodeBrain translators (.nbx) every event's line runs through, comma-separated NAME=FILE or FILE "
+            "(a translator node NAME, default the file's stem); relative to rules_dir."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

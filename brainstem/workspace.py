@@ -148,14 +148,11 @@ class Workspace:
     # -- the pipeline ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str], *, tenant: str | None = None, fmt: str | None = None,
                json_mapping: JsonMapping | None = None, on_progress: Callable[[int], None] | None = None,
-               rules_dir: str | None = None) -> RunStats:
+               rules_dir: str | None = None, translators: str | None = None) -> RunStats:
         files = expand_paths(paths)  # path errors before the tenant is created
         t = self.tenant(tenant, create=True)
-        rules = None
-        rules_dir = rules_dir or self.settings.rules_dir
-        if rules_dir:
-            from brainstem.rules.bridge import RuleBridge
-            rules = RuleBridge.from_dir(rules_dir, t.slug)
+        from brainstem.rules.bridge import tenant_rules
+        rules = tenant_rules(self.settings, t.slug, rules_dir=rules_dir, translators=translators)
         try:
             return ingest_paths(self.store, self.settings, t, files, fmt=fmt, json_mapping=json_mapping,
                                 on_progress=on_progress, rules=rules)

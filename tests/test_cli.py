@@ -223,3 +223,34 @@ def test_a_known_incident_coming_back_is_announced_with_its_hint(tmp_path, make_
     out = run("ingest", str(write(tmp_path / "w3.log", later)), "--tenant", "acme", db=db).stdout
     assert "seen before:" in out and "came back 2x, 7x in all" in out
     assert "next step: check the NAS mount" in out
+
+
+def test_ingest_says_when_time_is_not_the_lines_own(tmp_path):
+    plain = tmp_path / "plain.log"
+    plain.write_text("WARNING:root:disk almost full\nINFO:app:started\n")
+    trace = tmp_path / "app.log"
+    trace.write_text("2024-05-14 10:22:35,789 ERROR [main] com.example.Api - Request failed\n"
+                     "java.lang.NullPointerException: boom\n\tat com.example.Api.handle(Api.java:42)\n"
+                     "2024-05-14 10:22:36,010 INFO [main] com.example.Api - next\n")
+    p = run("ingest", str(plain), str(trace), db=tmp_path / "b.db")
+    assert f"no timestamps found in {plain}: events take the file's time" in p.stderr
+    assert ("4 lines without a timestamp of their own (2 joined to the event before them, "
+            "the rest given the time of the one before or of their file)") in p.stdout
+    out = json.loads(run("ingest", str(plain), str(trace), "--json", db=tmp_path / "c.db").stdout)
+    assert out["files_without_timestamps"] == [str(plain)]
+    assert out["lines_without_timestamp"] == 4 and out["continuation_lines_joined"] == 2
+    assert any(n["path"] == str(trace) and n["note"].startswith("layout: ") for n in out["notes"])
+
+
+def test_a_timestamp_past_the_calendar_is_a_bad_line_and_the_rest_is_stored(tmp_path):
+    # issue 7: this ended the ingest with an OverflowError traceback
+    path = tmp_path / "edge.log"
+    path.write_text("<34>1 2026-01-01T00:00:00Z h app - - - before\n"
+                    "<34>1 9999-12-31T23:59:59-12:00 h app - - - edge\n"
+                    "<34>1 0001-01-01T00:00:00+12:00 h app - - - edge\n"
+                    "<34>1 2026-01-01T00:00:01Z h app - - - after\n")
+    p = run("ingest", str(path), db=tmp_path / "b.db")
+    assert "Traceback" not in p.stderr
+    assert _summary(p.stdout) == {"lines read": 4, "events stored": 2, "duplicates skipped": 0, "bad lines": 2}
+    assert f"{path}:2: timestamp out of range: 9999-12-31T23:59:59-12:00" in p.stderr
+    assert f"{path}:3: timestamp out of range: 0001-01-01T00:00:00+12:00" in p.stderr

@@ -60,3 +60,14 @@ async def revoke_key(key_id: str, request: Request, p: Principal = Depends(princ
     p.require_admin()
     key = await context(request).write(lambda ws: ws.revoke_key(key_id))
     return Json(_key(key, {}))
+
+
+@router.post("/rules/reload", tags=["admin"],
+             summary="Re-read the rule files for every live tenant; a file with an error changes nothing (admin)")
+async def reload_rules(request: Request, p: Principal = Depends(principal)):
+    p.require_admin()
+    ctx = context(request)
+    if ctx.reload_rules is None:
+        from brainstem.service.context import ServiceUnavailable
+        raise ServiceUnavailable("rules are reloaded by `brainstem serve`; this process has no live pipelines")
+    return Json({"tenants": await ctx.reload_rules()})

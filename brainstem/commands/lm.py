@@ -67,10 +67,8 @@ def register(cli) -> None:
                        f"{r.assets_written} assets written, {r.unrouted} unrouted, {r.requests} requests "
                        f"({r.retries} retries), {r.seconds:.1f}s")
 
-        rules_for = None
-        if settings.rules_dir:
-            from brainstem.rules.bridge import RuleBridge
-            rules_for = lambda slug: RuleBridge.from_dir(settings.rules_dir, slug)   # noqa: E731
+        from brainstem.rules.bridge import tenant_rules
+        rules_for = lambda slug: tenant_rules(settings, slug)   # noqa: E731
         try:
             run_sync(ws, lm, polls=0 if every else 1, every=every, rules_for=rules_for, on_report=show)
         except KeyboardInterrupt:

@@ -7,12 +7,14 @@
 Formats: RFC 3164 and RFC 5424 syslog, line-oriented app logs, JSON lines;
 plain or gzip; files, directories and globs. See docs/ingest.md.
 """
+from .base import BadLine
 from .files import FORMATS, IngestError, expand_paths, iter_records, open_records, read_records
 from .jsonl import JsonMapping
 from .record import Record
 from .report import IngestReport
 
 __all__ = [
+    "BadLine",
     "FORMATS",
     "IngestError",
     "IngestReport",

@@ -14,7 +14,8 @@ import re
 
 from .levels import LETTER_LEVELS, LEVEL_WORDS
 from .record import Record
-from .timestamps import MONTHS, LeadingTimestamp, YearResolver, make_dt
+from .timeforms import LeadingTimestamp, TimeContext
+from .timestamps import MONTHS, YearResolver, make_dt
 
 _SEP = re.compile(r"\s*[,|]\s*|\s+-\s+|\s+|:\s+")
 _PIDS = re.compile(r"(\d{1,10})\s+(?:(\d{1,10})\s+)?")
@@ -39,11 +40,16 @@ class AppLogParser:
 
     __slots__ = ("timestamps",)
 
-    def __init__(self, resolver: YearResolver) -> None:
+    def __init__(self, resolver: YearResolver | TimeContext) -> None:
         self.timestamps = LeadingTimestamp(resolver)
 
     def parse(self, text: str, path: str, line_no: int) -> Record:
         ts, pos = self.timestamps.parse(text)
+        return self.parse_after(text, ts, pos, path, line_no)
+
+    def parse_after(self, text: str, ts, pos: int, path: str, line_no: int) -> Record:
+        """The header and message after a timestamp ``ts`` found ending at ``pos``
+        (``ts`` None and ``pos`` 0: the line has none at its start)."""
         fields = {}
         service = pid = severity = None
         n = len(text)

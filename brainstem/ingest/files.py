@@ -16,23 +16,29 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from .applog import AppLogParser
+from .base import BadLine
+from .continuation import MODES, assign_times
 from .detect import SAMPLE_LINES, detect_format
 from .jsonl import JsonMapping, JsonParser
+from .logfmt import LogfmtParser
+from .layoutparser import LayoutParser, app_parser
 from .record import Record
 from .report import IngestReport
 from .rfc3164 import Rfc3164Parser
 from .rfc5424 import Rfc5424Parser
-from .timestamps import YearResolver
+from .timeforms import DayResolver, TimeContext, date_in_name
+from .timestamps import YearResolver, reference_for
 
-FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json")
+FORMATS = ("auto", "rfc3164", "rfc5424", "app", "json", "logfmt")
 
 MAX_LINE_BYTES = 1 << 20      # a line is read up to this; the rest is skipped
 MAX_MESSAGE_CHARS = 64 * 1024  # message and raw are cut to this (metadata truncated=True)
 PROGRESS_EVERY = 4096          # lines between on_progress calls
+LEARN_SAMPLE = 200             # first non-empty lines a file's format and layout are learned from
 BINARY_SHARE = 0.3             # a line with more non-text chars than this is garbage
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -119,17 +125,23 @@ def _check_fmt(fmt: str | None) -> str:
 
 def read_records(path: Path, *, fmt: str | None = None, json_mapping: JsonMapping | None = None,
                  report: IngestReport, reference_time: datetime | None = None,
-                 on_progress: Callable[[int], None] | None = None) -> Iterator[Record]:
-    """Decode one file (plain or gzip, told by magic bytes) into records.
+                 on_progress: Callable[[int], None] | None = None, continuation: str = "join",
+                 continuation_max_lines: int = 500) -> Iterator[Record]:
+    """Decode one file (plain or compressed, told by magic bytes) into records.
 
     Opens the file now, so a missing or unreadable file raises IngestError at
     the call; bad lines are reported into ``report`` while iterating and never
-    stop the run. ``reference_time`` (default: the file's mtime) anchors the
-    year of yearless timestamps. ``on_progress(n)`` receives the on-disk bytes
-    consumed since its previous call (compressed bytes for gzip); the calls
-    for one file sum to its size when it is read to the end.
+    stop the run. ``reference_time`` (default: the file's mtime, or now if that
+    is in the future) anchors the year of yearless timestamps. Lines without
+    a timestamp of their own are joined to the event before them
+    (``continuation="join"``, at most ``continuation_max_lines`` per event) or
+    left to inherit its time (``"inherit"``). ``on_progress(n)`` receives the
+    on-disk bytes consumed since its previous call (compressed bytes for
+    gzip); the calls for one file sum to its size when it is read to the end.
     """
     fmt = _check_fmt(fmt)
+    if continuation not in MODES:
+        raise IngestError(f"unknown continuation {continuation!r}: choose one of {', '.join(MODES)}")
     path = Path(path)
     try:
         st = path.stat()
@@ -138,25 +150,31 @@ def read_records(path: Path, *, fmt: str | None = None, json_mapping: JsonMappin
         raise IngestError(f"{path}: is a directory (use iter_records to read directories)") from None
     except OSError as e:
         raise IngestError(f"{path}: cannot open: {e.strerror or e}") from None
+    file_time = reference_for(st.st_mtime)
     if reference_time is None:
-        reference_time = datetime.fromtimestamp(st.st_mtime, timezone.utc)
-    return _read(fh, str(path), fmt, json_mapping, report, reference_time, on_progress)
+        reference_time = file_time
+    return _read(fh, str(path), fmt, json_mapping, report, reference_time, on_progress,
+                 continuation, continuation_max_lines, file_time)
 
 
 def iter_records(paths: Iterable[str], *, fmt: str | None = None, json_mapping: JsonMapping | None = None,
                  report: IngestReport, on_progress: Callable[[int], None] | None = None,
-                 reference_time: datetime | None = None) -> Iterator[Record]:
+                 reference_time: datetime | None = None, continuation: str = "join",
+                 continuation_max_lines: int = 500) -> Iterator[Record]:
     """expand_paths + read_records for each file. Path and format errors raise
     IngestError here, before any record is produced; a file that vanishes or
     cannot be opened later is reported as bad (line 0) and skipped."""
     fmt = _check_fmt(fmt)
+    if continuation not in MODES:
+        raise IngestError(f"unknown continuation {continuation!r}: choose one of {', '.join(MODES)}")
     files = expand_paths(paths)
-    return _iter_files(files, fmt, json_mapping, report, on_progress, reference_time)
+    return _iter_files(files, report, fmt=fmt, json_mapping=json_mapping, reference_time=reference_time,
+                       on_progress=on_progress, continuation=continuation,
+                       continuation_max_lines=continuation_max_lines)
 
 
-def _iter_files(files, fmt, json_mapping, report, on_progress, reference_time):
-    for _, records in open_records(files, fmt=fmt, json_mapping=json_mapping, report=report,
-                                   reference_time=reference_time, on_progress=on_progress):
+def _iter_files(files, report, **options):
+    for _, records in open_records(files, report=report, **options):
         yield from records
 
 
@@ -170,10 +188,12 @@ def open_records(files: Iterable[Path], *, report: IngestReport, **options) -> I
             report.add_bad(str(p), 0, str(e))
 
 
-def _make_parsers(fmt: str, json_mapping, resolver):
+def _make_parsers(fmt: str, json_mapping, resolver, ctx=None):
     """(primary, secondary or None) for a detected or forced format."""
     if fmt == "json":
         return JsonParser(json_mapping), None
+    if fmt == "logfmt":
+        return LogfmtParser(ctx or TimeContext(resolver)), None
     if fmt == "rfc5424":
         return Rfc5424Parser(), Rfc3164Parser(resolver)
     if fmt == "rfc3164":
@@ -245,11 +265,14 @@ def _open_stream(fh):
 
 
 def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference_time: datetime,
-          on_progress) -> Iterator[Record]:
+          on_progress, continuation: str = "join", continuation_max_lines: int = 500,
+          file_time: datetime | None = None) -> Iterator[Record]:
     report.files.append(path)
     state: list = [None, 0]
-    size_done = 0
-    records = 0
+    progress = [0]
+    counter = [0]   # records yielded (assign_times counts them)
+    ctx = None
+    layout_parser = None
     try:
         stream = _open_stream(fh)
         try:
@@ -261,29 +284,80 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
         else:
             lines = _lines(stream, state)
 
-        sample = []
+        sample = list(itertools.islice(lines, LEARN_SAMPLE))
+        texts = [t for _, t, _ in sample if not _is_garbage(t)]
         if fmt == "auto":
-            for item in lines:
-                sample.append(item)
-                if len(sample) >= SAMPLE_LINES:
-                    break
-            fmt = detect_format([t for _, t, _ in sample if not _is_garbage(t)])
+            fmt = detect_format(texts[:SAMPLE_LINES])
 
         resolver = YearResolver(reference_time)
-        primary, secondary = _make_parsers(fmt, json_mapping, resolver)
-        primary_parse = primary.parse if primary is not None else None
-        secondary_parse = secondary.parse if secondary is not None else None
-        app_parse = AppLogParser(resolver).parse
-        tell = fh.tell
-        n = 0
+        ctx = TimeContext(resolver, DayResolver(reference_time, date_in_name(Path(path).name)))
+        primary, secondary = _make_parsers(fmt, json_mapping, resolver, ctx)
+        app = AppLogParser(ctx) if fmt != "app" else app_parser(texts, ctx)
+        app_parse = app.parse
+        skip = None
+        if isinstance(app, LayoutParser):
+            layout_parser = app
+            report.note(path, f"layout: {app.layout.describe()}")
+            skip = app.layout.header_line
+        syslog = (Rfc5424Parser(), Rfc3164Parser(resolver)) if primary is None else None
+        parsed = _parse(itertools.chain(sample, lines), path, report, primary, secondary, app_parse,
+                        fh.tell, on_progress, progress, syslog, skip)
+        yield from assign_times(parsed, path=path, file_time=file_time or reference_time, report=report,
+                                mode=continuation, max_lines=continuation_max_lines, counter=counter)
+    finally:
+        # also runs when the consumer stops early (generator closed)
+        if state[0] is not None:
+            report.add_bad(path, state[0][0], state[0][1])
+        report.lines_read += state[1]
+        report.records += counter[0]
+        if layout_parser is not None:
+            for text in layout_parser.notes:
+                report.note(path, text)
+        if ctx is not None:
+            _note_inferred(report, path, ctx, reference_time)
+        size_done = progress[0]
+        try:
+            end = fh.tell()
+        except (OSError, ValueError):
+            end = size_done
+        fh.close()
+        report.bytes_read += end
+        if on_progress is not None and end > size_done:
+            on_progress(end - size_done)
 
-        for line_no, text, truncated in itertools.chain(sample, lines):
-            n += 1
-            if on_progress is not None and n % PROGRESS_EVERY == 0:
-                pos = tell()
-                on_progress(pos - size_done)
-                size_done = pos
-            rec = None
+
+def _note_inferred(report: IngestReport, path: str, ctx: TimeContext, reference: datetime) -> None:
+    years = ctx.years
+    if years.used:
+        placed = str(years.low) if years.low == years.high else f"{years.low}-{years.high}"
+        report.note(path, f"timestamps without a year: placed in {placed}, so that none is more than two days "
+                          f"after the file's time ({reference:%Y-%m-%d %H:%M} UTC)")
+    if ctx.used_day:
+        d = ctx.days
+        where = {"file name": f"the file name ({d.name_date})",
+                 "file time": f"the file's time ({reference:%Y-%m-%d})"}.get(d.source, "the line before")
+        report.note(path, f"times without a date: dates taken from {where}")
+
+
+def _parse(items, path: str, report: IngestReport, primary, secondary, app_parse, tell, on_progress,
+           progress: list, syslog=None, skip: str | None = None) -> Iterator[Record]:
+    """One record per line (the hot loop): the file's parser, the other syslog
+    flavour, then the app-log parser; a bad line is reported and skipped.
+    ``skip``: a CSV header row, read but not an event."""
+    primary_parse = primary.parse if primary is not None else None
+    secondary_parse = secondary.parse if secondary is not None else None
+    n = 0
+    for line_no, text, truncated in items:
+        n += 1
+        if on_progress is not None and n % PROGRESS_EVERY == 0:
+            pos = tell()
+            on_progress(pos - progress[0])
+            progress[0] = pos
+        if skip is not None and text == skip:
+            skip = None
+            continue
+        rec = None
+        try:
             if primary_parse is not None:
                 rec = primary_parse(text, path, line_no)
                 if rec is None and secondary_parse is not None:
@@ -296,26 +370,20 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
                 if primary_parse is not None:
                     rec.metadata["fallback"] = "app_log"
                     report.fallback_lines += 1
-            if truncated or len(text) > MAX_MESSAGE_CHARS:
-                if len(rec.message) > MAX_MESSAGE_CHARS:
-                    rec.message = rec.message[:MAX_MESSAGE_CHARS]
-                if len(rec.raw) > MAX_MESSAGE_CHARS:
-                    rec.raw = rec.raw[:MAX_MESSAGE_CHARS]
-                rec.metadata["truncated"] = True
-                report.truncated_lines += 1
-            records += 1
-            yield rec
-    finally:
-        # also runs when the consumer stops early (generator closed)
-        if state[0] is not None:
-            report.add_bad(path, state[0][0], state[0][1])
-        report.lines_read += state[1]
-        report.records += records
-        try:
-            end = fh.tell()
-        except (OSError, ValueError):
-            end = size_done
-        fh.close()
-        report.bytes_read += end
-        if on_progress is not None and end > size_done:
-            on_progress(end - size_done)
+                elif rec.timestamp is None and text[0] == "<" and syslog is not None:
+                    # a syslog line among app lines is an event of its own, not a continuation
+                    rec = syslog[0].parse(text, path, line_no) or syslog[1].parse(text, path, line_no) or rec
+        except BadLine as e:
+            report.add_bad(path, line_no, str(e))
+            continue
+        except Exception as e:  # a parser defect costs its line, never the file
+            report.add_bad(path, line_no, f"could not parse ({type(e).__name__}: {e})")
+            continue
+        if truncated or len(text) > MAX_MESSAGE_CHARS:
+            if len(rec.message) > MAX_MESSAGE_CHARS:
+                rec.message = rec.message[:MAX_MESSAGE_CHARS]
+            if len(rec.raw) > MAX_MESSAGE_CHARS:
+                rec.raw = rec.raw[:MAX_MESSAGE_CHARS]
+            rec.metadata["truncated"] = True
+            report.truncated_lines += 1
+        yield rec

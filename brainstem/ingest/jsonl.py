@@ -24,12 +24,18 @@ class JsonMapping:
     nested objects (``host.name``); a literal key containing dots is tried
     first. A single string is accepted for any field."""
 
-    timestamp: tuple[str, ...] = ("timestamp", "@timestamp", "time", "ts", "datetime", "date")
-    host: tuple[str, ...] = ("host", "hostname", "host.name", "host.hostname")
-    message: tuple[str, ...] = ("message", "msg", "log", "text")
-    severity: tuple[str, ...] = ("severity", "level", "log.level", "levelname", "loglevel")
-    service: tuple[str, ...] = ("service", "service.name", "app", "appname", "program", "logger", "logger_name")
-    pid: tuple[str, ...] = ("pid", "process.pid")
+    # beyond the common names: MongoDB (t.$date, s, c), Serilog CLEF (@t, @m, @l), log4j2 JSON
+    # (timeMillis), python-json-logger (asctime), journald JSON (__REALTIME_TIMESTAMP, MESSAGE...)
+    timestamp: tuple[str, ...] = ("timestamp", "@timestamp", "time", "ts", "datetime", "date", "t.$date", "@t",
+                                  "t", "timeMillis", "eventTime", "asctime", "Timestamp", "TimeCreated",
+                                  "__REALTIME_TIMESTAMP")
+    host: tuple[str, ...] = ("host", "hostname", "host.name", "host.hostname", "_HOSTNAME", "Computer", "computer")
+    message: tuple[str, ...] = ("message", "msg", "log", "text", "@m", "@mt", "MESSAGE", "Message")
+    severity: tuple[str, ...] = ("severity", "level", "log.level", "levelname", "loglevel", "@l", "s", "lvl",
+                                 "PRIORITY", "Level")
+    service: tuple[str, ...] = ("service", "service.name", "app", "appname", "program", "logger", "logger_name",
+                                "SYSLOG_IDENTIFIER", "c")
+    pid: tuple[str, ...] = ("pid", "process.pid", "_PID")
 
     def __post_init__(self) -> None:
         for f in dc_fields(self):
@@ -78,18 +84,18 @@ def to_timestamp(value: Any) -> datetime | None:
         v = value.strip()
         if not v:
             return None
-        if v.replace(".", "", 1).isdigit():
+        if v.isascii() and v.replace(".", "", 1).isdigit():  # "²".isdigit() is True too
             return from_epoch(float(v))
         dt = parse_iso(v)
         if dt is not None:
             return dt
         try:
             dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
-        except ValueError:
+            if dt.tzinfo is None:
+                return dt.replace(tzinfo=UTC)
+            return dt.astimezone(UTC)
+        except (ValueError, OverflowError):  # 0001-01-01T00:00:00+12:00 is before datetime.min in UTC
             return None
-        if dt.tzinfo is None:
-            return dt.replace(tzinfo=UTC)
-        return dt.astimezone(UTC)
     return None
 
 
@@ -108,7 +114,7 @@ class JsonParser:
             return None
         try:
             obj = self._loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             return None
         if not isinstance(obj, dict):
             return None
@@ -128,6 +134,14 @@ class JsonParser:
                 break
             if bad is _MISSING:
                 bad = v
+        if ts is None and bad is _MISSING:
+            # no known key: the first top-level string that reads as a time (a key this mapping lacks)
+            for k, v in obj.items():
+                if isinstance(v, str) and 10 <= len(v) <= 40 and v[:1].isdigit() and "-" in v:
+                    ts = to_timestamp(v)
+                    if ts is not None:
+                        used.append(k)
+                        break
         if ts is None and bad is not _MISSING:
             meta["bad_timestamp"] = bad
         host = _take(obj, mp.host, used)

@@ -24,6 +24,11 @@ LEVEL_WORDS = {
     "FINER": "debug", "FINEST": "debug",
 }
 
+# three-letter levels (Serilog "INF", zerolog/logrus short forms); MongoDB D1..D5
+_SHORT_LEVELS = {"INF": "info", "WRN": "warning", "ERR": "error", "DBG": "debug", "FTL": "critical",
+                 "VRB": "debug", "TRC": "debug", "CRT": "critical", "D1": "debug", "D2": "debug", "D3": "debug",
+                 "D4": "debug", "D5": "debug", "EROR": "error", "WARNING": "warning"}
+
 # Android logcat one-letter levels
 LETTER_LEVELS = {"V": "debug", "D": "debug", "I": "info", "W": "warning",
                  "E": "error", "F": "critical", "A": "alert"}
@@ -58,10 +63,12 @@ def severity_from_value(value: object) -> str | None:
         return severity_from_number(value)
     if isinstance(value, str):
         v = value.strip()
-        if v.isdigit():
-            return severity_from_number(int(v))
+        if v.isdigit():  # also true for "²" and for 5,000 digits: int() refuses both
+            return severity_from_number(int(v)) if v.isascii() and len(v) <= 3 else None
         low = v.lower()
         if low in SEVERITY_NAMES:
             return low
-        return LEVEL_WORDS.get(v.upper())
+        if len(v) == 1:   # MongoDB "s": "I", logcat letters
+            return LETTER_LEVELS.get(v.upper())
+        return LEVEL_WORDS.get(v.upper()) or _SHORT_LEVELS.get(v.upper())
     return None

@@ -27,8 +27,10 @@ _ISO = re.compile(
 # TAG: program (anything up to space, '[' or ':'), optional " <version>", optional [pid], ':'
 _PRI_ONLY = re.compile(r"<(\d{1,3})>(?=[^\d\s])")  # "<13>su: msg" as sent by some devices: no timestamp
 _TAG = re.compile(r"((?:-- )?[^\s\[\]:]+(?: v?\d[\w.\-]*)?)(?:\[([^\]\s]{0,32})\])?: ?")
+_MAC_TAG = re.compile(r"([^\s\[\]:]+(?: [^\s\[\]:]+){0,3})\[(\d{1,10})\](?: \(((?:[^()]|\([^()]*\)){1,256})\))?: ?")
 _PROG_MODULE = re.compile(r"([^()]+)\(([^()]+)\)")  # sshd(pam_unix)
 _KERNEL_UPTIME = re.compile(r"\[ *(\d+\.\d+)\] ?")
+_HOSTNAME = re.compile(r"[A-Za-z0-9][\w.\-]{0,254}|[0-9A-Fa-f:.]{2,45}")   # a name, IPv4 or IPv6
 _LEVEL_TOKENS = frozenset(("INFO", "WARN", "WARNING", "ERROR", "DEBUG", "FATAL", "TRACE", "CRITICAL"))
 
 
@@ -191,7 +193,10 @@ class Rfc3164Parser:
                 while pos < len(text) and text[pos] == " ":
                     pos += 1
                 t = _TAG.match(text, pos)
-                if iso and not has_pri and (t is None or host.upper() in _LEVEL_TOKENS):
+                if t is None:   # macOS: "Google Chrome Helper[1234]:", "launchd[1] (com.apple.x[42]):"
+                    t = _MAC_TAG.match(text, pos)
+                if iso and not has_pri and (t is None or host.upper() in _LEVEL_TOKENS
+                                            or _HOSTNAME.fullmatch(host) is None):
                     return None
         service = pid = None
         fields = {}
@@ -199,7 +204,10 @@ class Rfc3164Parser:
             service = t[1]
             pid = t[2] or None
             pos = t.end()
-            if service[-1] == ")":
+            if t.re is _MAC_TAG:
+                if t[3]:
+                    fields["detail"] = t[3]
+            elif service[-1] == ")":
                 pm = _PROG_MODULE.fullmatch(service)
                 if pm is not None:
                     service = pm[1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .base import BadLine
 from .rfc3164 import decode_pri
 from .record import Record
 from .timestamps import make_dt
@@ -104,8 +105,9 @@ class Rfc5424Parser:
         ts = None
         if m[3] is not None:
             ts = make_dt(int(m[3]), int(m[4]), int(m[5]), int(m[6]), int(m[7]), int(m[8]), m[9], m[10])
-            if ts is None:
-                return None
+            if ts is None:  # a well-formed header whose time is not on the calendar
+                start = m.end(2) + 1
+                raise BadLine(f"timestamp out of range: {text[start:text.find(' ', start)]}")
         try:
             fields, pos = parse_sd(text, m.end())
         except SDError:

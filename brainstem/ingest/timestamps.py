@@ -1,4 +1,6 @@
-"""Timestamps found in log lines: year inference and the leading-timestamp zoo.
+"""Timestamp primitives: year inference, datetime construction, epoch and ISO 8601 strings.
+
+The forms found in log lines are in timeforms.py.
 
 Everything returned is tz-aware UTC. A timestamp without a zone is taken as UTC.
 """
@@ -14,43 +16,71 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({k.upper(): v for k, v in list(MONTHS.items())})
 MONTHS.update({k.lower(): v for k, v in list(MONTHS.items())})
 
-# A yearless timestamp more than this far after the reference belongs to the previous year.
-FUTURE_SLACK = timedelta(days=31)
+# A yearless timestamp more than this after the reference belongs to the previous year.
+# Two days: a line cannot be written after its file's mtime, but a local time read
+# as UTC can run up to 14 hours ahead of it, and clocks on a fleet drift.
+FUTURE_TOLERANCE = timedelta(days=2)
 # Consecutive yearless timestamps whose month jumps by at least this much wrap the year.
 WRAP_MONTHS = 6
 
 
-class YearResolver:
-    """Assigns years to yearless timestamps (RFC 3164, logcat), one per file.
+def reference_for(mtime: float, now: datetime | None = None) -> datetime:
+    """The reference of a file's yearless timestamps: its mtime, or now when the
+    mtime is in the future (a skewed clock, an archive from another machine).
 
-    Rule (docs/ingest.md): the first yearless timestamp gets the reference's
-    year, minus one if that would put it more than 31 days after the reference
-    (the reference is the file's mtime unless given). After that the year is
-    carried line to line: when the month goes backwards by 6 or more (Dec -> Jan)
-    the year increments; when it jumps forward by 6 or more (a Dec straggler
-    after Jan lines) the year decrements. Deterministic for a given reference.
+    Right for a file being written (mtime = its last line = now) and for an old
+    rotated one (mtime = when it was rotated, after its last line); wrong only
+    for a copy whose mtime was not kept, for which pass ``reference_time``.
+    """
+    now = now or datetime.now(UTC)
+    ref = datetime.fromtimestamp(mtime, UTC)
+    return ref if ref <= now else now
+
+
+class YearResolver:
+    """Assigns years to yearless timestamps (RFC 3164, logcat, BSD-style app
+    lines), one per file or stream.
+
+    Rule (docs/ingest.md): the first yearless date gets the latest year that
+    does not put it more than ``FUTURE_TOLERANCE`` (2 days) after the
+    reference (the file's mtime, see ``reference_for``; the arrival time for a
+    live line). After that the year is carried line to line: when the month
+    goes backwards by 6 or more (Dec -> Jan) the year increments; when it jumps
+    forward by 6 or more (a Dec straggler after Jan lines) the year decrements.
+    With ``carry=False`` (interleaved senders on a network stream) every date is
+    placed on its own. Deterministic for a given reference.
     """
 
-    __slots__ = ("reference", "year", "last_month")
+    __slots__ = ("reference", "year", "last_month", "carry", "used", "low", "high")
 
-    def __init__(self, reference: datetime) -> None:
+    def __init__(self, reference: datetime, *, carry: bool = True) -> None:
         if reference.tzinfo is None:
             reference = reference.replace(tzinfo=UTC)
         self.reference = reference.astimezone(UTC)
         self.year: int | None = None
         self.last_month = 0
+        self.carry = carry
+        self.used = False   # a year was inferred (for the report: which ones)
+        self.low = self.high = 0
+
+    def nearest_year(self, month: int, day: int) -> int:
+        """The latest year that puts (month, day) no later than the reference plus the tolerance."""
+        limit = self.reference + FUTURE_TOLERANCE
+        year = self.reference.year + 1
+        for _ in range(9):  # Feb 29 may need to go back to the last leap year
+            try:
+                if datetime(year, month, day, tzinfo=UTC) <= limit:
+                    return year
+            except (ValueError, OverflowError):
+                pass
+            year -= 1
+        return self.reference.year
 
     def year_for(self, month: int, day: int) -> int:
+        self.used = True
         year = self.year
-        if year is None:
-            ref = self.reference
-            year = ref.year
-            try:
-                guess = datetime(year, month, day, tzinfo=UTC)
-            except ValueError:  # Feb 29 in a non-leap reference year
-                guess = datetime(year, month, 28, tzinfo=UTC)
-            if guess - ref > FUTURE_SLACK:
-                year -= 1
+        if year is None or not self.carry:
+            year = self.nearest_year(month, day)
         else:
             delta = month - self.last_month
             if delta <= -WRAP_MONTHS:
@@ -59,6 +89,10 @@ class YearResolver:
                 year -= 1
         self.year = year
         self.last_month = month
+        if year < self.low or not self.low:
+            self.low = year
+        if year > self.high:
+            self.high = year
         return year
 
 
@@ -73,18 +107,22 @@ def make_dt(year: int, month: int, day: int, hh: int, mm: int, ss: int,
         if ss == 60:  # leap second: clamp rather than reject
             ss = 59
         dt = datetime(year, month, day, hh, mm, ss, us, tzinfo=UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     if tz and tz != "Z" and tz != "z":
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
         if len(digits) == 2:
             digits += "00"
-        try:
-            offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4]))
-        except ValueError:
+        if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
             return None
-        dt -= sign * offset
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            return None
+        try:  # 9999-12-31T23:59:59-12:00 is past datetime.max in UTC
+            dt -= sign * timedelta(hours=hours, minutes=minutes)
+        except OverflowError:
+            return None
     return dt
 
 
@@ -115,148 +153,14 @@ def parse_iso(text: str) -> datetime | None:
                    int(m[6] or 0), m[7], m[8])
 
 
-# ---- leading timestamps of app log lines -----------------------------------
-# Each pattern: (compiled regex, builder(match, resolver) -> datetime | None).
-# A match must be followed by a non-word char (checked by the regex itself).
-
 _ISO = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d))?+(?:[.,](\d{1,9}))?+"
     r"(?: ?(Z|z|[+-]\d\d(?::?\d\d)?(?![\d:])))?(?![\w])")
-_YMD_SLASH = re.compile(r"(\d{4}|\d\d)/(\d\d)/(\d\d)[ T-](\d\d):(\d\d):(\d\d)(?:[.,:](\d{1,9}))?(?![\w])")
-_DMY_SLASH = re.compile(r"(\d\d)/(\d\d)/(\d{4})[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
-_COMPACT = re.compile(r"(\d{2}|\d{4})(\d\d)(\d\d)[ T](\d\d):?(\d\d):?(\d\d)(?:[.,](\d{1,9}))?(?![\w])")
-# 20171223-22:16:0:119 (HealthApp): unpadded fields, milliseconds after a colon
-_COMPACT_DASH = re.compile(r"(\d{4})(\d\d)(\d\d)-(\d{1,2}):(\d{1,2}):(\d{1,2})(?::(\d{1,3}))?(?![\w])")
-_MD_DASH = re.compile(r"(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")  # logcat
-_EPOCH = re.compile(r"(1\d{9}|1\d{12})(?:\.(\d{1,9}))?(?![\w.])")
-_ASCTIME = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? ([A-Z][a-z]{2}) {1,2}(\d{1,2}) "
-    r"(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\d{4})(?![\w])")
-_BSD = re.compile(r"([A-Z][a-z]{2}) {1,2}(\d{1,2})(?: (\d{4}))? (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?![\w])")
-_CLF = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})")
 
 
-def _year2(y: str) -> int:
-    n = int(y)
-    return n + 2000 if len(y) == 2 else n
-
-
-def _b_iso(m, r):
-    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), m[7], m[8])
-
-
-def _b_compact_dash(m, r):
-    ms = m[7]
-    return make_dt(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]),
-                   ms.zfill(3) if ms else None)
-
-
-def _b_ymd(m, r):
-    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_dmy(m, r):
-    return make_dt(int(m[3]), int(m[2]), int(m[1]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_compact(m, r):
-    return make_dt(_year2(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_md(m, r):
-    month, day = int(m[1]), int(m[2])
-    if not 1 <= month <= 12:
-        return None
-    return make_dt(r.year_for(month, day), month, day, int(m[3]), int(m[4]), int(m[5]), m[6])
-
-
-def _b_epoch(m, r):
-    s = m[1] + ("." + m[2] if m[2] else "")
-    return from_epoch(float(s))
-
-
-def _b_asctime(m, r):
-    month = MONTHS.get(m[1])
-    if month is None:
-        return None
-    return make_dt(int(m[7]), month, int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[6])
-
-
-def _b_bsd(m, r):
-    month = MONTHS.get(m[1])
-    if month is None:
-        return None
-    day = int(m[2])
-    year = int(m[3]) if m[3] else r.year_for(month, day)
-    return make_dt(year, month, day, int(m[4]), int(m[5]), int(m[6]), m[7])
-
-
-def _b_clf(m, r):
-    month = MONTHS.get(m[2])
-    if month is None:
-        return None
-    return make_dt(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]), None, m[7])
-
-
-DIGIT_PATTERNS = [(_ISO, _b_iso), (_COMPACT, _b_compact), (_COMPACT_DASH, _b_compact_dash), (_YMD_SLASH, _b_ymd), (_DMY_SLASH, _b_dmy),
-                  (_MD_DASH, _b_md), (_CLF, _b_clf), (_EPOCH, _b_epoch)]
-ALPHA_PATTERNS = [(_ASCTIME, _b_asctime), (_BSD, _b_bsd)]
-
-
-class LeadingTimestamp:
-    """Finds a timestamp at the start of a line (optionally in ``[...]``).
-
-    Remembers which pattern matched last, so a file in one format costs one
-    regex match per line.
-    """
-
-    __slots__ = ("resolver", "_last")
-
-    def __init__(self, resolver: YearResolver) -> None:
-        self.resolver = resolver
-        self._last = None
-
-    def parse(self, text: str, pos: int = 0) -> tuple[datetime | None, int]:
-        """(timestamp, index just after it) or (None, pos)."""
-        if pos >= len(text):
-            return None, pos
-        c = text[pos]
-        bracket = c == "["
-        start = pos + 1 if bracket else pos
-        if start >= len(text):
-            return None, pos
-        c = text[start]
-        last = self._last
-        if last is not None:
-            got = self._try(last, text, start, bracket)
-            if got is not None:
-                return got
-        if "0" <= c <= "9":
-            patterns = DIGIT_PATTERNS
-        elif "A" <= c <= "Z":
-            patterns = ALPHA_PATTERNS
-        else:
-            return None, pos
-        for pat in patterns:
-            if pat is last:
-                continue
-            got = self._try(pat, text, start, bracket)
-            if got is not None:
-                self._last = pat
-                return got
-        return None, pos
-
-    def _try(self, pat, text, start, bracket):
-        regex, build = pat
-        m = regex.match(text, start)
-        if m is None:
-            return None
-        end = m.end()
-        if bracket:
-            if end >= len(text) or text[end] != "]":
-                return None
-            end += 1
-        dt = build(m, self.resolver)
-        if dt is None:
-            return None
-        return dt, end
+def __getattr__(name: str):
+    # LeadingTimestamp moved to timeforms.py (it reads every form there); still importable here
+    if name == "LeadingTimestamp":
+        from .timeforms import LeadingTimestamp
+        return LeadingTimestamp
+    raise AttributeError(name)

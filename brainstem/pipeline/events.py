@@ -11,6 +11,7 @@ import re
 from hashlib import blake2b
 from datetime import datetime, timezone
 
+from brainstem.ingest.continuation import head_line, signature_text
 from brainstem.ingest.record import Record
 from brainstem.models import Event
 
@@ -77,33 +78,37 @@ class EventFactory:
                 self._files.clear()
             st = self._files[rec.source_path] = _FileState()
         ts = rec.timestamp
-        inherited = ts is None
-        if inherited:
+        meta = rec.metadata
+        inherited = ts is None or "time_inherited" in meta   # the reader may have given it a time
+        if ts is None:
             ts = st.last_ts or self.fallback
-        else:
+        elif not inherited:
             st.last_ts = ts
         if ts != st.ordinal_ts:
             st.ordinals.clear()
             st.ordinal_ts = ts
         raw = rec.raw
-        n = st.ordinals.get(raw, 0)
-        st.ordinals[raw] = n + 1
+        # a joined event (a line and its continuation) is identified by its first line, so
+        # re-reading a file whose last trace has grown still finds the event it stored
+        key = raw if "\n" not in raw else head_line(raw)
+        n = st.ordinals.get(key, 0)
+        st.ordinals[key] = n + 1
         tid = self.tenant_id
         message = normalize_message(rec.message)
+        sig_message = message if "\n" not in rec.message else normalize_message(signature_text(rec.message))
         service = rec.service
-        meta = rec.metadata
         if inherited:
             meta["time_inherited"] = True
         meta["line"] = rec.line_no
         return Event(
             # a time the line does not carry (inherited, or the arrival time of a live
             # message) is part of the id: the same text at another time is another event
-            event_id=_event_id(tid, raw, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
+            event_id=_event_id(tid, key, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
             tenant_id=tid, timestamp=ts, message_raw=raw, source_type=rec.source_type,
             source_path=rec.source_path, host=rec.host, service=service,
             severity=rec.severity, facility=rec.facility, message_normalized=message,
             structured_fields=rec.structured_fields,
-            signature_input=f"{service}: {message}" if service else message,
+            signature_input=f"{service}: {sig_message}" if service else sig_message,
             ingest_metadata=meta,
         )
 

@@ -34,12 +34,13 @@ def _keyed(records: Iterator[Record], idx: int, fallback: float) -> Iterator[tup
 
 def merged_records(files: list[Path], *, fmt: str | None, json_mapping: JsonMapping | None,
                    report: IngestReport, on_progress: Callable[[int], None] | None,
-                   reference_time: datetime | None = None) -> Iterator[Record]:
-    """Records of all ``files`` in event-time order (a k-way merge)."""
+                   reference_time: datetime | None = None, **options) -> Iterator[Record]:
+    """Records of all ``files`` in event-time order (a k-way merge); ``options``
+    go to read_records (continuation handling)."""
     for start in range(0, len(files), MERGE_FANOUT):
         group = files[start:start + MERGE_FANOUT]
         opened = open_records(group, report=report, fmt=fmt, json_mapping=json_mapping,
-                              reference_time=reference_time, on_progress=on_progress)
+                              reference_time=reference_time, on_progress=on_progress, **options)
         opened = list(opened)
         if len(opened) == 1:
             yield from opened[0][1]      # one file: nothing to merge
@@ -62,12 +63,18 @@ def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, f
     fallback = max((p.stat().st_mtime for p in files), default=0.0)
     factory = EventFactory(tenant.tenant_id, datetime.fromtimestamp(fallback, timezone.utc))
     records = merged_records(files, fmt=fmt, json_mapping=json_mapping, report=report,
-                             on_progress=on_progress, reference_time=reference_time)
+                             on_progress=on_progress, reference_time=reference_time,
+                             continuation=settings.continuation,
+                             continuation_max_lines=settings.continuation_max_lines)
     pipeline.process(records, stats, factory)
     pipeline.finish(stats)
     stats.lines_read = report.lines_read
     stats.bad_lines = report.bad_lines
     stats.bad = list(report.bad)
+    stats.untimed_lines = report.untimed_lines
+    stats.joined_lines = report.joined_lines
+    stats.untimed_files = list(report.untimed_files)
+    stats.notes = list(report.notes)
     stats.elapsed = time.perf_counter() - started
     return stats
 

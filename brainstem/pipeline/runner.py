@@ -47,6 +47,10 @@ class RunStats:
     elapsed: float = 0.0
     bad: list[tuple[str, int, str]] = field(default_factory=list)
     recurred: dict[str, int] = field(default_factory=dict)   # known incident memories that came back
+    untimed_lines: int = 0          # lines without a timestamp of their own (joined, or given the one before)
+    joined_lines: int = 0           # ...of which joined to the event before them
+    untimed_files: list[str] = field(default_factory=list)   # no timestamp found: events took the file's time
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, layout learned / year or date inferred)
 
     @property
     def rate(self) -> float:
@@ -280,6 +284,15 @@ class TenantPipeline:
         self.book.candidates.clear()
         self.book.groups.clear()
 
+    def replace_rules(self, rules) -> None:
+        """Swap in a rebuilt rule engine (rules reloaded while serving): what is pending is
+        checkpointed first, then the new engine is warmed like a fresh run's (its own saved
+        state when the rules did not change, else a replay of the recent events)."""
+        self.checkpoint()
+        self.rules = rules
+        if rules is not None:
+            self._warm_rules()
+
     def resync(self) -> None:
         """Reload what a human changed behind the pipeline's back (a review, a promotion):
         candidates are re-read when next touched, feedback and incident memories at once."""
@@ -300,6 +313,8 @@ class TenantPipeline:
                                   (self.tid, "pipeline", STATE_VERSION, self.meta)])
         for d in self.detectors:
             batch.state.append((self.tid, f"detector:{d.name}", d.state_version, d.to_state()))
+        if self.rules is not None:   # the rule engine's windows (brainstem/rules/state.py)
+            batch.state.append((self.tid, "rules", self.rules.STATE_VERSION, self.rules.to_state()))
         self.store.write(batch)
         self._since_checkpoint = 0
 
@@ -322,13 +337,21 @@ class TenantPipeline:
                 self.incidents.track(inc)
 
     def _warm_rules(self) -> None:
-        """Rebuild the rule engine's windows from the tenant's recent stored events.
+        """Give the rule engine the windows it had at the end of the last run.
 
-        The engine's caches live in memory; a new run replays the events of the
-        last ``rules_replay_seconds`` before the newest stored one, with the
-        firings discarded (the run that stored those events already recorded
-        them), so windows that span two runs still see both halves.
+        Its state is checkpointed with the pipeline's (same rules: same
+        fingerprint); events stored after that checkpoint (a crash) are replayed
+        into it with their firings discarded (the run that stored them recorded
+        them). Without a usable state (first run with these rules), the events of
+        the last ``rules_replay_seconds`` before the newest stored one are replayed.
         """
+        saved = self.store.load_state(self.tid, "rules")
+        if saved and saved[0] == self.rules.STATE_VERSION and self.rules.load_state(saved[1]):
+            for e in self.store.events_after(self.tid, self.meta.get("high_water", 0)):
+                sig = self.sigs.get(e.signature_key)
+                if sig is not None:
+                    self.rules.observe(e, sig)
+            return
         last = self.meta.get("last_ts")
         horizon = self.settings.rules_replay_seconds
         if last is None or horizon <= 0:

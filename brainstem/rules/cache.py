@@ -13,6 +13,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from .cachespec import CacheSpec, Level
+from .cells import EPOCH
 from .values import UNKNOWN, show
 
 if TYPE_CHECKING:
@@ -35,8 +36,32 @@ class CNode:
         self.expires = 0.0
 
 
+class CLeaf:
+    """A complete row (the last attribute): no children, so no kid or row counters
+    of its own (read as 0 / the first level)."""
+    __slots__ = ("value", "parent", "hits", "rows", "hi", "dead", "expires")
+    children = None
+    kids = 0
+    ki = ri = 1
+
+    def __init__(self, value: object, parent: CNode) -> None:
+        self.value = value
+        self.parent = parent
+        self.hits = self.rows = 0
+        self.hi = 1
+        self.dead = False
+        self.expires = 0.0
+
+
+def new_node(value: object, parent: "CNode | None", leaf: bool):
+    return CLeaf(value, parent) if leaf else CNode(value, parent, False)
+
+
 def _kill(node: CNode) -> None:
+    """Mark a removed subtree dead and cut its parent links, so reference counting
+    frees it at once (no cycle is left for the garbage collector)."""
     node.dead = True
+    node.parent = None
     if node.children:
         for kid in node.children.values():
             _kill(kid)
@@ -98,7 +123,7 @@ class Cache:
             kids = node.children
             child = kids.get(v)
             if child is None:
-                child = kids[v] = CNode(v, node, d + 1 == n)
+                child = kids[v] = new_node(v, node, d + 1 == n)
                 node.kids += 1
                 self.published = True
                 if lv.kid_state is not None:
@@ -301,8 +326,11 @@ class Cache:
 
 
 # -- the compiled insertion (fast path) ---------------------------------------------
-def _assign_src(term: str, value: str, ind: str) -> list[str]:
-    """Inline `engine.assign(term, value)` for a term (the same checks, no call)."""
+def _assign_src(term: str, value: str, ind: str, plain: bool = False) -> list[str]:
+    """Inline `engine.assign(term, value)` for a term (the same checks, no call);
+    `plain`: the term has no formula and no subscriber now, so it is just set."""
+    if plain:
+        return [f"{ind}{term}.value = {value}"]
     return [f"{ind}x = {value}",
             f"{ind}if {term}.defn is not None: assign({term}, x)",
             f"{ind}else:",
@@ -311,6 +339,13 @@ def _assign_src(term: str, value: str, ind: str) -> list[str]:
             f"{ind}        {term}.value = x",
             f"{ind}        for s in {term}.subs:",
             f"{ind}            if not s.queued: schedule(s)"]
+
+
+def quiet_term(term) -> bool:
+    """A term whose change nobody needs to hear about now: no formula, and no
+    subscriber but `if` rules, which stay off the queue (RuleEngine.add_rule)."""
+    return term.defn is None and all(s.is_rule and s.queued and getattr(s, "kind", "") == "if"
+                                     for s in term.subs)
 
 
 def compile_insert(cache: Cache):
@@ -324,24 +359,41 @@ def compile_insert(cache: Cache):
     tests/rules/test_fastpath.py compares the two on random specs and streams."""
     eng = cache.engine
     levels, n, counting = cache.levels, cache.n, cache.counting
-    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "STATES": STATES,
+    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "CLeaf": CLeaf, "STATES": STATES,
                 "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
-                "schedule": eng.schedule, "ACTION": cache.action_term}
+                "schedule": eng.schedule, "ACTION": cache.action_term,
+                "EPOCH": EPOCH, "E": EPOCH[0]}
+    # specialised to the graph as it is (the version is checked on each call)
     src = ["def insert_now(values, mode):",
-           "    for w in cache.watchers:",
-           "        if not w.queued: schedule(w)",
-           "    fired = False",
-           "    node = cache.root"]
+           "    if EPOCH[0] != E:",
+           "        cache.insert_now = compile_insert(cache)",
+           "        return cache.insert_now(values, mode)"]
+    if cache.watchers:
+        src += ["    for w in cache.watchers:",
+                "        if not w.queued: schedule(w)"]
+    src += ["    fired = False",
+            "    node = cache.root"]
     add = src.append
+    # terms that can simply be set: no formula, and no subscriber to tell but `if`
+    # rules (they answer alerts, not changes)
+    plain = {}
+    for d, lv in enumerate(levels):
+        for key in ("term", "hits_term", "hit_state", "rows_term", "row_state", "kids_term", "kid_state"):
+            obj = getattr(lv, key)
+            if obj is not None:
+                plain[f"{key}{d}"] = quiet_term(obj)
+
+    def assign_src(term: str, value: str, ind: str) -> list[str]:
+        return _assign_src(term, value, ind, plain.get(term, False))
 
     def state(t_name: str, st_name: str, counter: str, idx: str, ind: str) -> None:
         add(f"{ind}i = node.{idx}")
         add(f"{ind}if {t_name}[i] and node.{counter} >= {t_name}[i]:")
-        src.extend(_assign_src(st_name, "STATES[i]", ind + "    "))
+        src.extend(assign_src(st_name, "STATES[i]", ind + "    "))
         add(f"{ind}    node.{idx} = i + 1")
         add(f"{ind}    fired = True")
         add(f"{ind}else:")
-        src.extend(_assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
+        src.extend(assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
 
     for d in range(n + 1):
         lv = levels[d]
@@ -351,26 +403,26 @@ def compile_insert(cache: Cache):
         if counting:
             add("    node.hits += 1")
             if lv.hits_term is not None:
-                src.extend(_assign_src(f"hits_term{d}", "float(node.hits)", "    "))
+                src.extend(assign_src(f"hits_term{d}", "float(node.hits)", "    "))
                 state(f"hit_t{d}", f"hit_state{d}", "hits", "hi", "    ")
         else:
             add("    node.hits = 1")
         if d == n:
             break
         add(f"    v = values[{d}]")
-        src.extend(_assign_src(f"term{d + 1}", "v", "    "))
+        src.extend(assign_src(f"term{d + 1}", "v", "    "))
         add("    child = node.children.get(v)")
         add("    if child is None:")
-        add(f"        child = node.children[v] = CNode(v, node, {d + 1 == n})")
+        add(f"        child = node.children[v] = " + (f"CLeaf(v, node)" if d + 1 == n else "CNode(v, node, False)"))
         add("        node.kids += 1")
         add("        cache.published = True")
         if lv.kid_state is not None:
             state(f"kid_t{d}", f"kid_state{d}", "kids", "ki", "        ")
             add("    else:")
-            src.extend(_assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
+            src.extend(assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
                                    "        "))
         if lv.kids_term is not None:
-            src.extend(_assign_src(f"kids_term{d}", "float(node.kids)", "    "))
+            src.extend(assign_src(f"kids_term{d}", "float(node.kids)", "    "))
         add(f"    p{d} = node")
         add("    node = child")
     if cache.interval:   # Cache._schedule inlined
@@ -393,19 +445,20 @@ def compile_insert(cache: Cache):
         if lv.row_state is not None:
             state(f"row_t{d}", f"row_state{d}", "rows", "ri", "        ")
             add("    else:")
-            src.extend(_assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
+            src.extend(assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
                                    "        "))
         if lv.rows_term is not None:
-            src.extend(_assign_src(f"rows_term{d}", "float(node.rows)", "    "))
+            src.extend(assign_src(f"rows_term{d}", "float(node.rows)", "    "))
     add("    if fired:")
     add("        cache.alerted = True")
     if cache.spec.exist:
         add("    elif newrow:")
-        src.extend(_assign_src("ACTION", '"add"', "        "))
+        src.extend(assign_src("ACTION", '"add"', "        "))
         add("        fired = True")
     add("    if fired or mode:")
     add("        eng._alerted.append(cache.ctx)")
     code = "\n".join(src) + "\n"
+    ns["compile_insert"] = compile_insert
     exec(compile(code, f"<cache insert {cache.ctx.path() or '_'}>", "exec"), ns)
     fn = ns["insert_now"]
     fn.source = code  # for debugging: print(cache.insert_now.source)

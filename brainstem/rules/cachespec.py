@@ -58,6 +58,17 @@ class CacheSpec:
         return "".join(out)
 
 
+MAX_COUNT = 1 << 31   # thresholds and intervals are counts: bounded, like NodeBrain's ints
+
+
+def _count(p: "Parser", tok) -> int:
+    """A threshold or interval count (a whole number below 2^31), else a syntax error."""
+    v = p.number(tok)
+    if not 0 <= v < MAX_COUNT:
+        raise p.error(f"expecting a count below {MAX_COUNT}", tok)
+    return int(v)
+
+
 def _thresholds(p: "Parser", level: Level, ctx: "Term", prefix: str) -> bool:
     """Parse any of (..){..}[..] after an attribute; return whether hits were given."""
     counting = False
@@ -73,7 +84,7 @@ def _thresholds(p: "Parser", level: Level, ctx: "Term", prefix: str) -> bool:
             tok = p.lx.next()
             if tok[0] != NUM:
                 raise p.error("expecting a threshold number", tok)
-            values.append(int(float(tok[1])))
+            values.append(_count(p, tok))
             if p.at(","):
                 p.lx.next()
         p.lx.next()
@@ -122,7 +133,7 @@ def parse_spec(p: "Parser", ctx: "Term") -> CacheSpec:
         if num[0] != NUM or unit[0] != NAME or unit[1] not in _UNITS:
             raise p.error("expecting an interval like 8h, 10m, 30s or 2d", unit)
         mult, word = _UNITS[unit[1]]
-        n = int(float(num[1]))
+        n = _count(p, num)
         interval, interval_text = n * mult, f"{n} {word}"
         p.expect(")")
     root = Level(term=None)

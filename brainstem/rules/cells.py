@@ -7,10 +7,19 @@ A cell nobody subscribes to is computed on demand (`peek`) and shows as `#`.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 from .values import FALSE, TRUE, UNKNOWN, is_true, show
+
+
+# The graph's version: bumped whenever a subscription, formula or rule changes, so
+# code specialised to the graph (engine alert programs, cache insertions) knows to
+# rebuild itself. Definitions are rare; events never change it.
+EPOCH = [0]
+
+
+def graph_changed() -> None:
+    EPOCH[0] += 1
 
 
 class Cell:
@@ -27,6 +36,10 @@ class Cell:
     def operands(self) -> tuple:
         return ()
 
+    def intern_key(self) -> tuple | None:
+        """What makes two cells the same expression (None: never shared)."""
+        return None
+
     def compute(self) -> object:
         return self.value
 
@@ -39,6 +52,7 @@ class Cell:
 
     def enable(self, sub) -> None:
         """`sub` (a cell or rule) subscribes; the first subscriber wakes the cell up."""
+        EPOCH[0] += 1
         self.subs.append(sub)
         self.refs += 1
         if self.refs == 1:
@@ -51,6 +65,7 @@ class Cell:
             self.subs.remove(sub)
         except ValueError:
             return
+        EPOCH[0] += 1
         self.refs -= 1
         if self.refs == 0:
             for op in self.operands():
@@ -70,6 +85,9 @@ class Const(Cell):
     def peek(self) -> object:
         return self.value
 
+    def intern_key(self) -> tuple:
+        return ("c", type(self.value), self.value)
+
     def enable(self, sub) -> None:
         pass  # constants never change, so nobody needs to hear from them
 
@@ -84,7 +102,7 @@ class Term(Cell):
     """A named cell in a glossary; any term can also serve as a context."""
 
     __slots__ = ("name", "parent", "children", "defn", "node", "rule", "if_rules",
-                 "alert_terms", "alert_cache", "__weakref__")
+                 "alert_terms", "alert_cache", "alert_progs", "__weakref__")
 
     def __init__(self, name: str, parent: "Term | None") -> None:
         super().__init__()
@@ -97,6 +115,7 @@ class Term(Cell):
         self.if_rules: list = []            # `if` rules that answer alerts to this context
         self.alert_terms: tuple = ()        # terms the last alert to this context set
         self.alert_cache: dict | None = None  # attribute names -> terms (alert_values)
+        self.alert_progs: dict = {}           # attribute names -> compiled alert program
 
     def operands(self) -> tuple:
         return (self.defn,) if self.defn is not None else ()
@@ -169,20 +188,38 @@ def _and(a: object, b: object) -> object:
         return FALSE
     if a is UNKNOWN or b is UNKNOWN:
         return UNKNOWN
-    return b
+    return TRUE
 
 
 def _or(a: object, b: object) -> object:
-    if is_true(a):
-        return a
-    if is_true(b):
-        return b
+    # NodeBrain's logical operators give !! (True), never an operand's value
+    if is_true(a) or is_true(b):
+        return TRUE
     if a is UNKNOWN or b is UNKNOWN:
         return UNKNOWN
     return FALSE
 
 
-_REGEX_CACHE: dict[str, re.Pattern] = {}
+_REGEX_CACHE: dict[str, object] = {}
+REGEX_BUDGET = 0.05   # seconds one `a ~ "re"` match may take (a catastrophic pattern gives ?)
+_BAD = object()
+
+
+def compile_regex(pattern: str):
+    """The compiled pattern (regex module, PCRE-like, NodeBrain's `(?'name'...)` too),
+    or None when it is not a valid regular expression. Compiled once."""
+    rx = _REGEX_CACHE.get(pattern)
+    if rx is None:
+        import regex   # imported on first use: `brainstem nb` starts faster without it
+        from .translator import _pcre_names
+        try:
+            rx = regex.compile(_pcre_names(pattern))
+        except (regex.error, ValueError, OverflowError, RecursionError):
+            rx = _BAD
+        if len(_REGEX_CACHE) > 10000:    # patterns built at run time must not pile up
+            _REGEX_CACHE.clear()
+        _REGEX_CACHE[pattern] = rx
+    return None if rx is _BAD else rx
 
 
 def _match(a: object, b: object) -> object:
@@ -190,10 +227,13 @@ def _match(a: object, b: object) -> object:
         return UNKNOWN
     if type(a) is not str or type(b) is not str:
         return FALSE
-    rx = _REGEX_CACHE.get(b)
+    rx = compile_regex(b)
     if rx is None:
-        rx = _REGEX_CACHE[b] = re.compile(b)
-    return TRUE if rx.search(a) else FALSE
+        return UNKNOWN
+    try:
+        return TRUE if rx.search(a, timeout=REGEX_BUDGET) else FALSE
+    except TimeoutError:
+        return UNKNOWN
 
 
 BINARY: dict[str, Callable[[object, object], object]] = {
@@ -230,6 +270,9 @@ class Binary(Cell):
 
     def operands(self) -> tuple:
         return (self.a, self.b)
+
+    def intern_key(self) -> tuple:
+        return ("b", self.op, id(self.a), id(self.b))
 
     def compute(self) -> object:
         return self.fn(self.a.value, self.b.value)
@@ -283,6 +326,9 @@ class Unary(Cell):
     def operands(self) -> tuple:
         return (self.a,)
 
+    def intern_key(self) -> tuple:
+        return ("u", self.op, id(self.a))
+
     def compute(self) -> object:
         return self.fn(self.a.value)
 
@@ -290,7 +336,8 @@ class Unary(Cell):
         return self.fn(self.a.peek())
 
     def display(self, top: bool = False) -> str:
-        return self.op + self.a.display()
+        inner = self.op + self.a.display()
+        return inner if top else "(" + inner + ")"   # NodeBrain prints `(!a)`
 
 
 class NodeCall(Cell):
@@ -305,6 +352,9 @@ class NodeCall(Cell):
 
     def operands(self) -> tuple:
         return tuple(self.args)
+
+    def intern_key(self) -> tuple:
+        return ("n", id(self.term), self.facet, tuple(id(a) for a in self.args))
 
     def enable(self, sub) -> None:
         first = self.refs == 0

@@ -2,38 +2,52 @@
 shell actions, and the fast path for plain `alert a="x",b=1;` lines."""
 from __future__ import annotations
 
+import math
 import re
-import shlex
 import subprocess
 from typing import TYPE_CHECKING
 
 from .cache import Cache
 from .cachespec import parse_spec
-from .cells import Term
+from .cells import Const, Term, graph_changed
 from .errors import RuleError, RuleSyntaxError
 from .lexer import NAME, OP
 from .parser import Parser
 from .rules import Rule
-from .show import PlainNode, show_formula, show_rules, show_term
-from .values import plain
+from .nodes import PlainNode, make_node
+from .show import show_formula, show_rules, show_term
+from .values import UNKNOWN, plain
 
 if TYPE_CHECKING:
     from .engine import RuleEngine
 
 _PREFIX = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\.\s+")
 _VERB = re.compile(r"[A-Za-z]+")
-_SUBST = re.compile(r"\$\{([^}]*)\}")
-_FAST_ALERT = re.compile(
-    r'alert\s+((?:[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?)\s*,\s*)*'
-    r'[A-Za-z_][A-Za-z0-9_]*=(?:"[^"]*"|-?\d+(?:\.\d+)?))\s*;?\s*$')
-_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(-?\d+(?:\.\d+)?))')
+# `node:text` / `node(args):text`: a command to a node (a translator's input)
+_NODE_CMD = re.compile(r"((?:@\.)?[A-Za-z_'][A-Za-z0-9_.']*)\s*(\([^)]*\))?:")
+_SUBST = re.compile(r"(\$+)\{([^}]*)\}")
 
 
 def substitute(engine: "RuleEngine", ctx: Term, text: str) -> str:
-    """Replace each `${term}` by the term's value (strings unquoted, Unknown as ?)."""
+    """Replace each `${expression}` by its value in `ctx` (strings unquoted, Unknown
+    as ?): a term, or any cell expression (`${c@kids(host)}`, `${a+1}`). `$${x}`
+    is reduced to `${x}` for a later substitution, as NodeBrain does."""
     def one(m: re.Match) -> str:
-        t = engine.find(ctx, m.group(1).strip())
-        return "?" if t is None else plain(t.peek())
+        dollars, body = m.group(1), m.group(2)
+        if len(dollars) > 1:
+            return dollars[1:] + "{" + body + "}"
+        name = body.strip()
+        t = engine.find(ctx, name)
+        if t is not None:
+            return plain(t.peek())
+        try:
+            p = Parser(engine, ctx, body)
+            cell = p.expr()
+            if not p.at_end():
+                return "?"
+            return plain(cell.peek())
+        except RuleSyntaxError:
+            return "?"
     return _SUBST.sub(one, text)
 
 
@@ -57,6 +71,10 @@ def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bo
     if ch in "-=":
         shell(engine, ctx, text[pos + 1:].strip(), ch)
         return
+    m = _NODE_CMD.match(text, pos)
+    if m:
+        node_command(engine, ctx, text, m)
+        return
     m = _VERB.match(text, pos)
     verb = m.group() if m else text[pos]
     body = m.end() if m else pos + 1
@@ -76,6 +94,24 @@ def execute(engine: "RuleEngine", ctx: Term, text: str, pos: int = 0, nested: bo
             engine.react()
     elif verb == "show":
         show(engine, ctx, text, body)
+    elif verb == "forecast":
+        forecast(engine, ctx, text, body)
+    elif verb == "enable" or verb == "disable":
+        p = Parser(engine, ctx, text, body)
+        tok = p.lx.next()
+        if tok[0] != NAME:
+            raise p.error(f"expecting a node to {verb}", tok)
+        _end(p)
+        term = engine.find(ctx, tok[1])
+        node = term.node if term is not None else None
+        if node is None:
+            raise RuleError(f"{tok[1]} is not a node")
+        action = getattr(node, verb, None)
+        if action is None:
+            raise RuleError(f"{tok[1]}: a {getattr(node, 'skill', '') or 'plain'} node cannot be {verb}d")
+        action()
+        if not nested:
+            engine.react()
     else:
         raise RuleSyntaxError(f"verb {verb!r} not recognized", pos, verb)
 
@@ -90,7 +126,7 @@ def _end(p: Parser) -> None:
 
 
 def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
-    p = Parser(engine, ctx, text, pos)
+    p = Parser(engine, ctx, text, pos, intern=True)
     name = p.lx.next()
     if name[0] != NAME:
         raise p.error("expecting a term name to define", name)
@@ -98,9 +134,16 @@ def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
     kind = p.lx.next()
     word = kind[1]
     if word == "cell":
+        if p.at_end():             # `define x cell;`: a term with no value yet
+            _end(p)
+            engine.assign(term, UNKNOWN)
+            return
         cell = p.expr()
         _end(p)
-        engine.define(term, cell)
+        if type(cell) is Const:    # a constant is a value, not a formula (`x = 42`)
+            engine.assign(term, cell.value)
+        else:
+            engine.define(term, cell)
     elif word == "node":
         _define_node(engine, p, term)
     elif word in ("on", "if", "when"):
@@ -122,13 +165,19 @@ def define(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
 
 
 def _define_node(engine: "RuleEngine", p: Parser, term: Term) -> None:
+    graph_changed()    # compiled code that names this term's node is rebuilt
     if p.at_end():
         _end(p)
         term.node = PlainNode()
         return
     skill = p.lx.next()
+    if skill[0] == NAME and skill[1] != "cache":
+        cells = p.arglist() if p.at("(") else []
+        _end(p)
+        term.node = make_node(engine, term, skill[1], [c.peek() for c in cells], cells)
+        return
     if skill[1] != "cache":
-        raise p.error("only the cache skill is available", skill)
+        raise p.error("expecting a node skill (cache, translator, audit, syslog)", skill)
     spec = parse_spec(p, term)
     _end(p)
     cache = Cache(engine, term, spec)
@@ -175,12 +224,66 @@ def show(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
             tok = p.lx.next()
             if tok[0] != NAME:
                 raise p.error("expecting a term or (formula) to show", tok)
-            term = engine.find(ctx, tok[1]) or engine.resolve(ctx, tok[1])
+            term = engine.find(ctx, tok[1])
+            if term is None:
+                raise RuleError(f'Term "{tok[1]}" not defined.')
             for line in show_term(term):
                 engine.emit(line)
         if p.at(","):
             p.lx.next()
     _end(p)
+
+
+def forecast(engine: "RuleEngine", ctx: Term, text: str, pos: int) -> None:
+    """`forecast ~(expression);` or `forecast TERM;`: the next intervals of a schedule."""
+    from .schedule import TimeCondition, forecast_lines, parse_time_condition
+    p = Parser(engine, ctx, text, pos)
+    tok = p.lx.next()
+    if tok[0] == OP and tok[1] == "~":
+        cond = parse_time_condition(engine, p)
+    elif tok[0] == NAME:
+        term = engine.find(ctx, tok[1])
+        cond = term.defn if term is not None else None
+        if not isinstance(cond, TimeCondition):
+            raise RuleError(f'Term "{tok[1]}" does not reference a schedule cell.')
+    else:
+        raise p.error("expecting a time condition ~(...) or a term", tok)
+    _end(p)
+    for line in forecast_lines(cond, engine.now):
+        if type(line) is tuple:
+            engine.message(*line)
+        else:
+            engine.emit(line)
+
+
+def node_command(engine: "RuleEngine", ctx: Term, text: str, m: re.Match) -> None:
+    """`node:text` or `node("verb",...):text` (e.g. a line for a translator)."""
+    term = engine.find(ctx, m.group(1))
+    node = term.node if term is not None else None
+    if node is None or not hasattr(node, "command"):
+        raise RuleError(f"{m.group(1)} is not a node that accepts commands")
+    args: list = []
+    if m.group(2):
+        p = Parser(engine, ctx, m.group(2))
+        args = [c.peek() for c in p.arglist()]
+    node.command(args, text[m.end():])
+
+
+def run_emitted(engine: "RuleEngine", ctx: Term, command: str) -> None:
+    """A command a translator produced: echoed as `> ctx. command` (its own prefix
+    resolved) and run as one command cycle, as in NodeBrain; an error is reported,
+    not raised."""
+    m = _PREFIX.match(command)
+    if m:
+        ctx = engine.resolve(ctx, m.group(1))
+        command = command[m.end():]
+    prefix = ctx.path()
+    engine.emit("> " + (prefix + ". " if prefix else "") + command)
+    try:
+        execute(engine, ctx, command)
+    except RuleError as exc:
+        engine.message("E", f"{exc}")
+        engine.react()
 
 
 def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
@@ -192,16 +295,26 @@ def shell(engine: "RuleEngine", ctx: Term, command: str, kind: str) -> None:
             seconds = float(words[1])
         except ValueError:
             seconds = None
+        if seconds is not None and engine.sandbox:
+            raise RuleError("-sleep is not run in a sandboxed engine")
+        if seconds is not None and (engine._advancing or not math.isfinite(seconds) or seconds < 0):
+            # from a rule action while timers are being fired, a -sleep would re-enter
+            # the clock (a rule could keep itself alive forever): not run
+            engine.message("W", f"-{command} not run here (inside a timer cycle or not a duration)")
+            return
         if seconds is not None:
             engine.emit(f"[0] Started: -{command}")
             engine.emit("[0] Exit(0)")
             engine.advance_to(engine.now + seconds)
             return
+    if engine.sandbox:
+        raise RuleError("shell commands are not run in a sandboxed engine")
     if not engine.allow_shell:
         engine.message("W", f"Shell command not run (use --allow-shell): {kind}{command}")
         return
     engine.emit(f"[0] Started: {kind}{command}")
-    run = subprocess.run(shlex.split(command), capture_output=True, text=True)
+    # like NodeBrain, through the shell (redirections, pipes); only with allow_shell
+    run = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True)
     if kind == "=":
         for line in run.stdout.splitlines():
             try:
@@ -225,61 +338,3 @@ def run_action(engine: "RuleEngine", rule: Rule) -> None:
         execute(engine, ctx, cmd, 0, nested=True)
     except RuleError as exc:
         engine.message("E", f"Rule {rule.name} action: {exc}")
-
-
-_VALUE = r'(?:"([^"]*)"|(-?\d+(?:\.\d+)?))'
-_shapes: dict[tuple, tuple] = {}
-
-
-def _shape(names: tuple) -> tuple:
-    """A regex that matches exactly the `alert` lines with these names in this order
-    (the same language as _FAST_ALERT) and captures their values, and the names."""
-    shape = _shapes.get(names)
-    if shape is None:
-        body = r"\s*,\s*".join(re.escape(n) + "=" + _VALUE for n in names)
-        shape = _shapes[names] = (re.compile(r"alert\s+" + body + r"\s*;?\s*$"), names)
-    return shape
-
-
-def fast_alert(engine: "RuleEngine", line: str) -> bool:
-    """`alert name="str",name=num,...;` to the top context without the parser.
-    Lines shaped like the previous one (same names) take a single regex match."""
-    rx, names = shape = engine._fast_shape
-    m = rx.match(line) if rx is not None else None
-    if m is None:
-        if not _FAST_ALERT.match(line):
-            return False
-        names = tuple(p[0] for p in _PAIR.findall(line))
-        shape = engine._fast_shape = _shape(names)
-        m = shape[0].match(line)
-    g = m.groups()
-    values = [g[i] if g[i] is not None else float(g[i + 1]) for i in range(0, len(g), 2)]
-    engine.alert_values(engine.root, names, values)
-    return True
-
-
-def run_lines(engine: "RuleEngine", lines, source: str, echo: bool) -> list[str]:
-    """Run commands line by line; an error is reported and the next line runs."""
-    errors: list[str] = []
-    emit = engine.emit if echo else None
-    root = engine.root
-    for lineno, raw in enumerate(lines, 1):
-        line = raw.rstrip("\r\n")
-        if emit is not None:
-            emit("> " + line)
-        if line.startswith("alert ") and fast_alert(engine, line):
-            continue
-        try:
-            execute(engine, root, line)
-        except RuleSyntaxError as exc:
-            col = exc.offset + 1
-            msg = f"{source}:{lineno}:{col}: {exc.message} at {exc.token!r}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-        except RuleError as exc:
-            msg = f"{source}:{lineno}: {exc}"
-            errors.append(msg)
-            engine.message("E", msg)
-            engine.react()
-    return errors

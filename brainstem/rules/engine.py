@@ -15,7 +15,7 @@ import time as _time
 from typing import Callable
 
 from .cache import Cache
-from .cells import Cell, Const, NodeCall, Term
+from .cells import EPOCH, Cell, Const, NodeCall, Term, graph_changed
 from .errors import LoadError, RuleError, RuleSyntaxError
 from .rules import Firing, Rule
 from .values import FALSE, UNKNOWN, from_python, to_python
@@ -44,6 +44,7 @@ class RuleEngine:
         self.now = float(_time.time() if now is None else now)
         self.on_fire: Callable[[Firing], None] | None = None
         self.sink: Callable[[str], None] | None = None   # log lines (interpreter)
+        self.on_flush: Callable[[], None] | None = None  # write out buffered log lines
         self.error_count = 0
         self._queue: list[list] = [[] for _ in range(16)]
         self._qlow = 1 << 30
@@ -58,7 +59,62 @@ class RuleEngine:
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
-        self._fast_shape: tuple = (None, ())   # commands.fast_alert: last line shape
+        self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
+        self._deferred: list = []  # node actions due after this evaluation (audit polls)
+        self.sandbox = False       # True: no file access (translator, audit nodes) nor shell
+        self.base_dir: str | None = None   # relative translator and audit files (None: cwd)
+        self.regex_budget = 0.05   # seconds of translator regex matching per line
+        self._translators = None
+        self._translating = 0
+        self._advancing = False
+
+    def defer(self, action: Callable[[], None]) -> None:
+        self._deferred.append(action)
+
+    @property
+    def translators(self):
+        """The translator files this engine has compiled (compiled once each)."""
+        if self._translators is None:
+            from .translator import TranslatorLoader
+            self._translators = TranslatorLoader(self.base_dir, log=self.message, out=self.emit,
+                                                 value=self._translator_value, budget=self.regex_budget)
+        return self._translators
+
+    def _translator_value(self, text: str, error) -> object:
+        from .parser import Parser
+        p = Parser(self, self.root, text)
+        try:
+            cell = p.expr()
+        except RuleSyntaxError as exc:
+            raise error(f"bad value expression $({text}): {exc}") from None
+        return cell.peek()
+
+    def translate(self, ctx: Term, translator, line: str) -> object:
+        """Run `line` through a translator; its commands run in `ctx`, one command
+        cycle each. A line past the regex time budget is reported and skipped."""
+        from .commands import run_emitted
+        from .translator import TranslatorTimeout
+        if self._translating >= 8:
+            raise RuleError("translators nested deeper than 8 (a translator feeding itself?)")
+        self._translating += 1
+        try:
+            return translator.translate(line, lambda cmd: run_emitted(self, ctx, cmd))
+        except TranslatorTimeout as exc:
+            self.message("E", str(exc))
+            return None
+        finally:
+            self._translating -= 1
+
+    def intern(self, cell: Cell) -> Cell:
+        """The one cell for this expression (a definition's cells are shared)."""
+        key = cell.intern_key()
+        if key is None:
+            return cell
+        got = self._cells.get(key)
+        if got is None:
+            self._cells[key] = cell
+            return cell
+        return got
 
     # -- names ---------------------------------------------------------------
     def find(self, ctx: Term, name: str) -> Term | None:
@@ -127,6 +183,7 @@ class RuleEngine:
             if term.refs:
                 term.defn.disable(term)
             term.defn = None
+            graph_changed()
         old = term.value
         if value is old or (type(value) is type(old) and value == old):
             return
@@ -140,6 +197,7 @@ class RuleEngine:
         if term.defn is not None and term.refs:
             term.defn.disable(term)
         term.defn = cell
+        graph_changed()
         self._relevel(term, cell.level + 1)
         if term.refs:
             cell.enable(term)
@@ -176,12 +234,17 @@ class RuleEngine:
             bucket.clear()
         self._qlow, self._qhigh = 1 << 30, -1
 
-    def react(self) -> None:
-        """Run the command cycle to quiescence (see module docstring)."""
-        fired: set | None = None
+    def react(self, fired: set | None = None) -> None:
+        """Run the command cycle to quiescence (see module docstring); `fired` holds the
+        rules that already fired in this cycle (an alert program fires the first)."""
         while True:
             if self._qhigh >= 0:
                 self._evaluate()
+            if self._deferred:
+                actions, self._deferred = self._deferred, []
+                for action in actions:
+                    action()
+                continue
             ready = self._ready   # re-read: an action may run a nested react
             if self._alerted:
                 ctxs, self._alerted = self._alerted, []
@@ -217,6 +280,7 @@ class RuleEngine:
 
     # -- rules ---------------------------------------------------------------
     def add_rule(self, rule: Rule) -> None:
+        graph_changed()
         term = rule.term
         if term.rule is not None:
             self.remove_rule(term.rule)
@@ -231,6 +295,7 @@ class RuleEngine:
                 rule.queued = True
 
     def remove_rule(self, rule: Rule) -> None:
+        graph_changed()
         rule.dead = True
         rule.cond.disable(rule)
         if rule.kind == "if":
@@ -241,8 +306,9 @@ class RuleEngine:
             rule.term.parent.children.pop(rule.term.name, None)
 
     def _fire(self, rule: Rule) -> None:
-        if self.sink is not None:
-            self.message("I", rule.fired_text)
+        sink = self.sink
+        if sink is not None:
+            sink(self.stamp() + " NB000I " + rule.fired_text)
         on_fire, firings = self.on_fire, self._firings
         if on_fire is not None or firings is not None:
             # Firing objects and term snapshots only when someone listens
@@ -257,7 +323,7 @@ class RuleEngine:
         if row is not None and self._fast:
             node = row.term.node
             if type(node) is Cache and len(row.args) >= node.n:
-                node.insert_now([c.peek() for c in row.args], False)
+                node.insert_now(rule.row_values(), False)
             else:
                 self.apply(rule.ctx, rule.assertions, False)
         elif rule.assertions:
@@ -319,6 +385,9 @@ class RuleEngine:
             else:
                 node = a.term.node
                 if not isinstance(node, Cache):
+                    if kind == "node" and hasattr(node, "assert_args"):
+                        node.assert_args([c.peek() for c in a.args], alert_mode)
+                        continue
                     raise RuleError(f"{a.term.path() or '_'} is not a cache node")
                 values = [c.peek() for c in a.args]
                 if kind == "node":
@@ -378,13 +447,21 @@ class RuleEngine:
     def advance_to(self, t: float) -> None:
         """Move the clock to `t` (never backwards), firing the timers that fall due."""
         timers = self._timers
-        while timers and timers[0][0] <= t:
-            due, _, obj = heapq.heappop(timers)
-            if due > self.now:
-                self.now = due
-            obj.alarm(due)
-            if self._qhigh >= 0 or self._alerted or self._ready:
-                self.react()
+        self._advancing = True
+        fired = 0
+        try:
+            while timers and timers[0][0] <= t:
+                fired += 1
+                if not fired & 4095 and self.on_flush is not None:
+                    self.on_flush()   # a long run of timers: the log does not pile up
+                due, _, obj = heapq.heappop(timers)
+                if due > self.now:
+                    self.now = due
+                obj.alarm(due)
+                if self._qhigh >= 0 or self._alerted or self._ready or self._deferred:
+                    self.react()
+        finally:
+            self._advancing = False
         if t > self.now:
             self.now = t
 
@@ -408,6 +485,13 @@ class RuleEngine:
         if self.sink is not None:
             self.sink(f"{self.stamp()} NB000{severity} {text}")
 
+    def node_message(self, severity: str, skill: str, node: Term, text: str) -> None:
+        """A node module's message, as NodeBrain prints it (`NM000I audit w: ...`)."""
+        if severity == "E":
+            self.error_count += 1
+        if self.sink is not None:
+            self.sink(f"{self.stamp()} NM000{severity} {skill} {node.path()}: {text}")
+
     def emit(self, line: str) -> None:
         if self.sink is not None:
             self.sink(line)
@@ -415,7 +499,7 @@ class RuleEngine:
     # -- library API -----------------------------------------------------------
     def load(self, text: str, source: str = "<rules>") -> None:
         """Run rule commands (one per line). Raises LoadError listing file:line:col errors."""
-        from .commands import run_lines
+        from .feed import run_lines
         errors = run_lines(self, text.splitlines(), source, echo=False)
         if errors:
             raise LoadError(errors)
@@ -435,37 +519,17 @@ class RuleEngine:
         out: list[Firing] = []
         self._firings = out
         try:
-            # alert_values(), inlined: the terms of these names, then assign()
-            names = tuple(attrs)
-            cache = ctx.alert_cache
-            terms = cache.get(names) if cache is not None else None
-            if terms is None:
-                terms = self._alert_terms(ctx, names)
-            prev = ctx.alert_terms
-            if prev is not terms and prev:
-                for t in prev:
-                    if t not in terms:
-                        self.assign(t, UNKNOWN)
-            ctx.alert_terms = terms
-            schedule = self.schedule
-            values = attrs.values()
+            values = tuple(attrs.values())
             for v in values:   # convert (and reject bad values) before assigning
                 if type(v) is not str and type(v) is not float:
-                    values = [from_python(x) for x in values]
+                    values = tuple(from_python(x) for x in values)
                     break
-            for t, v in zip(terms, values):
-                if t.defn is not None:
-                    self.assign(t, v)
-                    continue
-                old = t.value
-                if v is old or (type(v) is type(old) and v == old):
-                    continue
-                t.value = v
-                for s in t.subs:
-                    if not s.queued:
-                        schedule(s)
-            self._alerted.append(ctx)
-            self.react()
+            names = tuple(attrs)
+            prog = ctx.alert_progs.get(names) if self._fast else None
+            if prog is None or prog.epoch != EPOCH[0]:
+                self.alert_values(ctx, names, values)
+            else:
+                prog(values)
         finally:
             self._firings = None
         return out
@@ -488,6 +552,15 @@ class RuleEngine:
             n += 1
         return n
 
+    def alert_program(self, ctx: Term, names: tuple):
+        """The compiled program for alerts of these names to `ctx`, built for the
+        graph as it is now (fastpath.py)."""
+        prog = ctx.alert_progs.get(names)
+        if prog is None or prog.epoch != EPOCH[0]:
+            from .fastpath import alert_program
+            prog = ctx.alert_progs[names] = alert_program(self, ctx, names)
+        return prog
+
     def _alert_terms(self, ctx: Term, names: tuple) -> tuple:
         """The terms an alert of these attribute names sets (memoized per context)."""
         terms = tuple(self.resolve(ctx, n) for n in names)
@@ -496,8 +569,15 @@ class RuleEngine:
         ctx.alert_cache[names] = terms
         return terms
 
-    def alert_values(self, ctx: Term, names: tuple, values: list) -> None:
-        """The hot path of an alert: engine values (float/str/...), no parsing."""
+    def alert_values(self, ctx: Term, names: tuple, values, generic: bool = False) -> None:
+        """The hot path of an alert: engine values (float/str/...), no parsing. Runs the
+        context's compiled program for these names (fastpath.py) unless `generic`."""
+        if self._fast and not generic:
+            prog = ctx.alert_progs.get(names)
+            if prog is None or prog.epoch != EPOCH[0]:
+                prog = self.alert_program(ctx, names)
+            prog(values)
+            return
         terms = ctx.alert_cache.get(names) if ctx.alert_cache is not None else None
         if terms is None:
             terms = self._alert_terms(ctx, names)

@@ -9,11 +9,12 @@ class RuleError(Exception):
 class RuleSyntaxError(RuleError):
     """A command could not be parsed; `offset` is where, `token` is what was found."""
 
-    def __init__(self, message: str, offset: int = 0, token: str = "") -> None:
+    def __init__(self, message: str, offset: int = 0, token: str = "", column: bool = True) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.token = token
+        self.column = column   # False: reported as file:line (the column says nothing)
 
     def __str__(self) -> str:
         return f"{self.message} at {self.token!r}" if self.token else self.message

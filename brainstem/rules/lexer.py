@@ -68,6 +68,12 @@ class Lexer:
         self._peeked = None
         return tok
 
+    def give_back(self, tok: tuple[str, str, int]) -> None:
+        """Undo the last next() (one token of push-back beyond the lookahead)."""
+        if self._peeked is not None:
+            self.pos = self._peeked[2]
+        self._peeked = tok
+
     def rest(self) -> str:
         """The raw text after the last token read (peeked tokens are given back)."""
         if self._peeked is not None:

@@ -1,15 +1,24 @@
 """Recursive-descent parser for formulas and assertion lists.
 
 Names are resolved to terms while parsing (through the engine, relative to a
-context), so the result is a ready cell graph. Precedence, loosest first:
-`or |`, `and &`, relations `= <> < <= > >= ~`, `+ -`, `* /`, prefix `! ? !! !? not`.
+context), so the result is a ready cell graph. Precedence, loosest first (as
+NodeBrain parses it): `or |`, `and &`, prefix `! ? !! !? not` (so `!a=1` is
+`!(a=1)`), relations `= <> < <= > >= ~`, `+ -`, `* /`. A prefix operator in an
+operand position (`a=!b`) binds to that operand.
+
+Nesting is limited to MAX_DEPTH levels (parentheses, prefix operators, argument
+lists), so hostile input ends in a RuleSyntaxError, never a RecursionError.
+Cells parsed for definitions are interned (`engine.intern`): like NodeBrain, an
+expression written twice is one cell, so `show` reports its value wherever it is
+enabled.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cells import Binary, Cell, Const, NodeCall, Term, Unary, relation
+from .cells import BINARY, UNARY, Binary, Cell, Const, NodeCall, Term, Unary, compile_regex, relation
 from .errors import RuleSyntaxError
 from .lexer import END, NAME, NUM, OP, STR, Lexer
 from .values import FALSE, TRUE, UNKNOWN
@@ -17,6 +26,7 @@ from .values import FALSE, TRUE, UNKNOWN
 if TYPE_CHECKING:
     from .engine import RuleEngine
 
+MAX_DEPTH = 64   # each level is ~10 Python frames: stay well inside the recursion limit
 _RELOPS = {"=", "<>", "<", "<=", ">", ">=", "~"}
 _PREFIX = {"!", "?", "!!", "!?"}
 _OPERAND_START = {NUM, STR, NAME}
@@ -48,11 +58,20 @@ def compact(text: str) -> str:
 
 
 class Parser:
-    def __init__(self, engine: "RuleEngine", ctx: Term, text: str, pos: int = 0) -> None:
+    def __init__(self, engine: "RuleEngine", ctx: Term, text: str, pos: int = 0,
+                 intern: bool = False) -> None:
         self.engine = engine
         self.ctx = ctx
         self.lx = Lexer(text, pos)
         self.text = text
+        self.depth = 0
+        self.intern = engine.intern if intern else _no_intern
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            tok = self.lx.peek()
+            raise RuleSyntaxError(f"expression nested deeper than {MAX_DEPTH}", tok[2], "", column=False)
 
     # -- helpers -------------------------------------------------------------
     def error(self, message: str, tok=None) -> RuleSyntaxError:
@@ -78,24 +97,72 @@ class Parser:
 
     # -- formulas ------------------------------------------------------------
     def expr(self) -> Cell:
-        left = self.and_expr()
-        while True:
-            tok = self.lx.peek()
-            if (tok[0] == OP and tok[1] == "|") or (tok[0] == NAME and tok[1] == "or"):
-                self.lx.next()
-                left = Binary("|", left, self.and_expr())
-            else:
-                return left
+        return self._chain("|", "or", self.and_expr)
 
     def and_expr(self) -> Cell:
-        left = self.rel_expr()
+        return self._chain("&", "and", self.prefix_expr)
+
+    def _chain(self, op: str, word: str, operand) -> Cell:
+        """`a & b & c` is `a & (b & c)` in NodeBrain (right to left), built without
+        recursion so a long chain costs no stack."""
+        items = [operand()]
         while True:
             tok = self.lx.peek()
-            if (tok[0] == OP and tok[1] == "&") or (tok[0] == NAME and tok[1] == "and"):
+            if (tok[0] == OP and tok[1] == op) or (tok[0] == NAME and tok[1] == word):
                 self.lx.next()
-                left = Binary("&", left, self.rel_expr())
+                items.append(operand())
             else:
-                return left
+                break
+        cell = items.pop()
+        while items:
+            cell = self.logic(op, items.pop(), cell)
+        return cell
+
+    def logic(self, op: str, a: Cell, b: Cell) -> Cell:
+        """`&` / `|` with NodeBrain's simplification of constant operands: a true
+        constant leaves `x & 1` as `x` and makes `x | 1` true; `x & !` is false,
+        `x | !` is `x`; two constants fold."""
+        ca, cb = type(a) is Const, type(b) is Const
+        if ca and cb:
+            return self.intern(Const(BINARY[op](a.value, b.value)))
+        if ca or cb:
+            c, other = (a, b) if ca else (b, a)
+            v = c.value
+            if v is not UNKNOWN:
+                if op == "&":
+                    return other if v is not FALSE else c
+                return self.intern(Const(TRUE)) if v is not FALSE else other
+        return self.intern(Binary(op, a, b))
+
+    def prefix_expr(self) -> Cell:
+        """`! ? !! !? not` bind looser than relations: `!a=1` is `!(a=1)`."""
+        tok = self.lx.peek()
+        op = None
+        if tok[0] == NAME and tok[1] == "not":
+            self.engine.message("W", 'The "not" operator is deprecated to avoid reserved terms.  '
+                                     'Please use ! instead.')
+            op = "!"
+        elif tok[0] == OP and tok[1] in _PREFIX:
+            op = tok[1]
+            if not self._next_is_operand():
+                self.lx.next()
+                return self.intern(Const({"!": FALSE, "?": UNKNOWN, "!!": TRUE, "!?": UNKNOWN}[op]))
+        if op is None:
+            return self.rel_expr()
+        self.lx.next()
+        self._deeper()
+        a = self.prefix_expr()
+        self.depth -= 1
+        if type(a) is Const:        # `!1` is just `!`
+            return self.intern(Const(UNARY[op](a.value)))
+        return self.intern(Unary(op, a))
+
+    def _next_is_operand(self) -> bool:
+        """Whether the token after the peeked prefix operator starts an operand."""
+        tok = self.lx.next()
+        follows = self._operand_follows()
+        self.lx.give_back(tok)
+        return follows
 
     def rel_expr(self) -> Cell:
         left = self.add_expr()
@@ -104,7 +171,11 @@ class Parser:
             if tok[1] == "~" and self._time_follows():
                 return left
             self.lx.next()
-            return relation(tok[1], left, self.add_expr())
+            right = self.add_expr()
+            if tok[1] == "~" and type(right) is Const and type(right.value) is str \
+                    and compile_regex(right.value) is None:
+                raise self.error("not a valid regular expression", (STR, right.value, tok[2]))
+            return self.intern(relation(tok[1], left, right))
         return left
 
     def _time_follows(self) -> bool:
@@ -115,14 +186,14 @@ class Parser:
         left = self.mul_expr()
         while self.at("+") or self.at("-"):
             op = self.lx.next()[1]
-            left = Binary(op, left, self.mul_expr())
+            left = self.intern(Binary(op, left, self.mul_expr()))
         return left
 
     def mul_expr(self) -> Cell:
         left = self.unary()
         while self.at("*") or self.at("/"):
             op = self.lx.next()[1]
-            left = Binary(op, left, self.unary())
+            left = self.intern(Binary(op, left, self.unary()))
         return left
 
     def _operand_follows(self) -> bool:
@@ -133,36 +204,38 @@ class Parser:
 
     def unary(self) -> Cell:
         tok = self.lx.peek()
-        if tok[0] == NAME and tok[1] == "not":
-            self.lx.next()
-            return Unary("!", self.unary())
-        if tok[0] == OP and tok[1] in _PREFIX:
-            self.lx.next()
-            if self._operand_follows():
-                return Unary(tok[1], self.unary())
-            return Const({"!": FALSE, "?": UNKNOWN, "!!": TRUE, "!?": UNKNOWN}[tok[1]])
+        if (tok[0] == OP and tok[1] in _PREFIX) or (tok[0] == NAME and tok[1] == "not"):
+            return self.prefix_expr()     # in an operand position: `a=!b`
         if tok[0] == OP and tok[1] in ("-", "+"):
             self.lx.next()
             num = self.lx.next()
             if num[0] != NUM:
                 raise self.error("expecting a number after sign", num)
-            v = float(num[1])
-            return Const(-v if tok[1] == "-" else v)
+            v = self.number(num)
+            return self.intern(Const(-v if tok[1] == "-" else v))
         return self.atom()
+
+    def number(self, tok) -> float:
+        v = float(tok[1])
+        if not math.isfinite(v):
+            raise self.error("number out of range", tok)
+        return v
 
     def atom(self) -> Cell:
         tok = self.lx.next()
         kind, text = tok[0], tok[1]
         if kind == NUM:
-            return Const(float(text))
+            return self.intern(Const(self.number(tok)))
         if kind == STR:
-            return Const(text[1:-1])
+            return self.intern(Const(text[1:-1]))
         if kind == OP and text == "(":
+            self._deeper()
             cell = self.expr()
             self.expect(")")
+            self.depth -= 1
             return cell
         if kind == OP and text == "~":
-            return self.engine.time_condition(self)
+            return self.intern(self.engine.time_condition(self))
         if kind == NAME:
             term = self.term(text)
             if self.at("@"):
@@ -170,9 +243,9 @@ class Parser:
                 facet = self.lx.next()
                 if facet[0] != NAME or facet[1] not in ("hits", "kids", "rows"):
                     raise self.error("expecting facet hits, kids or rows", facet)
-                return NodeCall(term, self.arglist(), facet[1])
+                return self.intern(NodeCall(term, self.arglist(), facet[1]))
             if self.at("("):
-                return NodeCall(term, self.arglist())
+                return self.intern(NodeCall(term, self.arglist()))
             return term
         raise self.error("unexpected token", tok)
 
@@ -182,10 +255,12 @@ class Parser:
         if self.at(")"):
             self.lx.next()
             return args
+        self._deeper()
         while True:
             args.append(self.expr())
             tok = self.lx.next()
             if tok[1] == ")" and tok[0] == OP:
+                self.depth -= 1
                 return args
             if tok[1] != "," or tok[0] != OP:
                 raise self.error("expecting ',' or ')'", tok)
@@ -238,3 +313,7 @@ class Parser:
             self.lx.next()
             return Assertion("set", term, self.expr())
         return Assertion("set", term, Const(TRUE))
+
+
+def _no_intern(cell: Cell) -> Cell:
+    return cell

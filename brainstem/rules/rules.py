@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 class Rule:
     __slots__ = ("term", "kind", "cond", "assertions", "assert_text", "command", "ctx",
-                 "level", "queued", "state", "fired_text", "dead", "name", "snap", "ctx_path", "lone_row")
+                 "level", "queued", "state", "fired_text", "dead", "name", "snap", "ctx_path", "lone_row",
+                 "row_values")
     is_rule = True
 
     def __init__(self, term: "Term", kind: str, cond: "Cell", assertions: list["Assertion"],
@@ -26,6 +27,7 @@ class Rule:
         self.assertions = assertions
         # a lone row assertion `c(a,b)` takes the compiled insertion (engine._fire)
         self.lone_row = assertions[0] if len(assertions) == 1 and assertions[0].kind == "node" else None
+        self.row_values = _row_getter(self.lone_row.args) if self.lone_row is not None else None
         self.assert_text = assert_text
         self.command = command
         self.ctx = ctx
@@ -59,6 +61,17 @@ class Rule:
 
     def show_line(self) -> str:
         return f"{self.name} = # {show(self.cond.value)} == {self.definition()}"
+
+
+def _row_getter(args: list):
+    """`() -> [values of args]` for a row assertion, without a call per argument
+    when they are terms (the usual `c(host,user)`)."""
+    from .cells import Term
+    if not all(type(a) is Term for a in args):
+        return lambda: [a.peek() for a in args]
+    ns = {f"A{i}": a for i, a in enumerate(args)}
+    body = ", ".join(f"A{i}.value if A{i}.defn is None or A{i}.refs else A{i}.peek()" for i in range(len(args)))
+    return eval(f"lambda: [{body}]", ns)
 
 
 @dataclass(slots=True)

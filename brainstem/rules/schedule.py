@@ -1,92 +1,70 @@
-"""Time conditions `~(...)`: schedules evaluated on the engine clock.
+"""Time conditions `~(...)`: cells whose value follows a time expression on the
+engine clock (brainstem/rules/timesets.py has the expression language), and the
+`forecast` command that lists a condition's next intervals.
 
-Supported (a useful subset of NodeBrain's time expressions), in UTC:
-  ~(s) ~(m) ~(h) ~(d) ~(w)       every second/minute/hour/day/week (Monday 00:00)
-  ~(4h) ~(10m) ~(2d)             every N units, aligned on multiples of N since the epoch
-  ~(h(8..17)) ~(m(0,30)) ~(d(1,15))  hours of the day, minutes of the hour, days of the month
-  ~(mo,we,fr) ~(monday)          weekdays (su mo tu we th fr sa, or full names)
-  ~(a,b,...)                     union of any of the above
-A condition is true during its intervals. Like NodeBrain, where one interval ends
-exactly as the next starts (e.g. every hour) it turns false and true again at the
-boundary, so `on(~(h))` fires every hour.
+A condition is true during its intervals. Where one interval ends exactly as the
+next starts (every hour, say) it turns false and true again at the boundary, as
+in NodeBrain, so `on(~(h))` fires every hour. Timers fire on the engine clock.
 """
 from __future__ import annotations
 
-import re
 import time as _time
 from typing import TYPE_CHECKING
 
 from .cells import Cell
 from .errors import RuleSyntaxError
-from .lexer import NAME, NUM, OP
-from .values import FALSE, TRUE
+from .timesets import MAX_TIME, Pulse, TimeSyntaxError, bounded, normalize, parse_time
+from .values import FALSE, TRUE, UNKNOWN
 
 if TYPE_CHECKING:
     from .parser import Parser
 
-_UNIT = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600,
-         "d": 86400, "day": 86400, "w": 604800, "week": 604800}
-_DAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"]
-_DAY_NAMES = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-              "saturday": 5, "sunday": 6}
-_WEEK_ORIGIN = 4 * 86400  # 1970-01-01 was a Thursday: weeks start on Mondays
-
-
-class _Item:
-    """One partition (every N units) with an optional selection of its intervals."""
-
-    def __init__(self, unit: str, n: int = 1, params: set[int] | None = None,
-                 weekdays: set[int] | None = None) -> None:
-        self.period = _UNIT[unit] * n
-        self.unit = unit[0]
-        self.params = params
-        self.weekdays = weekdays
-
-    def start_of(self, t: float) -> float:
-        origin = _WEEK_ORIGIN if self.unit == "w" else 0
-        return (t - origin) // self.period * self.period + origin
-
-    def selected(self, start: float) -> bool:
-        if self.weekdays is not None:
-            return _time.gmtime(start).tm_wday in self.weekdays
-        if self.params is None:
-            return True
-        tm = _time.gmtime(start)
-        key = {"s": tm.tm_sec, "m": tm.tm_min, "h": tm.tm_hour, "d": tm.tm_mday,
-               "w": 0}[self.unit]
-        return key in self.params
-
-    def interval(self, t: float) -> tuple[float, float] | None:
-        start = self.start_of(t)
-        return (start, start + self.period) if self.selected(start) else None
-
-    def next_start(self, t: float) -> float:
-        """The first selected interval start strictly after t (bounded scan)."""
-        start = self.start_of(t) + self.period
-        for _ in range(40000):
-            if self.selected(start):
-                return start
-            start += self.period
-        return float("inf")
+_SPANS = (60, 3600, 2 * 86400, 40 * 86400, 400 * 86400, 4000 * 86400, 40000 * 86400)
+FORECAST_LIMIT = 2147483647   # NodeBrain's forecast stops in January 2038
+_INF = float("inf")
 
 
 class TimeCondition(Cell):
-    __slots__ = ("engine", "items", "text", "armed")
+    __slots__ = ("engine", "tset", "text", "armed", "due")
 
-    def __init__(self, engine, items: list[_Item], text: str) -> None:
+    def __init__(self, engine, tset, text: str) -> None:
         super().__init__()
-        self.engine, self.items, self.text = engine, items, text
+        self.engine, self.tset, self.text = engine, tset, text
         self.armed = False
+        self.due = None   # the pending timer (an older one, e.g. before a restore, is ignored)
+
+    def intern_key(self) -> tuple:
+        return ("~", self.text)
+
+    def intervals(self, lo: float, hi: float) -> list:
+        return normalize(self.tset.gen(lo, hi))
 
     def value_at(self, t: float) -> object:
-        return TRUE if any(i.interval(t) for i in self.items) else FALSE
+        return bounded(self._value_at, t, default=FALSE)
+
+    def _value_at(self, t: float) -> object:
+        for s, e in self.intervals(t, t + 1):
+            if s <= t < e:
+                return TRUE
+        return FALSE
 
     def next_change(self, t: float) -> float:
-        due = float("inf")
-        for item in self.items:
-            iv = item.interval(t)
-            due = min(due, iv[1] if iv else item.next_start(t))
-        return due
+        """The next time the value may change (inf: none found within the work budget)."""
+        return bounded(self._next_change, t, default=_INF)
+
+    def _next_change(self, t: float) -> float:
+        for span in _SPANS:
+            if t + span > MAX_TIME:
+                break
+            due = _INF
+            for s, e in self.intervals(t, t + span):
+                if t < s < due:
+                    due = s
+                if t < e < due:
+                    due = e
+            if due <= t + span / 2:    # well inside the window: not cut short by it
+                return due
+        return _INF
 
     def compute(self) -> object:
         return self.value_at(self.engine.now)
@@ -95,24 +73,45 @@ class TimeCondition(Cell):
         return self.value_at(self.engine.now)
 
     def enable(self, sub) -> None:
+        """The first subscriber: the condition is Unknown until the commands have run,
+        then takes its value (so `on(~(h))` defined inside an hour fires, as in NodeBrain)."""
+        first = self.refs == 0
         super().enable(sub)
-        if self.refs == 1 and not self.armed:
-            self._arm(self.engine.now)
+        if first:
+            self.value = UNKNOWN
+            self.engine.defer(self._start)
+
+    def _start(self) -> None:
+        if not self.refs or self.armed:
+            return
+        now = self.engine.now
+        self._publish(self.value_at(now))
+        self._arm(now)
 
     def _arm(self, t: float) -> None:
         due = self.next_change(t)
-        if due != float("inf"):
+        self.due = due
+        if due != _INF:
             self.armed = True
             self.engine.set_timer(due, self)
 
+    def rearm(self) -> None:
+        """Arm again from the engine clock (after its expression or clock changed)."""
+        self.armed = False
+        if self.refs:
+            self._arm(self.engine.now)
+
     def alarm(self, due: float) -> None:
+        if due != self.due:
+            return
         self.armed = False
         if not self.refs:
             return
         eng = self.engine
         new = self.value_at(due)
-        starts = any(i.interval(due) and i.interval(due)[0] == due for i in self.items)
-        if new is TRUE and self.value is TRUE and starts:
+        around = bounded(self.intervals, due - 1, due + 1, default=[])
+        edge = any(s == due for s, _ in around) and any(e == due for _, e in around)
+        if new is TRUE and self.value is TRUE and edge:
             self._publish(FALSE)   # leading edge of the next interval
             eng.react()
         self._publish(new)
@@ -130,52 +129,70 @@ class TimeCondition(Cell):
         return "~(" + self.text + ")"
 
 
-_PARAMS = re.compile(r"\(\s*(\d+(?:\s*\.\.\s*\d+)?(?:\s*,\s*\d+(?:\s*\.\.\s*\d+)?)*)\s*\)")
-
-
-def _numbers(p: "Parser") -> set[int]:
-    """`(1,15)` or `(8..17)`, read from the raw text (`8..17` is not a token stream)."""
-    rest = p.lx.rest()
-    m = _PARAMS.match(rest)
-    if not m:
-        raise p.error("expecting parameters like (8) or (8..17)")
-    out: set[int] = set()
-    for part in m.group(1).split(","):
-        lo, _, hi = part.partition("..")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    p.lx.pos += m.end()
-    return out
+def _raw_expression(p: "Parser") -> tuple[str, int]:
+    """The text inside `~( ... )` (balanced), read from the raw command text."""
+    tok = p.expect("(")
+    start = tok[2] + 1
+    text, depth, i = p.text, 1, start
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        i += 1
+    if depth:
+        raise RuleSyntaxError("expecting ')' to close the time condition", tok[2], "~(")
+    p.lx.pos = i + 1
+    p.lx._peeked = None
+    return text[start:i], start
 
 
 def parse_time_condition(engine, p: "Parser") -> TimeCondition:
-    """Parse after `~`: `(item, item, ...)`."""
-    start = p.expect("(")[2]
-    items: list[_Item] = []
-    while True:
-        tok = p.lx.next()
-        n = 1
-        if tok[0] == NUM:
-            n = int(float(tok[1]))
-            tok = p.lx.next()
-        word = tok[1].lower() if tok[0] == NAME else ""
-        if word in _UNIT:
-            params = _numbers(p) if p.at("(") else None
-            items.append(_Item(word, n, params))
-        elif word[:2] in _DAYS and (word in _DAYS or word in _DAY_NAMES):
-            items.append(_Item("d", 1, weekdays={_DAYS.index(word[:2])}))
-        else:
-            raise p.error("expecting a time unit (s m h d w) or weekday (mo..su)", tok)
-        nxt = p.lx.next()
-        if nxt[0] == OP and nxt[1] == ",":
-            continue
-        if nxt[0] == OP and nxt[1] == ")":
-            end = nxt[2]
+    """Parse after `~`: `(time expression)`."""
+    raw, start = _raw_expression(p)
+    try:
+        tset = parse_time(raw, engine.now)
+    except TimeSyntaxError as exc:
+        raise RuleSyntaxError(str(exc), start + exc.pos, raw[exc.pos:exc.pos + 12] or ")") from None
+    return TimeCondition(engine, tset, "".join(raw.split()))
+
+
+def forecast_lines(cond: TimeCondition, now: float) -> list[str]:
+    """`forecast ~(...)`: the schedule line and the next 29 intervals (UTC), as NodeBrain
+    prints them."""
+    tset = cond.tset
+    if isinstance(tset, Pulse):
+        head = f"{cond.text} schedule ~{tset.origin:.0f}-{tset.origin + tset.d:.0f} " \
+               f"interval={tset.d},duration={tset.d})"
+    else:
+        head = f"{cond.text} schedule ~0-0 interval=0,duration=0)"
+    out = [head]
+    floor = now
+    for _ in range(29):
+        iv = None
+        for span in _SPANS:
+            ivs = bounded(cond.intervals, floor, floor + span, default=None)
+            if ivs is None:
+                break
+            got = [x for x in ivs if x[1] > floor]
+            if got and got[0][1] <= floor + span / 2:
+                iv = got[0]
+                break
+        if iv is None or iv[0] >= FORECAST_LIMIT:
+            out.append(("I", "Forecast stopped in January of 2038."))
             break
-        raise p.error("expecting ',' or ')' in time condition", nxt)
-    text = "".join(p.text[start + 1:end].split())
-    if not items:
-        raise RuleSyntaxError("empty time condition", start, "~(")
-    return TimeCondition(engine, items, text)
+        out.append(f"{_stamp(iv[0])} - {_stamp(iv[1])} ")
+        floor = iv[1]
+    return out
 
 
-__all__ = ["TimeCondition", "parse_time_condition"]
+def _stamp(t: float) -> str:
+    tm = _time.gmtime(t)
+    day = ("mo", "tu", "we", "th", "fr", "sa", "su")[tm.tm_wday]
+    return f"{day} {_time.strftime('%Y-%m-%d %H:%M:%S', tm)} {int(t)}"
+
+
+__all__ = ["TimeCondition", "parse_time_condition", "forecast_lines"]

@@ -3,18 +3,8 @@ from __future__ import annotations
 
 from .cache import Cache
 from .cells import Cell, Term
+from .nodes import PlainNode
 from .values import show as show_value
-
-class PlainNode:
-    """A `define X node;` without a skill: only a context."""
-    watchers: list = []
-
-    def evaluate(self, values: list) -> object:
-        from .values import UNKNOWN
-        return UNKNOWN
-
-    def facet(self, name: str, values: list) -> object:
-        return 0.0
 
 
 def rooted(cell: Cell) -> str:
@@ -32,7 +22,7 @@ def node_lines(term: Term) -> list[str]:
     name = term.path()
     value = "?" if node.watchers else "#"
     if not isinstance(node, Cache):
-        return [f"{name} = {value} == node "]
+        return [f"{name} = {value} == node {getattr(node, 'skill', '')}"]
     spec = node.spec
     rel = f"({rooted(spec.release)})" if spec.release is not None else ""
     text = rel + spec.text()
@@ -45,11 +35,18 @@ def node_lines(term: Term) -> list[str]:
 
 def term_line(term: Term) -> str:
     name = term.path()
+    if term.node is not None:
+        return node_lines(term)[0]
     if term.rule is not None:
         return term.rule.show_line()
     if term.defn is not None:
-        value = show_value(term.value) if term.refs else "#"
-        return f"{name} = {value} == {term.defn.display()}"
+        defn = term.defn
+        if term.refs:
+            value = show_value(term.value)
+        else:   # not enabled: `#`, then the formula's value if it has one (a term
+            # always does, another cell when something else enables it)
+            value = "# " + show_value(defn.peek()) if defn.refs or type(defn) is Term else "#"
+        return f"{name} = {value} == {defn.display()}"
     return f"{name} = {show_value(term.value)}"
 
 

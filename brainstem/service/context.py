@@ -43,6 +43,9 @@ class ServiceContext:
         self._readers_lock = threading.Lock()
         self.ready = threading.Event()
         self.stopping = threading.Event()
+        # set by the service: ``await ctx.reload_rules()`` re-reads every live tenant's rule
+        # files on the writer (RuleLoadError naming file:line leaves the old rules in place)
+        self.reload_rules = None
 
     # -- reads ------------------------------------------------------------------------------
     def reader(self):

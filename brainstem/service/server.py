@@ -39,6 +39,7 @@ class Service:
         self.router = Router(config.routes, default_tenant=self.settings.default_tenant,
                              unrouted=self.settings.serve_unrouted)
         self.ctx = ServiceContext(self.db, self.settings, queue=self.queue, metrics=self.metrics, config=config)
+        self.ctx.reload_rules = self.reload_rules
         self.listeners: list[SyslogListener] = []
         self.followers = None
         self.pollers: list = []
@@ -62,6 +63,7 @@ class Service:
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 self._loop.add_signal_handler(sig, self._stop.set)
+            self._loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         ws = Workspace(self.db, self.settings, create=True)
         self.writer = Writer(ws, self.queue, self.metrics, rules_for=self._rules_for())
         self.writer.start()
@@ -89,11 +91,24 @@ class Service:
             raise RuntimeError(f"the writer stopped: {self.writer.error}")
 
     def _rules_for(self):
-        rules_dir = self.settings.rules_dir
-        if not rules_dir:
-            return None
-        from brainstem.rules.bridge import RuleBridge
-        return lambda slug: RuleBridge.from_dir(rules_dir, slug)
+        """Each tenant's rule engine, built from the files when the tenant goes live (and
+        again on a reload): rules_dir and translators of the settings."""
+        from brainstem.rules.bridge import tenant_rules
+        settings = self.settings
+        return lambda slug: tenant_rules(settings, slug)
+
+    async def reload_rules(self) -> dict[str, int]:
+        """Re-read the rule files for every live tenant (SIGHUP, POST /api/v1/rules/reload)."""
+        writer = self.writer
+        return await self.ctx.write(lambda _ws: writer.reload_rules())
+
+    def _reload_on_signal(self) -> None:
+        async def reload():
+            try:
+                await self.reload_rules()
+            except Exception as exc:           # a bad rule file: logged, the old rules stay
+                log.error("rules not reloaded: %s", exc, extra={"event": "rules_reload_failed"})
+        asyncio.ensure_future(reload())
 
     async def _start_sources(self) -> None:
         limits = ListenerLimits.from_settings(self.settings)

@@ -204,6 +204,18 @@ class Writer(threading.Thread):
                 if not e.future.done():
                     e.future.set_exception(exc)
 
+    def reload_rules(self) -> dict[str, int]:
+        """Rebuild every live tenant's rules from the files (on the writer thread, between
+        batches). All are built before any is swapped in, so a rule file with an error
+        (``RuleLoadError`` naming file:line) changes nothing. Returns tenant -> rules loaded (0/1)."""
+        if self.rules_for is None:
+            return {t: 0 for t in self.live}
+        built = {tenant: self.rules_for(live.pipeline.tenant.slug) for tenant, live in self.live.items()}
+        for tenant, rules in built.items():
+            self.live[tenant].pipeline.replace_rules(rules)
+        log.info("rules reloaded", extra={"event": "rules_reloaded", "tenants": len(built)})
+        return {t: int(r is not None) for t, r in built.items()}
+
     # -- what the service and the API ask of it ---------------------------------------------
     def stop(self, timeout: float | None = None) -> None:
         """Refuse new messages, store everything queued, checkpoint, and end the thread."""

@@ -28,12 +28,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from brainstem.ingest.applog import AppLogParser
 from brainstem.ingest.detect import SAMPLE_LINES, detect_format
-from brainstem.ingest.jsonl import JsonParser
+from brainstem.ingest.files import _make_parsers
+from brainstem.ingest.layoutparser import app_parser
 from brainstem.ingest.record import Record
-from brainstem.ingest.rfc3164 import Rfc3164Parser
-from brainstem.ingest.rfc5424 import Rfc5424Parser
+from brainstem.ingest.timeforms import TimeContext
 from brainstem.ingest.timestamps import YearResolver
 from brainstem.models import stable_id
 from brainstem.service.inbound import Inbound
@@ -80,15 +79,13 @@ class LineDecoder:
         self._ready = False
 
     def _setup(self, sample: list[str]) -> None:
+        """The same choice file ingest makes: a detected format, and for app logs a layout
+        (where the time and the header columns sit) learned from the first lines."""
         fmt = self.fmt or detect_format(sample[:SAMPLE_LINES])
         resolver = YearResolver(datetime.now(timezone.utc))
-        if fmt == "json":
-            self.primary = JsonParser()
-        elif fmt == "rfc5424":
-            self.primary, self.secondary = Rfc5424Parser(), Rfc3164Parser(resolver)
-        elif fmt == "rfc3164":
-            self.primary, self.secondary = Rfc3164Parser(resolver), Rfc5424Parser()
-        self.app = AppLogParser(resolver)
+        ctx = TimeContext(resolver)
+        self.primary, self.secondary = _make_parsers(fmt, None, resolver, ctx)
+        self.app = app_parser(sample[:SAMPLE_LINES], ctx)
         self._ready = True
 
     def decode(self, lines: list[tuple[int, str]]) -> list[Record]:

@@ -306,6 +306,10 @@ def server_ssl_context(cert: str, key: str, ca: str | None = None) -> ssl.SSLCon
     """TLS for RFC 5425: the listener's certificate; client certificates required when ``ca`` is given."""
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    # No TLS 1.3 session tickets: a sender that writes its messages and closes without
+    # reading them would leave them unread, and its kernel would then answer with a
+    # reset that makes ours discard the messages not yet read (seen with a simple client).
+    ctx.num_tickets = 0
     ctx.load_cert_chain(cert, key)
     if ca:
         ctx.load_verify_locations(ca)

@@ -21,6 +21,7 @@ class Target:
     allowed: tuple[type[BaseException], ...]
     seeds: tuple
     binary: bool = False
+    edges: tuple = ()        # inputs at known edges: they may raise the documented error, nothing else
 
 
 def _rfc3164(text: str):
@@ -43,6 +44,11 @@ def _applog(text: str):
 def _timestamps(text: str):
     from brainstem.ingest.timestamps import LeadingTimestamp, YearResolver
     return LeadingTimestamp(YearResolver(REF)).parse(text, 0)
+
+
+def _bad_line():
+    from brainstem.ingest.base import BadLine   # RFC 5424 with a time past the calendar's edge
+    return (BadLine,)
 
 
 def _jsonl(text: str):
@@ -80,6 +86,18 @@ def _nodebrain_errors():
     return (RuleError,)
 
 
+def _translator(text: str):
+    """A translator (.nbx) given as untrusted text, run over a few log lines."""
+    from brainstem.rules import check_translator
+    return check_translator(text, ["Dec  1 10:00:00 fw1 sshd[1]: Failed password for root from 203.0.113.7 port 22",
+                                   "user=bob action=login result=failure"], "fuzz.nbx")
+
+
+def _translator_errors():
+    from brainstem.rules import RuleError, TranslatorError
+    return (TranslatorError, RuleError)
+
+
 def _nodebrain_available() -> bool:
     try:
         from brainstem.rules import check  # noqa: F401
@@ -96,12 +114,14 @@ def targets() -> list[Target]:
             "2026-11-21T10:00:00.123+01:00 host prog[1]: msg",
             "Oct 11 22:14:15 host kernel: [  12.345678] usb 1-1: new device",
         )),
-        Target("rfc5424", _rfc5424, (), (
+        Target("rfc5424", _rfc5424, _bad_line(), (
             '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 '
             '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"] An application event',
             "<34>1 2026-12-01T10:00:00+01:00 fw1 sshd 12 - - Failed password for root",
             "<13>1 - - - - - -",
-        )),
+        ), edges=("<13>1 9999-12-31T23:59:59-12:00 fw1 app - - - at the calendar's edge",
+                  "<13>1 0001-01-01T00:00:00+12:00 fw1 app - - - before its start",
+                  "<13>1 2024-02-30T10:00:00Z fw1 app - - - no such day")),
         Target("applog", _applog, (), (
             "2026-11-30 10:00:00,123 ERROR [main] com.example.Service - connection refused to db:5432",
             "[2026-11-30T10:00:00.123Z] WARN worker-3 queue depth 1200 above 1000",
@@ -133,5 +153,11 @@ def targets() -> list[Target]:
             "define feed if(service=\"sshd\" and message~\"Failed\") sessions(host,user);\n",
             "define a cell 1+2*(3-4);\ndefine r1 on(a>0 and ?b);\nassert b=2;\nshow a;\n",
             "define t on(~(h)):show x;\n",
+        )))
+        out.append(Target("translator", _translator, _translator_errors(), (
+            "(Failed password for (\\S+) from (\\S+)):alert user=\"$[1]\",ip=\"$[2]\";\n",
+            "(^(\\w+) (?'kind'ERROR|WARN) ){\n  (^disk (\\w+) full):alert dev=\"$[1]\",level=\"$[kind]\";\n"
+            "  :alert text=\"$[=]\";\n  }\n",
+            "(^link (\\w+) (\\w+))[$[2]]\"up\":assert state=\"up\",who=\"$[1]\";\n@(user=(\\w+)):assert u=\"$[1]\";\n",
         )))
     return out

@@ -26,6 +26,12 @@ def _mutated(seed: str) -> st.SearchStrategy:
 
 
 def _inputs(t):
+    if t.edges:
+        return st.one_of(st.sampled_from(t.edges), *[_mutated(e) for e in t.edges], _plain_inputs(t))
+    return _plain_inputs(t)
+
+
+def _plain_inputs(t):
     if t.binary:
         seeds = [s.decode("utf-8", "replace") for s in t.seeds]
         text = st.one_of(st.text(max_size=300), *[_mutated(s) for s in seeds])

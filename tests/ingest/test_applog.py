@@ -51,8 +51,10 @@ def test_level_words(lines_file, line, severity, message):
 
 
 def test_no_timestamp_line(lines_file):
-    (r,), _ = lines_file("just some text", fmt="app")
-    assert r.timestamp is None and r.message == "just some text" and r.severity is None
+    (r,), rep = lines_file("just some text", fmt="app")
+    assert r.message == "just some text" and r.severity is None
+    # a file with no timestamp at all: its events take the file's time, and the report says so
+    assert r.metadata["time_inherited"] and rep.untimed_files == [r.source_path] and rep.untimed_lines == 1
 
 
 def test_components_and_context(lines_file):
@@ -105,5 +107,7 @@ def test_access_log_time_inside_the_line(lines_file):
     line = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326'
     (r, s), rep = lines_file(line, line.replace("13:55:36", "13:55:37"))
     assert r.timestamp == utc(2000, 10, 10, 20, 55, 36) and s.timestamp == utc(2000, 10, 10, 20, 55, 37)
-    assert r.message == line and r.structured_fields == {"client": "127.0.0.1"}
+    # the columns around the time are header: the fingerprint sees the request
+    assert r.message == '"GET /apache_pb.gif HTTP/1.0" 200 2326'
+    assert r.structured_fields == {"client": "127.0.0.1", "lead3": "frank"}
     assert r.metadata == {"format": "app"} and rep.bad_lines == 0

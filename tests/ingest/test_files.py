@@ -51,7 +51,7 @@ def test_unknown_format(tmp_path):
         read_records(p, fmt="xml", report=IngestReport())
     with pytest.raises(IngestError, match="unknown format"):
         iter_records([str(p)], fmt="xml", report=IngestReport())
-    assert FORMATS == ("auto", "rfc3164", "rfc5424", "app", "json")
+    assert FORMATS == ("auto", "rfc3164", "rfc5424", "app", "json", "logfmt")
 
 
 def test_read_records_missing_and_directory(tmp_path):
@@ -105,10 +105,11 @@ def test_detection_per_file(tmp_path, content, fmt):
 
 
 def test_detection_majority_and_override(tmp_path):
-    # one syslog line among app lines: the file is an app log (no fallback flags)
+    # one syslog line among app lines: the file is an app log (no fallback flags); the syslog
+    # line, which has no app timestamp, is an event of its own rather than a continuation
     p = write(tmp_path / "f.log", APP * 4 + SYSLOG)
     recs, rep = read(p)
-    assert [r.metadata["format"] for r in recs] == ["app"] * 5 and rep.fallback_lines == 0
+    assert [r.metadata["format"] for r in recs] == ["app"] * 4 + ["rfc3164"] and rep.fallback_lines == 0
     recs, rep = read(p, fmt="rfc3164")
     assert [r.metadata.get("fallback") for r in recs] == ["app_log"] * 4 + [None]
     assert rep.fallback_lines == 4

@@ -52,7 +52,7 @@ def test_timestamps(lines_file, value, expected):
 
 def test_unparseable_timestamp_kept(lines_file):
     (r,), _ = lines_file(j(time="yesterday", msg="x"))
-    assert r.timestamp is None and r.metadata["bad_timestamp"] == "yesterday"
+    assert r.metadata["time_inherited"] and r.metadata["bad_timestamp"] == "yesterday"
     assert r.structured_fields == {"time": "yesterday"}
 
 
@@ -109,4 +109,18 @@ def test_timestamp_candidates_that_do_not_convert_are_skipped(lines_file):
     assert r.timestamp == utc(2026, 1, 2, 3, 4, 5)
     assert r.structured_fields == {"time": 0.25} and "bad_timestamp" not in r.metadata
     (r,), _ = lines_file(j(time=12, msg="x"))
-    assert r.timestamp is None and r.metadata["bad_timestamp"] == 12
+    assert r.metadata["time_inherited"] and r.metadata["bad_timestamp"] == 12
+
+
+@pytest.mark.parametrize("line", [
+    '{"ts": "\u00b2", "msg": "superscript digit as a time"}',
+    '{"level": "\u00b2", "msg": "superscript digit as a level"}',
+    '{"level": "' + "9" * 5000 + '", "msg": "a level number too long for int()"}',
+    '{"ts": "0001-01-01T00:00:00+12:00", "msg": "before the calendar"}',
+    '{"ts": "9999-12-31 23:59:59-12:00", "msg": "after the calendar"}',
+    '{"a": ' * 5000 + '1' + '}' * 5000,
+])
+def test_hostile_values_never_abort_the_file(lines_file, line):
+    recs, rep = lines_file('{"msg": "first"}', line, '{"msg": "last"}', fmt="json")
+    assert recs[0].message == "first" and recs[-1].message == "last"
+    assert len(recs) + rep.bad_lines == 3

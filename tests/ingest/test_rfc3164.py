@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -82,7 +83,7 @@ def test_program_with_version_and_login_ident(lines_file):
                          "Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2")
     assert (recs[0].service, recs[0].structured_fields, recs[0].message) == ("syslogd", {"version": "1.4.1"}, "restart.")
     assert (recs[1].host, recs[1].service, recs[1].pid, recs[1].message) == ("combo", "-- root", "2421", "ROOT LOGIN ON tty2")
-    assert recs[1].timestamp == utc(2026, 7, 7, 8, 6, 15)
+    assert recs[1].timestamp == utc(2025, 7, 7, 8, 6, 15)  # July is after the June reference: last year
 
 
 def test_year_in_header_and_fraction(lines_file):
@@ -91,9 +92,9 @@ def test_year_in_header_and_fraction(lines_file):
 
 
 def test_year_from_file_mtime(tmp_path):
-    p = write(tmp_path / "m.log", "Dec 30 23:59:59 h a: x\nJan  1 00:00:01 h a: y\n", mtime=utc(2027, 1, 5))
+    p = write(tmp_path / "m.log", "Dec 30 23:59:59 h a: x\nJan  1 00:00:01 h a: y\n", mtime=utc(2026, 1, 5))
     recs, _ = read(p, reference_time=None)
-    assert [r.timestamp for r in recs] == [utc(2026, 12, 30, 23, 59, 59), utc(2027, 1, 1, 0, 0, 1)]
+    assert [r.timestamp for r in recs] == [utc(2025, 12, 30, 23, 59, 59), utc(2026, 1, 1, 0, 0, 1)]
     write(p, p.read_bytes(), mtime=utc(2021, 1, 5))
     recs, _ = read(p, reference_time=None)
     assert [r.timestamp.year for r in recs] == [2020, 2021]
@@ -106,11 +107,28 @@ def test_year_rollover_sequential(lines_file):
     assert [r.timestamp.year for r in recs] == [2031, 2031, 2032, 2032]
 
 
-def test_future_month_belongs_to_previous_year(lines_file):
-    recs, _ = lines_file("Jul 20 10:00:00 h a: within a month", reference_time=utc(2026, 6, 30))
+def test_future_date_belongs_to_previous_year(lines_file):
+    # issue 12: "Dec 10" read on 1 December is last year's, not nine days ahead
+    (r,), _ = lines_file("Dec 10 06:55:46 LabSZ sshd[24200]: x", reference_time=utc(2026, 12, 1, 9))
+    assert r.timestamp == utc(2025, 12, 10, 6, 55, 46)
+    # within the two-day tolerance (a local time read as UTC runs ahead of the mtime): this year
+    recs, _ = lines_file("Jul  2 08:00:00 h a: a day and a bit ahead", reference_time=utc(2026, 6, 30, 20))
     assert recs[0].timestamp.year == 2026
-    recs, _ = lines_file("Aug  2 10:00:00 h a: more than a month ahead", reference_time=utc(2026, 6, 30))
+    recs, _ = lines_file("Jul  3 10:00:00 h a: beyond the tolerance", reference_time=utc(2026, 6, 30, 20))
     assert recs[0].timestamp.year == 2025
+
+
+def test_reference_is_the_mtime_unless_it_is_in_the_future(tmp_path):
+    from brainstem.ingest.timestamps import reference_for
+    now = utc(2026, 12, 1, 9)
+    assert reference_for(utc(2026, 11, 30).timestamp(), now) == utc(2026, 11, 30)   # a rotated file
+    assert reference_for(utc(2027, 3, 1).timestamp(), now) == now                   # a skewed mtime
+    # a file written now ("live") with a December line from last year's rotation-less log
+    p = write(tmp_path / "live.log", "Nov 29 23:00:00 h a: x\nDec  1 08:59:00 h a: y\n")
+    recs, _ = read(p, reference_time=None)
+    this_year = datetime.now(timezone.utc).year
+    assert all(r.timestamp <= datetime.now(timezone.utc) + timedelta(days=2) for r in recs)
+    assert {r.timestamp.year for r in recs} <= {this_year, this_year - 1}
 
 
 def test_december_straggler_after_january(lines_file):
@@ -123,6 +141,8 @@ def test_december_straggler_after_january(lines_file):
 def test_feb_29_yearless(lines_file):
     (r,), _ = lines_file("Feb 29 10:00:00 h a: leap", reference_time=utc(2028, 3, 1))
     assert r.timestamp == utc(2028, 2, 29, 10)
+    (r,), _ = lines_file("Feb 29 10:00:00 h a: the last leap year", reference_time=utc(2027, 3, 1))
+    assert r.timestamp == utc(2024, 2, 29, 10)
 
 
 def test_invalid_date_falls_back(lines_file):
@@ -156,7 +176,7 @@ def test_loghub_syslog_files(loghub_dir, name):
 
 def test_pri_without_timestamp(lines_file):
     (r, s), _ = lines_file("<13>su: hello", "<86>host sshd[9]: x", fmt="rfc3164")
-    assert r.timestamp is None and r.metadata == {"format": "rfc3164", "no_timestamp": True}
+    assert r.metadata == {"format": "rfc3164", "no_timestamp": True, "time_inherited": True}
     assert (r.host, r.service, r.facility, r.severity, r.message) == (None, "su", "user", "notice", "hello")
     assert (s.host, s.service, s.pid, s.facility, s.severity) == ("host", "sshd", "9", "authpriv", "info")
 

@@ -38,7 +38,7 @@ def test_multiple_elements_and_escapes(lines_file):
 
 def test_nil_values_and_no_message(lines_file):
     (r,), _ = lines_file("<14>1 - - - - - -")
-    assert r.timestamp is None and r.host is None and r.service is None and r.pid is None
+    assert r.metadata["time_inherited"] and r.host is None and r.service is None and r.pid is None
     assert r.structured_fields == {} and r.message == ""
     assert (r.facility, r.severity) == ("user", "info")
 
@@ -96,3 +96,25 @@ def test_parser_is_stateless():
 def test_timestamp_without_zone_is_utc(lines_file):
     (r,), _ = lines_file("<13>1 2026-01-01T10:00:00.5 h a - - - x")
     assert r.timestamp == utc(2026, 1, 1, 10, 0, 0, 500000) and r.metadata["format"] == "rfc5424"
+
+
+def test_timestamp_at_the_calendar_edge_is_a_bad_line_not_an_abort(lines_file):
+    # issue 7: the zone offset pushed these past datetime's range (OverflowError ended the ingest)
+    recs, rep = lines_file("<34>1 2026-01-01T00:00:00Z h app - - - before",
+                           "<34>1 9999-12-31T23:59:59-12:00 h app - - - past the end",
+                           "<34>1 0001-01-01T00:00:00+12:00 h app - - - before the start",
+                           "<34>1 2026-02-30T00:00:00Z h app - - - no such day",
+                           "<34>1 2026-01-01T00:00:01Z h app - - - after", name="edge.log")
+    assert [r.message for r in recs] == ["before", "after"]
+    assert [(p.rsplit("/", 1)[-1], n) for p, n, _ in rep.bad] == [("edge.log", 2), ("edge.log", 3), ("edge.log", 4)]
+    assert rep.bad_lines == 3 and all("timestamp out of range" in why for _, _, why in rep.bad)
+
+
+def test_calendar_edge_single_line_raises_the_documented_error():
+    import pytest
+    from brainstem.ingest import BadLine
+    with pytest.raises(BadLine, match="timestamp out of range"):
+        Rfc5424Parser().parse("<34>1 9999-12-31T23:59:59-12:00 h app - - - x", "peer", 1)
+    # the last representable instants still parse
+    r = Rfc5424Parser().parse("<34>1 9999-12-31T23:59:59Z h app - - - x", "peer", 1)
+    assert r.timestamp == utc(9999, 12, 31, 23, 59, 59)

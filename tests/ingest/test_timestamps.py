@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from brainstem.ingest.timestamps import LeadingTimestamp, YearResolver, from_epoch, make_dt, parse_iso
+from brainstem.ingest.timeforms import LeadingTimestamp
+from brainstem.ingest.timestamps import YearResolver, from_epoch, make_dt, parse_iso
 
 from .conftest import utc
 
@@ -16,7 +17,7 @@ def test_year_resolver_rules():
 
 def test_year_resolver_naive_reference_is_utc():
     r = YearResolver(datetime(2026, 6, 1))
-    assert r.reference == utc(2026, 6, 1) and r.year_for(7, 1) == 2026 and YearResolver(utc(2026, 6, 1)).year_for(8, 1) == 2025
+    assert r.reference == utc(2026, 6, 1) and r.year_for(6, 2) == 2026 and YearResolver(utc(2026, 6, 1)).year_for(6, 4) == 2025
 
 
 def test_year_resolver_other_zone_reference():
@@ -61,3 +62,11 @@ def test_iso_followed_by_colon_or_word():
     assert lt.parse("2026-01-02 03:04:05: message") == (utc(2026, 1, 2, 3, 4, 5), 19)
     assert lt.parse("2026-01-02 03:04 message") == (utc(2026, 1, 2, 3, 4), 16)
     assert lt.parse("2026-01-02 03:04:05.5x") == (None, 0)
+
+
+def test_year_resolver_without_carry_places_each_date_on_its_own():
+    # interleaved senders on a network stream: a wrong-clock host must not move everyone's year
+    r = YearResolver(utc(2026, 7, 15), carry=False)
+    assert [r.year_for(m, 1) for m in (7, 1, 12, 7)] == [2026, 2026, 2025, 2026]
+    carried = YearResolver(utc(2026, 7, 15))
+    assert [carried.year_for(m, 1) for m in (7, 1, 12, 7)] == [2026, 2027, 2026, 2026]

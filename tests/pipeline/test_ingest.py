@@ -222,6 +222,82 @@ def test_detector_state_follows_the_template_cap(open_ws, tmp_path):
     assert miner_state is not None
 
 
+JAVA = [
+    "2024-05-14 10:22:{s:02d},123 ERROR [main] com.example.Api: Request {n} failed",
+    "java.lang.IllegalStateException: boom",
+    "\tat com.example.Api.handle(Api.java:42)",
+    "Caused by: java.io.IOException: disk full",
+]
+
+
+def _app_log(n: int, trace_lines: int = 4) -> str:
+    out = []
+    for i in range(n):
+        out.append(JAVA[0].format(s=i % 60, n=i))
+        if i % 3 == 0:
+            out += JAVA[1:trace_lines]
+        else:
+            out.append(f"2024-05-14 10:22:{i % 60:02d},500 INFO [main] com.example.Api: Request {i} done")
+    return "\n".join(out) + "\n"
+
+
+def test_joined_traces_reingest_stores_nothing_twice(open_ws, tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text(_app_log(30))
+    ws = open_ws()
+    first = ws.ingest([str(path)], tenant="acme")
+    assert first.joined_lines == 30 and first.untimed_lines == 30
+    assert first.events_stored == first.lines_read - 30
+    again = ws.ingest([str(path)], tenant="acme")
+    assert again.events_stored == 0 and again.duplicates == first.events_stored
+    # the trace's root cause is part of the signature, the frames are not
+    sigs = {s.normalized_pattern for s in ws.signatures("acme", limit=50)}
+    assert any("Caused by" in p and "Api.java" not in p for p in sigs)
+
+
+def test_a_trace_that_grew_after_the_first_read_is_not_stored_again(open_ws, tmp_path):
+    path = tmp_path / "app.log"
+    text = _app_log(4)
+    cut = text.rindex("Caused by")         # the first read ends inside the last trace
+    path.write_text(text[:cut])
+    ws = open_ws()
+    first = ws.ingest([str(path)], tenant="acme")
+    path.write_text(text + "2024-05-14 10:23:00,000 INFO [main] com.example.Api: later\n")
+    second = ws.ingest([str(path)], tenant="acme")
+    assert second.events_stored == 1 and second.duplicates == first.events_stored
+    assert ws.stats()["acme"]["event"] == first.events_stored + 1
+
+
+def test_inherit_mode_stores_each_continuation_line(open_ws, tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text(_app_log(6))
+    ws = open_ws(continuation="inherit")
+    stats = ws.ingest([str(path)], tenant="acme")
+    assert stats.events_stored == stats.lines_read and stats.joined_lines == 0 and stats.untimed_lines == 6
+    assert ws.ingest([str(path)], tenant="acme").events_stored == 0
+
+
+def test_an_app_log_gets_its_own_times_and_signatures_without_the_header(open_ws, tmp_path):
+    # issue 12: an app log in a format the old parser did not know took the file's mtime for every
+    # line, and its signatures carried the header ("[<*> <*>] <*> - ...")
+    levels = ["INFO", "WARN", "ERROR", "DEBUG"]
+    lines = []
+    for i in range(2000):
+        h, m, s = 8 + i // 600, i // 10 % 60, i * 7 % 60
+        lines.append(f"[05.14 {h:02d}:{m:02d}:{s:02d}] {levels[i % 4]:<5} worker-{i % 3} - job {i % 17} took {i % 90} ms")
+    path = tmp_path / "jobs.log"
+    path.write_text("\n".join(lines) + "\n")
+    ws = open_ws()
+    stats = ws.ingest([str(path)], tenant="acme")
+    assert stats.events_stored == 2000 and stats.untimed_lines == 0 and stats.untimed_files == []
+    events = list(ws.store.events_since(ws.tenant("acme").tenant_id, START - timedelta(days=4000)))
+    assert len({e.timestamp for e in events}) > 1000
+    assert {e.service for e in events} == {"worker-0", "worker-1", "worker-2"}
+    assert {e.severity for e in events} == {"info", "warning", "error", "debug"}
+    patterns = [s.normalized_pattern for s in ws.signatures("acme", limit=50)]
+    assert patterns and all("[" not in p and "INFO" not in p and " - " not in p for p in patterns), patterns
+
+
 def test_sqlite_and_postgresql_find_the_same(tmp_path, scenario, postgres_dsn):
     from tests.conftest import PostgresSchemas
     with PostgresSchemas(postgres_dsn) as schemas:

@@ -131,31 +131,32 @@ def test_bench_shape_agrees():
 
 
 def test_fast_alert_lines_match_the_parser():
-    """`brainstem nb`'s regex path for plain alert lines (shape memo included) against
-    the parser: same log, same term values."""
-    from brainstem.rules.commands import execute, fast_alert
+    """`brainstem nb`'s regex path for plain alert lines (one regex per shape, alert
+    programs) against the parser and the generic engine: same log, same term values,
+    same errors."""
+    from brainstem.rules.feed import run_lines
     lines = ['alert type="that",host="h1",user="u1";', 'alert type="that",host="h1",user="u2";',
              'alert type="this", host="h2" ,user="u1"', 'alert host="h3",type="that";',
              'alert type="that",host="h1",user=-3.5;', 'alert type="that",host="h1",user=7;',
              'alert type="that",host="h2",user="u1";', 'alert n=1;', 'alert n=1,n=2;',
-             'alert type="that",host="h2",user="u1" ;  ']
+             'alert type="that",host="h2",user="u1" ;  ', 'alert n=' + "9" * 400 + ';',
+             'alert type="",host="h1",user="";', 'alert type="that",host=', 'alert n=2;',
+             'define late if(type="this") n=5;', 'alert type="this",host="h1",user="u1";',
+             'alert type="that",host="h1",user="u1";']
     rules = ("define c node cache:(host[2],user(2));\nc. define k if(host__kidState);\n"
              'define r1 if(type="that") c(host,user);\ndefine on1 on(n=2);')
     out = []
     for fast in (True, False):
         eng = RuleEngine(now=0.0, test_mode=True)
+        eng._fast = fast
         log: list = []
         eng.sink = log.append
         eng.load(rules)
-        for line in lines:
-            if fast:
-                assert fast_alert(eng, line), line
-            else:
-                execute(eng, eng.root, line)
-                eng.react()
+        errors = run_lines(eng, lines, "<t>", echo=True)
         eng.load("show c\nshow type\nshow user\nshow n")
-        out.append(log)
+        out.append((log, errors))
     assert out[0] == out[1]
+    assert len(out[0][1]) == 2     # the number out of range and the unfinished line
 
 
 def test_nested_react_from_an_action():

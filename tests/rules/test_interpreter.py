@@ -36,3 +36,35 @@ def test_shell_is_skipped_without_allow_shell_but_sleep_advances(tmp_path):
 def test_substitution_in_actions(tmp_path):
     code, out = run(tmp_path, 'define r if(t):$ # v=${v} w=${w}\nassert v="x";\nalert t;\n')
     assert ": # v=x w=?" in out   # asserted terms stay; unknown terms substitute as ?
+
+
+def test_bad_input_gets_nb000e_with_file_and_line_and_the_run_goes_on(tmp_path, monkeypatch):
+    """Issue 13's list: unclosed parenthesis, unknown command, binary junk, 1e400, a rule
+    that triggers itself, a catastrophic translator regex; no traceback, no hang."""
+    monkeypatch.chdir(tmp_path)     # translator files are found as NodeBrain finds them
+    (tmp_path / "bad.nbx").write_text("((a|aa)+$):assert slow;\n(fine):assert fine;\n")
+    text = ("define r1 on((a=1);\n"
+            "foo bar;\n"
+            "\x00\x01\xfe junk \x7f\n"
+            "assert x=1e400;\n"
+            "alert n=" + "9" * 400 + ";\n"
+            "define ping on(p=1) p=2;\ndefine pong on(p=2) p=1;\nassert p=1;\n"
+            "define t node translator(\"bad.nbx\");\n"
+            "t:" + "a" * 40 + "!\n"
+            "t:all fine\n"
+            "show t.fine,p\n")
+    code, out = run(tmp_path, text)
+    assert code == 1
+    assert "Traceback" not in out
+    for expected in ("t.nb:1:19: expecting ')' at ';'", "t.nb:2:1: verb 'foo' not recognized",
+                     "t.nb:3:1: ", "t.nb:4:10: number out of range at '1e400'",
+                     "t.nb:5:9: number out of range", "Cycle error - ping repetitive firing suppressed",
+                     "bad.nbx: regular expression ((a|aa)+$) ran past the 50 ms budget for one line; line skipped"):
+        assert expected in out, expected
+    assert "t.fine = !!" in out and "p = 1" in out   # as NodeBrain: ping, pong, ping suppressed
+
+
+def test_sleep_inside_a_timer_action_does_not_reenter_the_clock(tmp_path):
+    code, out = run(tmp_path, "define r on(~(1s)):-sleep 1\n-sleep 3\nshow r\n")
+    assert out.count("Rule r fired") >= 2 and "not run here" in out
+    assert "Traceback" not in out

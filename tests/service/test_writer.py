@@ -16,12 +16,13 @@ from brainstem.workspace import Workspace
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 
 
-def item(tenant: str, i: int, host: str = "fw1", msg: str | None = None, state=None) -> Inbound:
+def item(tenant: str, i: int, host: str = "fw1", msg: str | None = None, state=None,
+         service: str = "kernel") -> Inbound:
     ts = T0 + timedelta(seconds=i)
     text = msg or f"Interface ge-0/0/{i % 4} changed state to down (seq {i})"
-    raw = f"{ts:%b %d %H:%M:%S} {host} kernel: {text}"
+    raw = f"{ts:%b %d %H:%M:%S} {host} {service}: {text}"
     rec = Record(timestamp=ts, message=text, raw=raw, source_type="syslog", source_path="udp:test",
-                 line_no=0, host=host, service="kernel")
+                 line_no=0, host=host, service=service)
     return Inbound(tenant=tenant, record=rec, source="test", received_at=time.time(), state=state)
 
 
@@ -193,3 +194,40 @@ def test_waiting_for_room_for_more_than_is_free_yields_to_the_loop():
     fut, ticks = asyncio.run(main())
     assert fut is not None and q.depth == 5
     assert ticks >= 10          # the loop kept running while put() waited
+
+
+RULE = """define hosts node cache:(~(10m):service[{n}],host);
+# brainstem: evidence type=spread
+hosts. define many if(service__kidState);
+define feed if(service~"^(kernel|lldpd)$") hosts(service,host);
+"""
+
+
+def test_rules_reload_on_the_writer_swaps_every_live_tenants_rules(tmp_path):
+    from brainstem.rules.bridge import RuleLoadError, tenant_rules
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "spread.nb").write_text(RULE.format(n=50))
+    settings = load_settings(env={}, serve_commit_seconds=0.05, serve_batch_max=100, rules_dir=str(rules))
+    ws = Workspace(tmp_path / "rules.db", settings)
+    q = IngestQueue(capacity=1000)
+    w = Writer(ws, q, rules_for=lambda slug: tenant_rules(settings, slug))
+    w.start()
+    try:
+        q.put_blocking([item("acme", i, host=f"fw{i}") for i in range(6)]).result(10)
+        assert not q.call(lambda x: x.candidates("acme")).result(10)        # 6 hosts < 50: nothing
+        (rules / "spread.nb").write_text(RULE.format(n=3) + "define broken on((;\n")
+        with pytest.raises(RuleLoadError):
+            q.call(lambda x: w.reload_rules()).result(10)
+        before = w.live["acme"].pipeline.rules
+        (rules / "spread.nb").write_text(RULE.format(n=3))
+        assert q.call(lambda x: w.reload_rules()).result(10) == {"acme": 1}
+        assert w.live["acme"].pipeline.rules is not before
+        # (the reload replayed the recent kernel lines into the new rules: that episode is
+        # history; a new one, on another service, fires)
+        q.put_blocking([item("acme", 100 + i, host=f"sw{i}", service="lldpd") for i in range(6)]).result(10)
+        cands = q.call(lambda x: x.candidates("acme")).result(10)
+        assert cands and cands[0].metadata["metrics"].get("rule")
+    finally:
+        w.stop(10)
+        ws.close()

@@ -1,0 +1,223 @@
+"""Alert programs: the hot path of an alert, compiled per (context, attribute names).
+
+`alert_program(engine, ctx, names)` builds a function `program(values)` that does
+exactly what `RuleEngine.alert_values` does in general (revert the terms the
+previous alert set, assign the new values, propagate, react), specialised to the
+rule graph as it is now:
+
+- a term nobody subscribes to is just set (no comparison, no scheduling);
+- a term's subscribers are listed in the code instead of looped over;
+- when every subscriber of the alerted terms is a cell of level 1 (it reads only
+  terms and constants) whose own subscribers are rules, the evaluation runs inline:
+  those cells are recomputed in the order the engine's queue would take them, then
+  the rules they feed are checked in that order, then the context's `if` rules;
+  the engine's `react` runs only when something is ready or pending.
+
+The graph's version (`cells.EPOCH`) is part of the program: any change to
+subscriptions, formulas or rules makes the next call rebuild it. The generic path
+stays (`RuleEngine._fast = False` forces it); tests/rules/test_fastpath.py runs
+random rules and streams through both and compares logs, firings and `show`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .cells import EPOCH, Cell
+from .values import FALSE, TRUE, UNKNOWN
+
+if TYPE_CHECKING:
+    from .cells import Term
+    from .engine import RuleEngine
+
+
+def _inline_cell(c) -> bool:
+    """A cell the program may evaluate itself: it reads only terms without a formula
+    and constants, and only rules (or rule-like triggers) listen to it."""
+    if c.is_rule or c.level != 1 or getattr(c, "node", None) is not None:
+        return False
+    for op in c.operands():
+        if op.level != 0 or getattr(op, "defn", None) is not None:
+            return False
+    return all(s.is_rule for s in c.subs)
+
+
+def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
+    terms = engine._alert_terms(ctx, names)
+    epoch = EPOCH[0]
+    from .cache import quiet_term
+    # per term: None (a formula: assign), [] (set it), or the subscribers to tell
+    subs_of = [None if t.defn is not None else [] if quiet_term(t) else list(t.subs) for t in terms]
+    inline = engine._fast and all(all(not s.is_rule and _inline_cell(s) for s in subs)
+                                  for subs in subs_of if subs)
+    ns: dict = {"EPOCH": EPOCH, "E": epoch, "ctx": ctx, "TERMS": terms, "eng": engine,
+                "assign": engine.assign, "schedule": engine.schedule, "revert": _revert,
+                "UNKNOWN": UNKNOWN, "FALSE": FALSE,
+                "react": engine.react, "fire": engine._fire, "rebuild": None}
+    n = len(terms)
+    src = ["def program(values):",
+           "    if EPOCH[0] != E:",
+           "        return rebuild(values)",
+           "    prev = ctx.alert_terms",
+           "    if prev is not TERMS:",
+           "        if prev:",
+           "            revert(eng, prev, TERMS)",
+           "        ctx.alert_terms = TERMS"]
+    add = src.append
+    if n == 1:
+        add("    v0 = values[0]")
+    elif n:
+        add("    " + ", ".join(f"v{i}" for i in range(n)) + " = values")
+    cells = []
+    for subs in subs_of:
+        for c in subs or ():
+            if c not in cells:
+                cells.append(c)
+    single = inline and len(cells) == 1    # the usual filter cell, `type="that"`
+    if inline:
+        add("    if eng._qhigh >= 0:")     # not quiet (a re-entrant call): the generic way
+        add("        return eng.alert_values(ctx, NAMES, values, generic=True)")
+        ns["NAMES"] = names
+        if single:
+            add("    dirty = False")
+        elif cells:
+            add("    pend = []")
+            add("    pend_add = pend.append")
+    for i, t in enumerate(terms):
+        ns[f"T{i}"] = t
+        v = f"v{i}"
+        subs = subs_of[i]
+        if subs is None:
+            add(f"    assign(T{i}, {v})")
+        elif not subs:
+            add(f"    T{i}.value = {v}")
+        else:
+            add(f"    o = T{i}.value")
+            add(f"    if {v} is not o and (type({v}) is not type(o) or {v} != o):")
+            add(f"        T{i}.value = {v}")
+            if single:
+                add("        dirty = True")
+                continue
+            for j, s in enumerate(subs):
+                ns[f"S{i}_{j}"] = s
+                add(f"        if not S{i}_{j}.queued:")
+                if inline:
+                    add(f"            S{i}_{j}.queued = True")
+                    add(f"            pend_add(S{i}_{j})")
+                else:
+                    add(f"            schedule(S{i}_{j})")
+    if inline:
+        if single:
+            _single_cell(cells[0], ns, add)
+        elif cells:
+            add("    ready = eng._ready")
+            add("    if pend:")
+            add("        rq = []")
+            add("        for c in pend:")
+            add("            c.queued = False")
+            add("            new = c.compute()")
+            add("            old = c.value")
+            add("            if new is old or (type(new) is type(old) and new == old):")
+            add("                continue")
+            add("            c.value = new")
+            add("            for r in c.subs:")
+            add("                if not r.queued:")
+            add("                    r.queued = True")
+            add("                    rq.append(r)")
+            add("        for r in rq:")
+            add("            r.queued = False")
+            add("            if not r.dead:")
+            add("                r.check(ready)")
+        else:
+            add("    ready = eng._ready")
+        for k, r in enumerate(ctx.if_rules):
+            ns[f"I{k}"] = r
+            add(f"    v = I{k}.cond.value")
+            add(f"    if v is not UNKNOWN and v is not FALSE:")
+            add(f"        ready.append(I{k})")
+        # the usual case, one rule ready and nothing else pending: fire it here, and
+        # let react() go on only if its action left something to do
+        add("    if ready:")
+        add("        if len(ready) == 1 and not eng._alerted and not eng._deferred:")
+        add("            r = ready.pop()")
+        add("            if not r.dead:")
+        for k, r in enumerate(ctx.if_rules):
+            if _plain_insert_rule(r):
+                # the usual feed rule `if(cond) c(a,b)`: its firing written out here
+                ns[f"LINE{k}"] = " NB000I " + r.fired_text
+                ns[f"NODE{k}"], ns[f"ROW{k}"] = r.lone_row.term.node, r.row_values
+                add(f"                if r is I{k} and eng.on_fire is None and eng._firings is None:")
+                add("                    sink = eng.sink")
+                add("                    if sink is not None:")
+                add(f"                        sink(eng.stamp() + LINE{k})")
+                add(f"                    NODE{k}.insert_now(ROW{k}(), False)")
+                add("                else:")
+                add("                    fire(r)")
+                break
+        else:
+            add("                fire(r)")
+        add("                if eng._qhigh >= 0 or eng._alerted or eng._ready or eng._deferred:")
+        add("                    react({r})")
+        add("        else:")
+        add("            react()")
+        add("    elif eng._alerted or eng._deferred or eng._qhigh >= 0:")
+        add("        react()")
+    else:
+        add("    eng._alerted.append(ctx)")
+        add("    react()")
+    code = "\n".join(src) + "\n"
+    exec(compile(code, f"<alert program {ctx.path() or '_'} {','.join(names)}>", "exec"), ns)
+    program = ns["program"]
+    program.source = code   # for debugging: print(program.source)
+    program.epoch = epoch
+
+    def rebuild(values):
+        progs = ctx.alert_progs
+        progs.pop(names, None)
+        fresh = progs[names] = alert_program(engine, ctx, names)
+        return fresh(values)
+    ns["rebuild"] = rebuild
+    return program
+
+
+def _plain_insert_rule(r) -> bool:
+    """An `if` rule whose only action is one row into a cache (engine._fire's fast case)."""
+    from .cache import Cache
+    row = r.lone_row
+    return (r.kind == "if" and row is not None and r.command is None and type(row.term.node) is Cache
+            and len(row.args) >= row.term.node.n)
+
+
+def _single_cell(c, ns: dict, add) -> None:
+    """The evaluation of the one cell the alerted terms feed, and of the rules it
+    feeds, in line (EqConst computed without a call)."""
+    from .cells import EqConst
+    ns["C"] = c
+    add("    ready = eng._ready")
+    add("    if dirty:")
+    if type(c) is EqConst:
+        ns["CA"], ns["CT"], ns["CV"] = c.a, c.ctype, c.const
+        add("        x = CA.value")
+        add("        new = UNKNOWN if x is UNKNOWN else (TRUE if type(x) is CT and x == CV else FALSE)")
+        ns["TRUE"] = TRUE
+    else:
+        add("        new = C.compute()")
+    add("        old = C.value")
+    add("        if new is not old and (type(new) is not type(old) or new != old):")
+    add("            C.value = new")
+    for k, r in enumerate(c.subs):
+        if r.queued:      # an `if` rule: answers alerts only, never queued
+            continue
+        ns[f"R{k}"] = r
+        add(f"            if not R{k}.dead:")
+        add(f"                R{k}.check(ready)")
+    add("            pass")
+
+
+def _revert(engine: "RuleEngine", prev: tuple, terms: tuple) -> None:
+    """The terms the previous alert set and this one doesn't go back to Unknown."""
+    for t in prev:
+        if t not in terms:
+            engine.assign(t, UNKNOWN)
+
+
+__all__ = ["alert_program"]
