@@ -180,8 +180,9 @@ def test_demo_finds_every_planted_pattern_near_the_top(tmp_path):
     out = json.loads(run("demo", "--data-dir", str(tmp_path / "data"), "--json", db=tmp_path / "b.db").stdout)
     assert set(out) == {"acme", "globex"}
     for slug, r in out.items():
-        assert {p["kind"] for p in r["planted"]} == {"recurrence", "burst", "spread", "self_heal"}
-        assert all(p["rank"] is not None and p["rank"] <= 6 for p in r["planted"]), (slug, r["planted"])
+        assert {p["kind"] for p in r["planted"]} == {"recurrence", "burst", "spread", "self_heal", "precursor",
+                                                     "anomaly"}
+        assert all(p["rank"] is not None and p["rank"] <= 10 for p in r["planted"]), (slug, r["planted"])
         assert r["ingest"]["events_stored"] > 20000 and r["ingest"]["bad_lines"] == 0
     again = json.loads(run("demo", "--data-dir", str(tmp_path / "data"), "--json", db=tmp_path / "b.db").stdout)
     assert all(r["ingest"]["events_stored"] == 0 for r in again.values())        # idempotent

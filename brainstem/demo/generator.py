@@ -16,8 +16,11 @@ byte-identical files; nothing reads the clock or the global ``random``.
 
 About ``lines_per_day`` lines of ordinary noise per tenant and day (hourly
 cron, logrotate at midnight, ssh logins, firewall drops, request logs, mail,
-dhcp, ...), plus four planted patterns per tenant (a few hundred lines): see
-:mod:`brainstem.demo.planted` and :attr:`DemoDataset.planted`.
+dhcp, ...), plus one planted pattern of each candidate type per tenant (a
+few hundred lines, :mod:`brainstem.demo.planted`, :attr:`DemoDataset.planted`)
+and decoys that must not reach the review queue (steady error chatter,
+health checks, a daily job that succeeds, the same outage at the same
+minute in both tenants: :mod:`brainstem.demo.decoys`, :attr:`DemoDataset.decoys`).
 """
 from __future__ import annotations
 
@@ -26,16 +29,17 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from brainstem.demo import hosts as tenants
+from brainstem.demo.decoys import DECOYS, coincidence, coincidence_at
 from brainstem.demo.hosts import RFC3164, RFC3164_PRI, RFC5424, Tenant
 from brainstem.demo.noise import DAY, MONS, random_day, scheduled_day
 from brainstem.demo.planted import PLANTERS, Window
 
-__all__ = ["Planted", "DemoDataset", "generate", "describe", "main"]
+__all__ = ["Decoy", "Planted", "DemoDataset", "generate", "describe", "main"]
 
 DEFAULT_START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
 
@@ -44,12 +48,24 @@ DEFAULT_START = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a Monday
 class Planted:
     """One planted pattern, for tests and for the demo printout."""
     tenant: str           # tenant slug, e.g. "acme"
-    kind: str             # "recurrence" | "burst" | "spread" | "self_heal"
+    kind: str             # a candidate type: recurrence, burst, spread, self_heal, precursor, anomaly
     description: str
     sample_message: str   # one exact message text (after the "prog[pid]: " header) of the pattern
     hosts: list[str]
     start: datetime
     end: datetime
+    related: tuple[str, ...] = ()     # other messages that belong to the same pattern
+
+
+@dataclass
+class Decoy:
+    """Something that looks like a pattern and must not reach the review queue."""
+    tenant: str
+    kind: str             # "coincidence" | "chatter" | "health_check" | "daily_job"
+    description: str
+    sample_message: str
+    hosts: list[str]
+    related: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,11 +75,16 @@ class DemoDataset:
     planted: list[Planted]
     start: datetime
     end: datetime
+    decoys: list[Decoy] = field(default_factory=list)
 
 
 def generate(root: Path, *, seed: int = 7, days: int = 7, start: datetime = DEFAULT_START,
-             lines_per_day: int = 4000) -> DemoDataset:
-    """Write the demo logs under ``root`` (created if missing) and describe them."""
+             lines_per_day: int = 4000, plant: bool = True, decoys: bool = True) -> DemoDataset:
+    """Write the demo logs under ``root`` (created if missing) and describe them.
+
+    ``plant=False`` leaves the patterns out and ``decoys=False`` the decoys:
+    without both, the files are ordinary logs in which nothing should stand out.
+    """
     if days < 1:
         raise ValueError(f"days must be at least 1, got {days}")
     if lines_per_day < 0:
@@ -76,6 +97,8 @@ def generate(root: Path, *, seed: int = 7, days: int = 7, start: datetime = DEFA
     end = start + timedelta(days=days)
     files: dict[str, list[Path]] = {}
     planted: list[Planted] = []
+    decoyed: list[Decoy] = []
+    outage = coincidence_at(window, seed)
     for make in (tenants.acme, tenants.globex):
         # one stream per purpose, so the planted patterns don't move when the noise volume changes
         tenant = make(random.Random(f"{seed}:hosts"), window.start_ms)
@@ -87,12 +110,17 @@ def generate(root: Path, *, seed: int = 7, days: int = 7, start: datetime = DEFA
             scheduled_day(rng, tenant, day_ms, lines)
             random_day(rng, tenant, day_ms, lines_per_day - (len(lines) - before), lines)
         prng = random.Random(f"{seed}:{tenant.slug}:planted")
-        for plant in PLANTERS[tenant.slug]:
-            p = plant(prng, tenant, window, lines)
+        for planter in PLANTERS[tenant.slug] if plant else ():
+            p = planter(prng, tenant, window, lines)
             planted.append(Planted(tenant.slug, p.kind, p.description, p.sample_message, p.hosts,
-                                   _dt(p.start_ms), _dt(p.end_ms)))
+                                   _dt(p.start_ms), _dt(p.end_ms), p.related))
+        drng = random.Random(f"{seed}:{tenant.slug}:decoys")
+        if decoys:
+            made = [coincidence(drng, tenant, window, lines, at=outage)]
+            made += [decoy(drng, tenant, window, lines) for decoy in DECOYS[tenant.slug]]
+            decoyed += [Decoy(tenant.slug, d.kind, d.description, d.sample_message, d.hosts, d.related) for d in made]
         files[tenant.slug] = _write(root / tenant.slug, tenant, lines, window)
-    return DemoDataset(root, files, planted, start, end)
+    return DemoDataset(root, files, planted, start, end, decoyed)
 
 
 def _ms(d: datetime) -> int:
@@ -179,6 +207,11 @@ def describe(ds: DemoDataset) -> str:
         hosts = ", ".join(p.hosts) if len(p.hosts) <= 3 else f"{len(p.hosts)} hosts"
         out.append(f"  {p.tenant:7} {p.kind:10} {span}  [{hosts}]  {p.description}")
         out.append(f"          e.g. {p.sample_message}")
+    if ds.decoys:
+        out.append("decoys (must not reach the review queue):")
+        for d in ds.decoys:
+            hosts = ", ".join(d.hosts) if len(d.hosts) <= 3 else f"{len(d.hosts)} hosts"
+            out.append(f"  {d.tenant:7} {d.kind:12} [{hosts}]  {d.description}")
     return "\n".join(out)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 KERN, USER, MAIL, DAEMON, AUTH, SYSLOG, CRON, AUTHPRIV = 0, 1, 2, 3, 4, 5, 9, 10
 LOCAL0, LOCAL4, LOCAL7 = 16, 20, 23
 # severities
-ERR, WARNING, NOTICE, INFO = 3, 4, 5, 6
+CRIT, ERR, WARNING, NOTICE, INFO = 2, 3, 4, 5, 6
 
 # output formats of a tenant's files
 RFC3164 = "rfc3164"            # /var/log/syslog as rsyslog writes it: no PRI

@@ -1,17 +1,20 @@
-"""The patterns the demo hides in the noise, four per tenant.
+"""The patterns the demo hides in the noise: one of each candidate type per tenant.
 
 Each planter appends its lines to ``out`` and returns a :class:`Plant` saying
 what it planted, where and when (first to last line of the pattern itself),
-so tests and the demo printout can check that ``make run`` finds it. Times
-are offsets from the dataset start, which the demo puts at midnight UTC.
+and which other messages belong to the same pattern (``related``: the
+second line a switch prints for the same flap, the failure a precursor
+announces), so tests, the demo printout and ``bench/quality.py`` can check
+that ``make run`` finds it. Times are offsets from the dataset start, which
+the demo puts at midnight UTC.
 """
 from __future__ import annotations
 
 import random
 from typing import NamedTuple
 
-from brainstem.demo.hosts import AUTH, DAEMON, ERR, INFO, KERN, LOCAL0, LOCAL7, NOTICE, USER, WARNING, Tenant
-from brainstem.demo.noise import DAY, HOUR, MIN, SEC, bacula_jobid
+from brainstem.demo.hosts import AUTH, CRIT, DAEMON, ERR, INFO, KERN, LOCAL0, LOCAL7, NOTICE, USER, WARNING, Tenant
+from brainstem.demo.noise import DAY, HOUR, MIN, SEC, bacula_jobid, kernel
 
 SCANNER_IP = "203.0.113.7"
 
@@ -23,6 +26,7 @@ class Plant(NamedTuple):
     hosts: list[str]
     start_ms: int
     end_ms: int
+    related: tuple[str, ...] = ()
 
 
 class Window(NamedTuple):
@@ -65,13 +69,17 @@ def acme_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
 
 
 def globex_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    """A cron job whose start wanders between 01:00 and 05:00, failing six nights of seven."""
     h = t.host("nyc-bkp-01")
     first, samples = len(out), []
+    skip = rng.randrange(1, 7) if w.days >= 3 else -1     # the one night it works
     for i in range(w.days):
+        if i == skip:
+            continue
         midnight = w.start_ms + i * DAY
         pid = h.new_pid(rng)
         target = "nyc-db-01:/var/lib/postgresql"
-        began = midnight + 90 * MIN + rng.randrange(2 * SEC)
+        began = midnight + HOUR + rng.randrange(3 * HOUR + 50 * MIN)
         out.append((began, h.name, "backup-nightly", pid, f"INFO: nightly backup of {target} started", INFO, USER))
         took = rng.randint(130, 300)
         msg = (f"ERROR: nightly backup of {target} failed: rsync exited with code 30 "
@@ -79,8 +87,8 @@ def globex_backup(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
         out.append((began + took * SEC + rng.randrange(SEC), h.name, "backup-nightly", pid, msg, ERR, USER))
         samples.append(msg)
     start, end = _span(out, first, "ERROR: nightly backup")
-    return Plant("recurrence", "cron job backup-nightly fails every night between 01:32 and 01:36 on nyc-bkp-01 (err)",
-                 samples[0], [h.name], start, end)
+    return Plant("recurrence", "cron job backup-nightly fails some time between 01:00 and 05:00 on six nights "
+                 "of seven on nyc-bkp-01 (err)", samples[0], [h.name], start, end)
 
 
 # --- burst: a normally rare error, 200 times in three minutes ----------------
@@ -193,7 +201,9 @@ def acme_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
     start, end = _flap(rng, w, w.day(4) + 9 * HOUR + 12 * MIN + 33 * SEC, 30, (12, 100), out, emit)
     return Plant("self_heal", f"uplink {iface} on sw-core01 flaps: down, back up within a minute, "
                  "every 12-100 minutes for about 30 hours",
-                 f"Interface {iface}, changed state to down", [h.name], start, end)
+                 f"Interface {iface}, changed state to down", [h.name], start, end,
+                 (f"Interface {iface}, changed state to up", f"Line protocol on Interface {iface}, changed state to down",
+                  f"Line protocol on Interface {iface}, changed state to up"))
 
 
 def globex_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
@@ -212,10 +222,87 @@ def globex_flap(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
     start, end = _flap(rng, w, w.day(2) + 20 * HOUR + 40 * MIN + 10 * SEC, 26, (10, 70), out, emit)
     return Plant("self_heal", "WAN link eth1 on nyc-edge-01 flaps: NIC link down, up again within a minute, "
                  "every 10-70 minutes for about 26 hours (kernel e1000e and keepalived lines)",
-                 "Netlink reports eth1 down", [h.name], start, end)
+                 "Netlink reports eth1 down", [h.name], start, end,
+                 ("Netlink reports eth1 up", f"{nic}: NIC Link is Down",
+                  f"{nic}: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx"))
+
+
+# --- precursor: a warning that comes minutes before a failure on the same host ---------
+
+def _precursor_times(rng: random.Random, w: Window, count: int) -> list[int]:
+    """``count`` moments on distinct days, at any hour, with the last one alone (no failure follows)."""
+    days = sorted(rng.sample(range(w.days), min(count, w.days))) if w.days >= count else list(range(count))
+    return sorted(w.day(d) + rng.randrange(2 * HOUR, 22 * HOUR) for d in days)
+
+
+def acme_disk(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    """A disk's reallocated-sector count ticks up 3-12 minutes before it throws I/O errors (db01, db02)."""
+    hosts = [t.host("db01"), t.host("db02")]
+    warn = "Device: /dev/sdb [SAT], SMART Prefailure Attribute: 5 Reallocated_Sector_Ct changed from {} to {}"
+    times = _precursor_times(rng, w, 5)
+    first = len(out)
+    for i, at in enumerate(times):
+        h = hosts[i % 2]
+        before = rng.randint(95, 100)
+        out.append((at, h.name, "smartd", h.daemon_pid("smartd"), warn.format(before, before - rng.randint(1, 3)),
+                    INFO, DAEMON))
+        if i == len(times) - 1:
+            break               # the last warning comes alone: the precursor predicts
+        fail = at + rng.randint(3 * 60, 12 * 60) * SEC
+        for j in range(rng.randint(2, 4)):
+            out.append((fail + j * rng.randint(1, 4) * SEC, h.name, "kernel", None, kernel(t, h, fail,
+                        f"blk_update_request: I/O error, dev sdb, sector {rng.randrange(10**6, 10**9)} "
+                        f"op 0x0:(READ) flags 0x0 phys_seg 1 prio class 0"), ERR, KERN))
+    sample = out[first][4]
+    failure = next(ln[4] for ln in out[first:] if "I/O error" in ln[4])
+    return Plant("precursor", "smartd reports reallocated sectors on /dev/sdb 3-12 min before the kernel logs I/O "
+                 "errors on it, 4 of 4 times on db01/db02; a fifth warning comes alone at the end",
+                 sample, sorted({h.name for h in hosts}), times[0], times[-1], (failure,))
+
+
+def globex_redis(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    """Redis warns that memory is nearly full 2-8 minutes before its background save fails (nyc-cache-01)."""
+    h = t.host("nyc-cache-01")
+    pid = h.daemon_pid("redis-server")
+    times = _precursor_times(rng, w, 5)
+    first = len(out)
+    for i, at in enumerate(times):
+        used = rng.uniform(3.6, 3.9)
+        out.append((at, h.name, "redis-server", pid,
+                    f"WARNING: used memory {used / 4:.0%} of maxmemory ({used:.2f}G of 4G), evicting keys",
+                    WARNING, DAEMON))
+        if i == len(times) - 1:
+            break
+        fail = at + rng.randint(2 * 60, 8 * 60) * SEC
+        out.append((fail, h.name, "redis-server", pid, "Can't save in background: fork: Cannot allocate memory",
+                    ERR, DAEMON))
+    return Plant("precursor", "redis on nyc-cache-01 warns memory is over 90% full 2-8 min before its background "
+                 "save fails, 4 of 4 times; a fifth warning comes alone at the end",
+                 out[first][4], [h.name], times[0], times[-1],
+                 ("Can't save in background: fork: Cannot allocate memory",))
+
+
+# --- anomaly: a severe message the tenant has never shown -------------------------
+
+def acme_mce(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("app02")
+    at = w.day(5) + 11 * HOUR + rng.randrange(HOUR)
+    msg = "mce: [Hardware Error]: CPU 2: Machine Check Exception: 5 Bank 4: fatal uncorrected error"
+    out.append((at, h.name, "kernel", None, kernel(t, h, at, msg), CRIT, KERN))
+    return Plant("anomaly", "a fatal machine check on app02, once: never seen at acme before",
+                 out[-1][4], [h.name], at, at)
+
+
+def globex_panic(rng: random.Random, t: Tenant, w: Window, out: list) -> Plant:
+    h = t.host("nyc-db-01")
+    at = w.day(5) + 15 * HOUR + rng.randrange(HOUR)
+    msg = f'PANIC: could not write to file "pg_wal/xlogtemp.{rng.randint(1000, 99999)}": No space left on device'
+    out.append((at, h.name, "postgres", h.new_pid(rng), msg, CRIT, LOCAL0))
+    return Plant("anomaly", "postgres on nyc-db-01 panics once: its WAL disk is full (never seen at globex before)",
+                 msg, [h.name], at, at)
 
 
 PLANTERS = {
-    "acme": (acme_backup, acme_burst, acme_spread, acme_flap),
-    "globex": (globex_backup, globex_burst, globex_spread, globex_flap),
+    "acme": (acme_backup, acme_burst, acme_spread, acme_flap, acme_disk, acme_mce),
+    "globex": (globex_backup, globex_burst, globex_spread, globex_flap, globex_redis, globex_panic),
 }

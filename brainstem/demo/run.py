@@ -5,11 +5,13 @@ byte-identical and the pipeline skips events it already stored.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-from brainstem.demo.generator import Planted, generate
+from brainstem.demo.generator import generate
+from brainstem.demo.judge import judge, matches
+
+__all__ = ["matches", "run_demo"]
 
 RULES_DIR = Path(__file__).parent / "rules"
 
@@ -21,8 +23,9 @@ def run_demo(ws, root: Path, *, seed: int = 7, top: int = 5) -> dict[str, dict[s
     """Generate (deterministically) and ingest the demo data; return per tenant its run stats and top candidates.
 
     Each tenant's entry also has ``planted``: the patterns hidden in its logs, each
-    with the 1-based rank of the candidate that found it (None when not among the
-    first ``PLANTED_SEARCH_DEPTH``).
+    with the 1-based rank of the first candidate of its type that covers it (None
+    when not among the first ``PLANTED_SEARCH_DEPTH``), and ``decoys``: the decoys
+    hidden there, each with whether a candidate at ``review`` or above covers it.
     """
     data = generate(root, seed=seed)
     rules = str(RULES_DIR) if any(RULES_DIR.glob("*.nb")) else None
@@ -30,30 +33,12 @@ def run_demo(ws, root: Path, *, seed: int = 7, top: int = 5) -> dict[str, dict[s
     for slug, files in sorted(data.files.items()):
         stats = ws.ingest([str(f) for f in files], tenant=slug, rules_dir=rules)
         cands = ws.candidates(slug, limit=max(top, PLANTED_SEARCH_DEPTH))
+        verdict = judge(ws.store, cands, [p for p in data.planted if p.tenant == slug],
+                        [d for d in data.decoys if d.tenant == slug])
         out[slug] = {
             "stats": stats,
             "top": cands[:top],
-            "planted": [{"planted": p, "rank": rank_of(ws.store, p, cands)}
-                        for p in data.planted if p.tenant == slug],
+            "planted": [{"planted": p["planted"], "rank": p["rank"]} for p in verdict.patterns],
+            "decoys": [{"decoy": d["decoy"], "surfaced": d["surfaced"]} for d in verdict.decoys],
         }
     return out
-
-
-def rank_of(store, planted: Planted, candidates: list) -> int | None:
-    """1-based rank of the first candidate of the planted kind whose signature covers its sample message."""
-    for i, c in enumerate(candidates, 1):
-        if c.candidate_type != planted.kind:
-            continue
-        for sid in c.source_signature_ids:
-            sig = store.get(sid)
-            if sig is not None and matches(sig.normalized_pattern, sig.service, planted.sample_message):
-                return i
-    return None
-
-
-def matches(pattern: str, service: str | None, message: str) -> bool:
-    """Does a signature template (``<*>`` wildcards, maybe prefixed ``service: ``) cover ``message``?"""
-    if service and pattern.startswith(service + ": "):
-        pattern = pattern[len(service) + 2:]
-    parts = [re.escape(" ".join(p.split())) for p in pattern.split("<*>")]
-    return re.fullmatch(r"\s*.*?\s*".join(parts), " ".join(message.split())) is not None

@@ -27,6 +27,9 @@ class Observation:
     asset: str              # hostname (or asset id) the event came from
     severity: int           # SEVERITY_RANK value; 6 (info) when unknown
     template: str = ""
+    # A monitoring alert's lifecycle, when the event is one (LogicMonitor):
+    # (alert id, status "active" | "acknowledged" | "cleared", acknowledged).
+    alert: tuple[str, str, bool] | None = None
 
 
 @dataclass(slots=True)

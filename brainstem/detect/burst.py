@@ -11,6 +11,13 @@ candidate.
 No burst is reported during the warm-up (the first ``baseline_windows``
 windows of the stream), because no signature has a baseline yet: without it
 every chatty signature would "burst" at the start of the first file.
+
+Every finding carries the tenant profile's facts (how much of the tenant's
+time the signature is there anyway, how long the tenant's history is), so
+the scorer can tell a rare error storming from chatter that got louder.
+``covers`` tells other detectors (anomaly) whether a burst already holds
+the events they are looking at; a burst of events that a spread of the same
+signature already holds (one line from many hosts) is left to the spread.
 """
 from __future__ import annotations
 
@@ -18,11 +25,12 @@ from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step
+from brainstem.detect.profile import ActivityProfile
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
 
 
 class _Rate:
-    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak")
+    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak", "spans")
 
     def __init__(self, width: float, span: int):
         self.times: deque[float] = deque()
@@ -30,13 +38,17 @@ class _Rate:
         self.episode: Episode | None = None
         self.bursts = 0
         self.max_peak = 0
+        self.spans: list[list[float]] = []     # [start, end] of the latest episodes
 
 
 class BurstDetector(Detector):
     name = "burst"
+    state_version = 2
 
-    def __init__(self, *, window_seconds: float = 300, min_events: int = 20, ratio: float = 8.0,
-                 baseline_windows: int = 12):
+    def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 300,
+                 min_events: int = 20, ratio: float = 8.0, baseline_windows: int = 12):
+        self.profile = profile
+        self.spread = None          # a SpreadDetector whose spreads this detector leaves alone
         self.window = float(window_seconds)
         self.min_events = min_events
         self.ratio = ratio
@@ -63,36 +75,50 @@ class BurstDetector(Detector):
                                   floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[0])
         if ep is None:
             return []
+        if self.spread is not None and self.spread.covers(obs.signature_key, ep.start, ts):
+            return []   # the same events, on many hosts: the spread says it
         if opened:
             ep.events = n - 1   # the window's earlier events belong to the burst too
             r.bursts += 1
+            r.spans.append([ep.start, ep.end])
+            del r.spans[:-4]
         ep.add(ts, obs.asset, obs.event_id, n)
+        r.spans[-1][1] = ep.end
         r.max_peak = max(r.max_peak, ep.peak)
+        metrics = {"bursts": r.bursts, "peak": r.max_peak, "episode_peak": ep.peak,
+                   "baseline": round(ep.baseline, 3), "window_seconds": self.window,
+                   "ratio": round(ep.peak / max(ep.baseline, 1.0 / self.ratio), 1),
+                   "assets": len(ep.assets)}
+        if self.profile is not None:
+            metrics.update(self.profile.facts(obs.signature_key, ts, obs.severity, at=ep.start))
         return [Finding(
             candidate_type="burst", key=obs.signature_key, signature_keys=(obs.signature_key,), ts=ts,
             event_ids=(obs.event_id,) if ep.events <= 20 else (), assets=(obs.asset,),
-            metrics={"bursts": r.bursts, "peak": r.max_peak, "episode_peak": ep.peak,
-                     "baseline": round(ep.baseline, 3), "window_seconds": self.window,
-                     "ratio": round(ep.peak / max(ep.baseline, 1.0 / self.ratio), 1),
-                     "assets": len(ep.assets)},
+            metrics=metrics,
             episode=f"{obs.signature_key}@{ep.start:.0f}", episode_start=ep.start, episode_end=ep.end,
             episode_events=ep.events,
         )]
 
+    def covers(self, signature_key: str, start: float, end: float) -> bool:
+        """Did a burst of this signature overlap ``start..end``?"""
+        r = self.rates.get(signature_key)
+        return r is not None and recent_spans(r.spans, start, end)
+
     def to_state(self) -> dict[str, Any]:
         return {"origin": self.origin, "rates": {
-            k: [list(r.times), r.baseline.to_state(), r.episode.to_state() if r.episode else None, r.bursts, r.max_peak]
+            k: [list(r.times), r.baseline.to_state(), r.episode.to_state() if r.episode else None, r.bursts,
+                r.max_peak, r.spans]
             for k, r in self.rates.items()}}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.origin = state.get("origin")
         self.rates = {}
-        for k, (times, base, ep, bursts, peak) in state.get("rates", {}).items():
+        for k, (times, base, ep, bursts, peak, spans) in state.get("rates", {}).items():
             r = _Rate(self.window, self.span)
             r.times.extend(times)
             r.baseline.load(base)
             r.episode = Episode.from_state(ep) if ep else None
-            r.bursts, r.max_peak = bursts, peak
+            r.bursts, r.max_peak, r.spans = bursts, peak, spans
             self.rates[k] = r
 
     def tracked(self) -> list[str]:

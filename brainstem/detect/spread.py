@@ -8,7 +8,9 @@ counted over the windows where it appeared at all, once it has appeared in
 ``ROUTINE_WINDOWS`` of them. So fleet-wide chatter (an hourly cron job on
 every host) is not a spread, but the same auth failure suddenly on 40 hosts
 is, and so is its return a week later. Same warm-up rule as the burst
-detector.
+detector. Findings carry the profile's facts and ``fleet``, the number of
+the tenant's assets that logged in the last day, so the scorer can say "10
+of 12 hosts".
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step
+from brainstem.detect.profile import ActivityProfile
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
 
 # A signature's usual reach counts once it has shown up in this many windows;
 # before that it is not routine, and reaching many assets is news.
@@ -24,7 +27,7 @@ ROUTINE_WINDOWS = 2
 
 
 class _Reach:
-    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets")
+    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets", "spans")
 
     def __init__(self, width: float, span: int):
         self.window: deque[tuple[float, str]] = deque()
@@ -34,13 +37,16 @@ class _Reach:
         self.episode: Episode | None = None
         self.spreads = 0
         self.max_assets = 0
+        self.spans: list[list[float]] = []
 
 
 class SpreadDetector(Detector):
     name = "spread"
+    state_version = 2
 
-    def __init__(self, *, window_seconds: float = 600, min_assets: int = 5, ratio: float = 3.0,
-                 baseline_windows: int = 12):
+    def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 600,
+                 min_assets: int = 5, ratio: float = 3.0, baseline_windows: int = 12):
+        self.profile = profile
         self.width = float(window_seconds)
         self.min_assets = min_assets
         self.ratio = ratio
@@ -84,28 +90,40 @@ class SpreadDetector(Detector):
             ep.events = len(window) - 1   # the window's earlier events belong to the spread too
             for _, asset in list(window)[:-1]:
                 ep.assets[asset] = ep.assets.get(asset, 0) + 1
+            r.spans.append([ep.start, ep.end])
+            del r.spans[:-4]
         ep.add(ts, obs.asset, obs.event_id, n)
+        r.spans[-1][1] = ep.end
         r.max_assets = max(r.max_assets, len(ep.assets))
+        metrics = {"spreads": r.spreads, "max_assets": r.max_assets, "episode_assets": len(ep.assets),
+                   "baseline_assets": round(ep.baseline, 3), "window_seconds": self.width,
+                   "minutes": round((ep.end - ep.start) / 60, 1)}
+        if self.profile is not None:
+            metrics.update(self.profile.facts(obs.signature_key, ts, obs.severity, at=ep.start))
+            metrics["fleet"] = max(self.profile.active_assets(), r.max_assets)
         return [Finding(
             candidate_type="spread", key=obs.signature_key, signature_keys=(obs.signature_key,), ts=ts,
             event_ids=(obs.event_id,) if ep.events <= 20 else (), assets=tuple(ep.assets),
-            metrics={"spreads": r.spreads, "max_assets": r.max_assets, "episode_assets": len(ep.assets),
-                     "baseline_assets": round(ep.baseline, 3), "window_seconds": self.width,
-                     "minutes": round((ep.end - ep.start) / 60, 1)},
+            metrics=metrics,
             episode=f"{obs.signature_key}@{ep.start:.0f}", episode_start=ep.start, episode_end=ep.end,
             episode_events=ep.events,
         )]
 
+    def covers(self, signature_key: str, start: float, end: float) -> bool:
+        """Did a spread of this signature overlap ``start..end``?"""
+        r = self.reach.get(signature_key)
+        return r is not None and recent_spans(r.spans, start, end)
+
     def to_state(self) -> dict[str, Any]:
         return {"origin": self.origin, "reach": {
             k: [[list(p) for p in r.window], r.baseline.to_state(), sorted(r.seen),
-                r.episode.to_state() if r.episode else None, r.spreads, r.max_assets]
+                r.episode.to_state() if r.episode else None, r.spreads, r.max_assets, r.spans]
             for k, r in self.reach.items()}}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.origin = state.get("origin")
         self.reach = {}
-        for k, (window, base, seen, ep, spreads, max_assets) in state.get("reach", {}).items():
+        for k, (window, base, seen, ep, spreads, max_assets, spans) in state.get("reach", {}).items():
             r = _Reach(self.width, self.span)
             for ts, asset in window:
                 r.window.append((ts, asset))
@@ -113,7 +131,7 @@ class SpreadDetector(Detector):
             r.baseline.load(base)
             r.seen = set(seen)
             r.episode = Episode.from_state(ep) if ep else None
-            r.spreads, r.max_assets = spreads, max_assets
+            r.spreads, r.max_assets, r.spans = spreads, max_assets, spans
             self.reach[k] = r
 
     def tracked(self) -> list[str]:

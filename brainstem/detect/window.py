@@ -111,3 +111,11 @@ def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, flo
         return None, False
     ep = holder.episode = Episode(start, usual, threshold)
     return ep, True
+
+
+def recent_spans(spans: list[list[float]], start: float, end: float) -> bool:
+    """Does any ``[begin, finish]`` in ``spans`` overlap ``start..end``?"""
+    for begin, finish in spans:
+        if begin <= end and finish >= start:
+            return True
+    return False

@@ -22,6 +22,7 @@ _TITLES = {
     "burst": "Burst: {}",
     "spread": "Spread: {}",
     "self_heal": "Self-heal: {}",
+    "anomaly": "Anomaly: {}",
 }
 
 
@@ -67,6 +68,8 @@ class CandidateBook:
                 title = f.metrics.get("title") or f"Rule {f.metrics['rule']}: {pattern}"
             elif f.candidate_type == "self_heal" and f.metrics.get("flapping"):
                 title = f"Flapping: {pattern}"
+            elif f.candidate_type == "precursor" and len(f.signature_keys) > 1:
+                title = f"Precursor: {pattern} -> {self._pattern(f.signature_keys[1])}"
             else:
                 title = _TITLES.get(f.candidate_type, "Rule {}").format(pattern)
             c = Candidate(candidate_id=cid, tenant_id=tid, candidate_type=f.candidate_type, title=title,

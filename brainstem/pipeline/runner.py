@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from brainstem.detect import SEVERITY_RANK, Observation, build_detectors
+from brainstem.detect import SEVERITY_RANK, Observation, alert_of, build_detectors
 from brainstem.fingerprint import TemplateMiner
 from brainstem.ingest.record import Record
 from brainstem.memory.promote import promote
@@ -177,7 +177,9 @@ class TenantPipeline:
                 aid = self._new_asset(host)
             e.asset_id = aid
         self._clock(ts)
-        obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern)
+        alert = alert_of(e.structured_fields) if e.source_type == "logicmonitor" else None
+        obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern,
+                          alert)
         apply = self.book.apply
         for d in self.detectors:
             found = d.learn_one(obs)
@@ -369,6 +371,7 @@ class TenantPipeline:
             m = self.miner.learn(e.signature_input, ts)
             sig = self.sigs.get(m.key)
             rank = sig.metadata.get("severity_rank", 6) if sig else 6
-            obs = Observation(ts, e.event_id, m.key, e.host or "-", rank, sig.normalized_pattern if sig else "")
+            alert = alert_of(e.structured_fields) if e.source_type == "logicmonitor" else None
+            obs = Observation(ts, e.event_id, m.key, e.host or "-", rank, sig.normalized_pattern if sig else "", alert)
             for d in self.detectors:
                 d.learn_one(obs)

@@ -22,6 +22,7 @@ class Rescorer:
             severity_rank=min(s.metadata.get("severity_rank", 6) for s in sigs),
             first_seen=min(s.first_seen_at for s in sigs).timestamp(),
             count=sum(s.occurrence_count for s in sigs),
+            patterns=[self.p.sigs[k].normalized_pattern if k in self.p.sigs else k for k in keys],
         )
 
     def context(self) -> Context:

@@ -122,7 +122,8 @@ def test_hosts(lines):
 
 def test_line_counts(dataset, lines):
     for slug in ("acme", "globex"):
-        assert 7 * 4000 <= len(lines[slug]) <= 7 * 4000 + 1500, slug
+        # noise, a few hundred planted lines, and the decoys (health checks every 5 minutes on 2-3 hosts)
+        assert 7 * 4000 + 5000 <= len(lines[slug]) <= 7 * 4000 + 9000, slug
 
 
 def test_noise_has_variables_and_background_jobs(lines):
@@ -173,9 +174,12 @@ def test_noise_volume_does_not_move_the_planted_patterns(dataset, tmp_path):
 
 # --- the planted patterns -------------------------------------------------------
 
-def test_eight_patterns_planted(dataset):
+TYPES = ("recurrence", "burst", "spread", "self_heal", "precursor", "anomaly")
+
+
+def test_one_pattern_of_each_type_per_tenant(dataset):
     kinds = Counter((p.tenant, p.kind) for p in dataset.planted)
-    assert kinds == {(t, k): 1 for t in ("acme", "globex") for k in ("recurrence", "burst", "spread", "self_heal")}
+    assert kinds == {(t, k): 1 for t in ("acme", "globex") for k in TYPES}
     for p in dataset.planted:
         assert START <= p.start <= p.end < END
         assert p.description and p.hosts
@@ -189,21 +193,86 @@ def test_sample_messages_are_exact_lines_of_their_pattern(dataset, lines):
         assert any(p.start - timedelta(seconds=1) <= ln.ts <= p.end for ln in hits)
 
 
-@pytest.mark.parametrize("tenant, marker, host, hour, minutes", [
-    ("acme", "Backup job nightly-db failed", "backup01", 2, (0, 6)),
-    ("globex", "ERROR: nightly backup of", "nyc-bkp-01", 1, (30, 36)),
-])
-def test_recurrence_nightly_backup_failure(dataset, lines, tenant, marker, host, hour, minutes):
-    p = planted(dataset, tenant, "recurrence")
-    assert p.hosts == [host] and p.sample_message.startswith(marker)
-    fails = [ln for ln in lines[tenant] if ln.msg.startswith(marker)]
-    assert {ln.host for ln in fails} == {host}
+def test_recurrence_nightly_backup_failure(dataset, lines):
+    p = planted(dataset, "acme", "recurrence")
+    assert p.hosts == ["backup01"] and p.sample_message.startswith("Backup job nightly-db failed")
+    fails = [ln for ln in lines["acme"] if ln.msg.startswith("Backup job nightly-db failed")]
+    assert {ln.host for ln in fails} == {"backup01"}
     assert sorted(ln.ts.date() for ln in fails) == [(START + timedelta(days=i)).date() for i in range(7)]
     for ln in fails:
-        assert ln.ts.hour == hour and minutes[0] <= ln.ts.minute < minutes[1], ln.ts
-        assert "fail" in ln.msg.lower() and "error" in ln.msg.lower()
+        assert ln.ts.hour == 2 and ln.ts.minute < 6, ln.ts
         assert severity(ln) in (None, 3)
     assert p.start == min(ln.ts for ln in fails).replace(microsecond=p.start.microsecond)
+
+
+def test_recurrence_at_a_wandering_hour_six_nights_of_seven(dataset, lines):
+    p = planted(dataset, "globex", "recurrence")
+    assert p.hosts == ["nyc-bkp-01"] and p.sample_message.startswith("ERROR: nightly backup of")
+    fails = [ln for ln in lines["globex"] if ln.msg.startswith("ERROR: nightly backup of")]
+    assert {ln.host for ln in fails} == {"nyc-bkp-01"}
+    days = [ln.ts.date() for ln in fails]
+    assert len(days) == len(set(days)) == 6
+    assert all(1 <= ln.ts.hour < 5 for ln in fails)
+    assert len({ln.ts.hour for ln in fails}) >= 2, "the hour wanders"
+    assert all(severity(ln) == 3 for ln in fails)
+
+
+def test_precursor_comes_before_its_failure_on_the_same_host(dataset, lines):
+    for tenant, warn, fail in (("acme", "Reallocated_Sector_Ct changed", "blk_update_request: I/O error, dev sdb"),
+                               ("globex", "of maxmemory", "Can't save in background")):
+        p = planted(dataset, tenant, "precursor")
+        assert warn in p.sample_message and any(fail in r for r in p.related)
+        warnings = [ln for ln in lines[tenant] if warn in ln.msg]
+        failures = [ln for ln in lines[tenant] if fail in ln.msg]
+        assert len(warnings) == 5
+        for w in warnings[:-1]:         # each of the first four is followed by the failure on its host
+            after = [f for f in failures if f.host == w.host and timedelta(0) < f.ts - w.ts <= timedelta(minutes=13)]
+            assert after, w.ts
+            assert after[0].ts - w.ts >= timedelta(minutes=2)
+        last = warnings[-1]
+        assert not [f for f in failures if f.ts > last.ts], "the last warning comes alone"
+
+
+def test_anomaly_is_one_severe_line_never_seen_before(dataset, lines):
+    for tenant, marker in (("acme", "Machine Check Exception"), ("globex", "PANIC: could not write to file")):
+        p = planted(dataset, tenant, "anomaly")
+        hits = [ln for ln in lines[tenant] if marker in ln.msg]
+        assert len(hits) == 1 and hits[0].msg == p.sample_message and hits[0].host == p.hosts[0]
+        assert hits[0].ts >= START + timedelta(days=2)
+        assert severity(hits[0]) in (None, 2)
+
+
+def test_decoys(dataset, lines):
+    kinds = Counter((d.tenant, d.kind) for d in dataset.decoys)
+    assert kinds == {(t, k): 1 for t in ("acme", "globex") for k in ("coincidence", "chatter", "health_check",
+                                                                       "daily_job")}
+    # the coincidence: the same message in the same minute on three hosts of each tenant
+    seen = {}
+    for tenant in ("acme", "globex"):
+        d = next(x for x in dataset.decoys if x.tenant == tenant and x.kind == "coincidence")
+        hits = [ln for ln in lines[tenant] if ln.msg == d.sample_message]
+        assert len({ln.host for ln in hits}) == 3 == len(hits)
+        seen[tenant] = hits
+    start = min(ln.ts for h in seen.values() for ln in h)
+    assert all(ln.ts - start < timedelta(minutes=1) for h in seen.values() for ln in h)
+    for tenant in ("acme", "globex"):
+        job = next(x for x in dataset.decoys if x.tenant == tenant and x.kind == "daily_job")
+        runs = [ln for ln in lines[tenant] if ln.msg.startswith("dump of all databases finished OK")]
+        assert len({ln.ts.date() for ln in runs}) == 7 and all(1 <= ln.ts.hour <= 5 for ln in runs)
+        assert job.sample_message in {ln.msg for ln in runs}
+        chatter = next(x for x in dataset.decoys if x.tenant == tenant and x.kind == "chatter")
+        steady = [ln for ln in lines[tenant] if ln.msg == chatter.sample_message or
+                  ln.msg.startswith("ERROR payment gateway timeout")]
+        assert len({ln.ts.date() for ln in steady}) == 7 and len(steady) >= 7 * 40
+
+
+def test_without_patterns_or_decoys_only_noise_is_written(tmp_path):
+    ds = generate(tmp_path, days=2, lines_per_day=1000, plant=False, decoys=False)
+    assert ds.planted == [] and ds.decoys == []
+    text = "".join(p.read_text() for paths in ds.files.values() for p in paths)
+    for marker in ("Backup job nightly-db failed", "Reallocated_Sector_Ct", "Machine Check", "health check ok",
+                   "203.0.113.7", "dump of all databases"):
+        assert marker not in text
 
 
 @pytest.mark.parametrize("tenant, marker, host, count, seconds, per_day", [
@@ -289,7 +358,7 @@ def test_flapping_linux_wan_link(dataset, lines):
 def test_patterns_are_not_in_the_noise(tmp_path):
     """With only a day of noise and patterns clamped into it, the markers still come only from the planting."""
     ds = generate(tmp_path, days=1, lines_per_day=3000)
-    assert len(ds.planted) == 8
+    assert len(ds.planted) == 12
     text = "".join(p.read_text() for paths in ds.files.values() for p in paths)
     assert text.count("203.0.113.7") == sum(1 for ln in text.splitlines() if "maximum authentication" in ln)
     assert text.count("Backup job nightly-db failed") == 1

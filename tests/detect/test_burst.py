@@ -58,3 +58,31 @@ def test_state_round_trip_mid_burst():
             out += _feed(e, obs[split:])
         return [(f.episode, f.metrics) for f in out]
     assert run(116) == run(60) == run(40)
+
+
+def test_findings_carry_the_profile_facts_and_the_burst_is_remembered_for_covers():
+    from brainstem.detect.profile import ActivityProfile
+    prof = ActivityProfile()
+    d = BurstDetector(prof, window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    found = []
+    stream = [_obs(t * 600.0) for t in range(36)] + [_obs(21600 + i * 0.5) for i in range(100)]
+    for o in stream:
+        prof.learn_one(o)
+        found += d.learn_one(o)
+    m = found[-1].metrics
+    assert m["severity"] == 3 and m["history_hours"] == 6.0 and 0.9 < m["background"] <= 1.0
+    assert d.covers("k", 21600, 21610) and not d.covers("k", 0, 100) and not d.covers("other", 21600, 21610)
+
+
+def test_a_burst_that_is_a_spread_is_left_to_the_spread():
+    from brainstem.detect.spread import SpreadDetector
+    d = BurstDetector(window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    s = SpreadDetector(window_seconds=600, min_assets=5, ratio=3, baseline_windows=12)
+    d.spread = s
+    warm = [_obs(t * 600.0, key="other") for t in range(13)]
+    sweep = [_obs(7800 + i * 3.0, asset=f"h{i // 3}") for i in range(60)]    # 20 hosts, 3 lines each
+    bursts, spreads = [], []
+    for o in warm + sweep:
+        spreads += s.learn_one(o)
+        bursts += d.learn_one(o)
+    assert spreads and not bursts

@@ -46,3 +46,18 @@ def test_hourly_job_on_every_host_at_once_is_not_a_spread():
         for h in range(10):
             out += d.learn_one(_obs(hour * 3600.0 + h * 3, f"host{h}"))
     assert out == []
+
+
+def test_spread_findings_count_the_fleet_and_are_remembered_for_covers():
+    from brainstem.detect.profile import ActivityProfile
+    prof = ActivityProfile()
+    d = SpreadDetector(prof, window_seconds=600, min_assets=5, ratio=3, baseline_windows=12)
+    stream = [_obs(t * 600.0, f"h{t % 14}", key="other") for t in range(14)]
+    stream += [_obs(8400 + 3600 + i * 20, f"h{i}") for i in range(8)]
+    found = []
+    for o in stream:
+        prof.learn_one(o)
+        found += d.learn_one(o)
+    m = found[-1].metrics
+    assert m["max_assets"] == 8 and m["fleet"] == 14
+    assert d.covers("k", 12000, 12100) and not d.covers("k", 0, 100)
