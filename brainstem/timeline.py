@@ -169,13 +169,16 @@ def candidate_timeline(store, cand, *, max_bins: int = 60, max_lines: int = 6) -
         g = store.get(gid)
         if g is not None and g.tenant_id == tid:
             windows.append((g.start_at, max(g.end_at, g.start_at + timedelta(seconds=width / 4))))
-    if not windows and cand.candidate_type == "recurrence" and metrics.get("bucket") == "day" \
-            and metrics.get("usual_hour") is not None:
-        # a daily recurrence's window is the hour it usually comes at, every day of its span
+    if not windows and cand.candidate_type == "recurrence" and metrics.get("window_start") is not None:
+        # a recurrence's window is the hours of the day (or of one weekday) it comes back in,
+        # on every day (week) of its span
+        hours = int(metrics.get("window_hours") or 1)
+        weekly = metrics.get("bucket") == "week"
         day = first.replace(hour=0, minute=0, second=0, microsecond=0)
         while day <= last:
-            at = day + timedelta(hours=int(metrics["usual_hour"]))
-            windows.append((at, at + timedelta(hours=1)))
+            if not weekly or day.weekday() == _weekday_of(metrics):
+                at = day + timedelta(hours=int(metrics["window_start"]))
+                windows.append((at, at + timedelta(hours=hours)))
             day += timedelta(days=1)
     if not windows:
         windows = [(first, max(last, first + timedelta(seconds=width / 4)))]
@@ -184,6 +187,11 @@ def candidate_timeline(store, cand, *, max_bins: int = 60, max_lines: int = 6) -
     else:
         baseline, label = _average_rate(store, tid, list(set(keys.values())), width), "its signatures' average rate"
     return Timeline(Series(start, width, n, lines), sorted(windows), baseline, label)
+
+
+def _weekday_of(metrics: dict) -> int:
+    """The weekday of a weekly recurrence (the detector's weeks start on Monday, as Python's)."""
+    return int(metrics.get("weekday", 0))
 
 
 def _average_rate(store, tid: str, keys: list[str], width: int) -> float | None:

@@ -86,14 +86,15 @@ def test_a_candidates_timeline_counts_its_events_per_host_in_the_right_bins(seed
         assert tl.series.bins <= 60 and tl.baseline is not None and tl.baseline >= 0
 
 
-def test_a_daily_recurrences_windows_are_its_usual_hour(seed):
+def test_a_daily_recurrences_windows_are_its_hours_of_the_day(seed):
     with Workspace(seed.db, settings()) as ws:
         rec = ws.store.get(seed.ids["acme"]["candidate"])
         assert rec.candidate_type == "recurrence"
         tl = ws.candidate_timeline(rec.candidate_id)
-        hour = rec.metadata["metrics"]["usual_hour"]
-        assert len(tl.windows) >= rec.metadata["metrics"]["buckets"]
-        assert all(a.hour == hour and (b - a) == timedelta(hours=1) for a, b in tl.windows)
+        m = rec.metadata["metrics"]
+        assert len(tl.windows) >= m["buckets"]
+        assert all(a.hour == m["window_start"] and (b - a) == timedelta(hours=m["window_hours"])
+                   for a, b in tl.windows)
 
 
 def test_signature_rates_end_at_the_tenants_last_event_and_count_each_signature(seed):

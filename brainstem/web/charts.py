@@ -162,18 +162,23 @@ def recurrence_svg(points: list[tuple[datetime, str]], *, w: int = 720, h: int =
 
 def breakdown_rows(breakdown: list[dict], total: float) -> dict:
     """The score breakdown as a waterfall: each component's bar starts where the previous one
-    ended, so the bars add up, visibly, to the total (percentages of a 0..1 track)."""
+    ended, so the bars add up, visibly, to the total. The track is 0..1, or 0..the highest
+    running sum when the evidence goes past 1 before the discounts (``scale``), so no bar is cut."""
+    cum, peak = 0.0, 1.0
+    for comp in breakdown:
+        cum += float(comp.get("contribution", 0.0))
+        peak = max(peak, cum)
     rows, cum = [], 0.0
     for comp in breakdown:
         c = float(comp.get("contribution", 0.0))
         start, end = (cum, cum + c) if c >= 0 else (cum + c, cum)
         rows.append({"name": str(comp.get("name", "?")), "raw": comp.get("raw"), "weight": comp.get("weight"),
-                     "contribution": c, "left": round(max(start, 0.0) * 100, 2),
-                     "width": round(max(min(end, 1.0) - max(start, 0.0), 0.0) * 100, 2), "negative": c < 0})
+                     "contribution": c, "left": round(max(start, 0.0) / peak * 100, 2),
+                     "width": round(max(end - max(start, 0.0), 0.0) / peak * 100, 2), "negative": c < 0})
         cum += c
     clamped = round(cum, 4) != round(total, 4)
-    return {"rows": rows, "sum": round(cum, 4), "total": total, "total_width": round(min(max(total, 0), 1) * 100, 2),
-            "clamped": clamped}
+    return {"rows": rows, "sum": round(cum, 4), "total": total, "scale": peak,
+            "total_width": round(min(max(total, 0), 1) / peak * 100, 2), "clamped": clamped}
 
 
 __all__ = ["breakdown_rows", "duration", "legend", "recurrence_svg", "sparkline_svg", "timeline_svg"]

@@ -27,13 +27,18 @@ async def test_the_page_explains_the_candidate_in_full(world):
     # breakdown: one bar per component, each starting where the previous ended
     bars = re.findall(r'<span class="bd-bar(?: neg)?" style="left: ([\d.]+)%; width: ([\d.]+)%"', html)
     assert len(bars) == len(c.score_breakdown)
+    cum, peak = 0.0, 1.0          # the track is 0..1, or 0..the highest running sum when it passes 1
+    for comp in c.score_breakdown:
+        cum += comp["contribution"]
+        peak = max(peak, cum)
     cum = 0.0
     for (left, width), comp in zip(bars, c.score_breakdown):
-        assert float(left) == pytest.approx(max(cum, 0) * 100, abs=0.02)
-        assert float(width) == pytest.approx(abs(comp["contribution"]) * 100, abs=0.02)
+        start = cum + min(comp["contribution"], 0)
+        assert float(left) == pytest.approx(max(start, 0) / peak * 100, abs=0.02)
+        assert float(width) == pytest.approx(abs(comp["contribution"]) / peak * 100, abs=0.05)
         cum += comp["contribution"]
     total = re.search(r'class="bd-bar total" style="left: 0%; width: ([\d.]+)%"', html).group(1)
-    assert float(total) == pytest.approx(min(c.score_total, 1) * 100, abs=0.02)
+    assert float(total) == pytest.approx(min(c.score_total, 1) / peak * 100, abs=0.02)
     # the timeline: bars per host, the windows shaded, the baseline line, an accessible description
     svg = html[html.index('<svg class="chart timeline"'):html.index("</svg>", html.index('<svg class="chart timeline"'))]
     assert 'role="img"' in svg and "<desc" in svg and f"{tl.series.total} events" in svg

@@ -20,8 +20,12 @@ def test_breakdown_bars_follow_each_other_and_add_up():
     assert [(r["left"], r["width"], r["negative"]) for r in b["rows"]] == [(0, 40, False), (40, 20, False),
                                                                           (45, 15, True)]
     assert b["sum"] == .45 and not b["clamped"] and b["total_width"] == 45
-    over = breakdown_rows([{"name": "a", "contribution": .9}, {"name": "b", "contribution": .3}], 1.0)
-    assert over["clamped"] and over["rows"][1]["width"] == 10 and over["total_width"] == 100
+    # evidence past 1 before a discount: the track stretches to the highest running sum, no bar is cut
+    over = breakdown_rows([{"name": "a", "contribution": .9}, {"name": "b", "contribution": .3},
+                           {"name": "background", "contribution": -.4}], .8)
+    assert over["scale"] == pytest.approx(1.2) and not over["clamped"]
+    assert [(r["left"], r["width"]) for r in over["rows"]] == [(0, 75), (75, 25), (66.67, 33.33)]
+    assert over["total_width"] == 66.67
 
 
 def test_the_timeline_draws_each_count_a_window_and_the_baseline():
