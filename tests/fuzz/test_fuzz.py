@@ -39,13 +39,20 @@ def _plain_inputs(t):
     return st.one_of(st.text(max_size=300), *[_mutated(s) for s in t.seeds])
 
 
-def _check(t, value):
+def _timed(t, value) -> float:
     started = time.perf_counter()
     try:
         t.run(value)
     except t.allowed:
         pass
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started
+
+
+def _check(t, value):
+    elapsed = _timed(t, value)
+    if elapsed >= MAX_SECONDS_PER_INPUT:
+        # a loaded machine pauses now and then: only an input that is slow every time is slow
+        elapsed = min(elapsed, *(_timed(t, value) for _ in range(3)))
     assert elapsed < MAX_SECONDS_PER_INPUT, f"{t.name}: {elapsed * 1000:.0f} ms for {value!r:.200}"
 
 
