@@ -75,15 +75,17 @@ class BurstDetector(Detector):
                                   floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[0])
         if ep is None:
             return []
-        if self.spread is not None and self.spread.covers(obs.signature_key, ep.start, ts):
-            return []   # the same events, on many hosts: the spread says it
         if opened:
+            # Booked whether or not it is reported: a spread may hold the opening
+            # events and not the later ones (it forgot the signature, or they came late).
             ep.events = n - 1   # the window's earlier events belong to the burst too
             r.bursts += 1
             r.spans.append([ep.start, ep.end])
             del r.spans[:-4]
         ep.add(ts, obs.asset, obs.event_id, n)
         r.spans[-1][1] = ep.end
+        if self.spread is not None and self.spread.covers(obs.signature_key, ep.start, ts):
+            return []   # the same events, on many hosts: the spread says it
         r.max_peak = max(r.max_peak, ep.peak)
         metrics = {"bursts": r.bursts, "peak": r.max_peak, "episode_peak": ep.peak,
                    "baseline": round(ep.baseline, 3), "window_seconds": self.window,

@@ -86,3 +86,28 @@ def test_a_burst_that_is_a_spread_is_left_to_the_spread():
         spreads += s.learn_one(o)
         bursts += d.learn_one(o)
     assert spreads and not bursts
+
+
+def test_burst_that_a_spread_held_at_its_start_goes_on_when_the_spread_lets_go():
+    """A burst opened while a spread held its events; the spread then forgets the
+    signature (retired), and the burst's next events are the burst's to report.
+    (This ended a 240k-line ingest with IndexError: the burst's span was never booked.)"""
+    from brainstem.detect.spread import SpreadDetector
+    spread = SpreadDetector(window_seconds=600, min_assets=5)
+    d = BurstDetector(window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    d.spread = spread
+    quiet = [_obs(t * 600.0) for t in range(36)]
+    for o in quiet:
+        spread.learn_one(o)
+    assert _feed(d, quiet) == []
+    start = 36 * 600.0
+    storm = [_obs(start + i * 0.5, asset=f"web{i % 40}") for i in range(60)]   # one line, 40 hosts
+    spread_found = []
+    for o in storm:
+        spread_found += spread.learn_one(o)
+        assert d.learn_one(o) == [], "while the spread holds these events, the burst stays silent"
+    assert spread_found, "the storm over 40 hosts is a spread"
+    spread.forget("k")
+    more = _feed(d, [_obs(start + 30 + i * 0.5, asset="web1") for i in range(30)])
+    assert more and more[-1].metrics["bursts"] == 1
+    assert more[-1].episode_events == 90      # the storm's events are the burst's too
