@@ -8,8 +8,8 @@
     takes them (TCP back-pressure sets the pace). Prints messages/s stored (and
     that stored == sent), p99 receive-to-stored latency (from the service's
     histogram), peak RSS of the service; and, measured in this same run on the
-    number of messages of the same mix (bench/ingest.py's generator), the rate of
-    `brainstem ingest` on a file, with the ratio between the two. (The file
+    messages (bench/ingest.py's mix, written to a file in the order they were
+    sent), the rate of `brainstem ingest`, with the ratio between the two. (The file
     ingest runs while the service idles, so the two do not share the CPU.)
 (b) UDP at 50%, 100% and 150% of that TCP rate, paced, ``--udp-seconds`` each:
     loss rate and the service's RSS at the start and end of each step.
@@ -39,6 +39,7 @@ from ingest import SHAPES  # noqa: E402  (bench/ingest.py: the same message mix)
 
 WEIGHTS = [30, 8, 4, 10, 10, 4, 3, 20, 20, 8, 8, 3, 3, 1, 15, 1, 1, 25, 2, 4, 4, 4, 4, 3, 20, 8, 6, 1, 1, 1]
 T0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+T0_EPOCH = int(T0.timestamp())
 
 
 def messages(n: int, seed: int, start: int = 0, hosts: int = 200):
@@ -54,24 +55,49 @@ def messages(n: int, seed: int, start: int = 0, hosts: int = 200):
                f"{ts:%b} {ts.day:>2} {ts:%H:%M:%S} {host} {prog}[{pid}]: {msg}")
 
 
+def bodies(n: int, seed: int, hosts: int = 200) -> list[bytes]:
+    """The part of an RFC 5424 line after its timestamp: host, program, pid and message."""
+    r = random.Random(seed)
+    names = [f"host{i:04d}" for i in range(hosts)]
+    out = []
+    for _ in range(n):
+        prog, make = r.choices(SHAPES, WEIGHTS)[0]
+        out.append(f"{r.choice(names)} {prog} {r.randrange(100, 65535)} - - {make(r)}".encode())
+    return out
+
+
+def stamped(body: bytes, k: int, j: int) -> bytes:
+    """Connection ``k``'s ``j``-th message: event time advances half a second per round, so
+    the stream is in event-time order however the connections interleave."""
+    t = T0_EPOCH + j // 2
+    return b"<14>1 %sZ %s seq=%d" % (time.strftime(f"%Y-%m-%dT%H:%M:%S.{5 * (j % 2)}", time.gmtime(t)).encode(),
+                                    body, k * 100_000_000 + j)
+
+
 # -- the sender process -------------------------------------------------------------------------
 def sender(port: int, connections: int, seconds: float, seed: int, out: str) -> None:
-    """Blasts octet-counted frames over ``connections`` sockets for ``seconds``; writes how many it sent."""
+    """Blasts octet-counted frames over ``connections`` sockets for ``seconds``; writes how many it sent.
+
+    The messages are made before the clock starts (each then only gets its sequence
+    number appended), so the sender spends its CPU on sending, not on generating:
+    on two cores it shares the machine with the service it measures."""
     per_chunk = 500
+    pool = bodies(20_000, seed)
     sent = [0] * connections
-    stop_at = time.monotonic() + seconds
+    stop_at = [0.0]
+    start = threading.Barrier(connections + 1)
 
     def run(k: int) -> None:
         s = socket.create_connection(("127.0.0.1", port))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-        base = k * 100_000_000
+        n = len(pool)
+        start.wait()
         i = 0
-        gen = messages(10**8, seed + k, base)
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at[0]:
             chunk = []
-            for _ in range(per_chunk):
-                line = next(gen)[0].encode()
-                chunk.append(str(len(line)).encode() + b" " + line)
+            for j in range(i, i + per_chunk):
+                line = stamped(pool[(j + k * 2503) % n], k, j)
+                chunk.append(b"%d %s" % (len(line), line))
             s.sendall(b"".join(chunk))
             i += per_chunk
             sent[k] = i
@@ -80,9 +106,21 @@ def sender(port: int, connections: int, seconds: float, seed: int, out: str) -> 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(connections)]
     for t in threads:
         t.start()
+    stop_at[0] = time.monotonic() + seconds
+    start.wait()
     for t in threads:
         t.join()
-    Path(out).write_text(json.dumps({"sent": sum(sent)}))
+    Path(out).write_text(json.dumps({"sent": sum(sent), "per_connection": sent}))
+
+
+def same_lines(per_connection: list[int], seed: int, chunk: int = 500):
+    """The very messages the TCP sender sent, in the same round-robin of chunks."""
+    pool = bodies(20_000, seed)
+    n = len(pool)
+    for r in range(0, max(per_connection, default=0), chunk):
+        for k, total in enumerate(per_connection):
+            for j in range(r, min(r + chunk, total)):
+                yield stamped(pool[(j + k * 2503) % n], k, j).decode()
 
 
 def udp_sender(port: int, rate: float, seconds: float, seed: int, out: str) -> None:
@@ -180,10 +218,10 @@ def quantile(m: dict[str, float], name: str, q: float) -> float:
     return float("inf")
 
 
-def file_rate(work: Path, n: int, seed: int) -> float:
+def file_rate(work: Path, per_connection: list[int], seed: int) -> float:
     log = work / "same.log"
     with open(log, "w") as fh:
-        for _, line in messages(n, seed):
+        for line in same_lines(per_connection, seed):
             fh.write(line + "\n")
     env = dict(os.environ)
     env.pop("BRAINSTEM_DB", None)
@@ -215,7 +253,8 @@ def main() -> None:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--sender", str(svc.ports["tcp"]), str(a.connections),
                         str(a.seconds), str(a.seed), str(out)], check=True)
-        sent = json.loads(out.read_text())["sent"]
+        sent_info = json.loads(out.read_text())
+        sent = sent_info["sent"]
         while True:
             m = svc.metrics()
             stored = m.get('brainstem_messages_stored_total{source="tcp"}', 0)
@@ -224,8 +263,8 @@ def main() -> None:
             time.sleep(0.2)
         elapsed = time.perf_counter() - t0
         tcp_rate = stored / elapsed
-        frate = file_rate(work, int(stored), a.seed)   # the same number of messages of the same mix, from a file
-        print(f"file ingest, same message mix, {int(stored):,} lines: {frate:,.0f} events/s")
+        frate = file_rate(work, sent_info["per_connection"], a.seed)   # the same messages, from a file
+        print(f"file ingest of the same {sent:,} messages (RFC 5424 lines): {frate:,.0f} events/s")
         p99 = quantile(m, "brainstem_receive_to_stored_seconds", 0.99)
         p50 = quantile(m, "brainstem_receive_to_stored_seconds", 0.50)
         print(f"(a) TCP, {a.connections} connections, {elapsed:.0f} s: {int(stored):,} stored of {sent:,} sent "
