@@ -120,9 +120,14 @@ class Framer:
                 if count == 0 or count > MAX_COUNT:
                     pos = self._bad_count(buf, pos, out, f"octet count {count} out of range")
                     continue
+                start = sp + 1
+                if count <= maxb and start + count <= n:     # the whole frame is here: one slice
+                    out.append(Frame(bytes(buf[start:start + count])))
+                    pos = start + count
+                    continue
                 self._mode = "octet"
                 self._need = count
-                pos = sp + 1
+                pos = start
                 continue
             self._mode = "line"
         del buf[:pos]
