@@ -122,10 +122,11 @@ class Writer(threading.Thread):
         now = time.time()
         m = self.metrics
         stored: dict[str, int] = {}
+        outcomes = []
         for e in entries:
             bad = next((failed[i.tenant] for i in e.items if i.tenant in failed), None)
+            outcomes.append(bad)
             if bad is not None:
-                e.future.set_exception(bad)
                 continue
             for item in e.items:
                 stored[item.source] = stored.get(item.source, 0) + 1
@@ -133,9 +134,14 @@ class Writer(threading.Thread):
                 if ts is not None:
                     m.lag.observe(max(0.0, item.received_at - ts.timestamp()))
                 m.stored_latency.observe(max(0.0, now - item.received_at))
-            e.future.set_result(len(e.items))
         for source, n in stored.items():
             m.stored.labels(source).inc(n)
+        # the metrics first: a sender that got its answer then reads /metrics sees its messages counted
+        for e, bad in zip(entries, outcomes):
+            if bad is not None:
+                e.future.set_exception(bad)
+            else:
+                e.future.set_result(len(e.items))
         self.batches += 1
         m.batch_messages.observe(sum(len(e) for e in entries))
         m.commit_seconds.observe(time.perf_counter() - started)
