@@ -113,8 +113,10 @@ class Worker:
             with contextlib.suppress(Exception):
                 await nc.drain()
             self.ws.close()
+            lags = sorted(self.lags)
+            p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))] if lags else None
             log.info("brainstem worker stopped", extra={"event": "stopped", "worker": self.worker_id,
-                                                         "stored": self.stored})
+                                                         "stored": self.stored, "lag_p99_seconds": p99})
 
     async def _loop_until_stopped(self) -> None:
         every = self.settings.worker_heartbeat_seconds
@@ -137,8 +139,8 @@ class Worker:
     async def _fetch(self, h: _Held) -> list:
         import nats.errors
         try:
-            return await h.sub.fetch(self.settings.worker_batch_max, timeout=0.5)
-        except nats.errors.TimeoutError:
+            return await h.sub.fetch(self.settings.worker_batch_max, timeout=0.1)   # an idle partition waits this
+        except (nats.errors.TimeoutError, asyncio.TimeoutError):
             return []
         except Exception as exc:       # consumer gone (deleted by a new holder), connection trouble
             log.warning("fetch of partition %s failed: %s", h.number, exc)
