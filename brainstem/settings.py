@@ -129,6 +129,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("syslog_max_connections", 1000, "Open TCP/TLS syslog connections per listener; more are refused and counted."),
     Setting("syslog_idle_timeout_seconds", 300.0, "A syslog TCP connection that sends nothing for this long is closed."),
     Setting("follow_poll_seconds", 0.5, "How often followed files are checked for new lines and rotation."),
+    # beyond one process: the JetStream ingest log and workers (docs/deployment.md)
+    Setting("serve_mode", "standalone",
+            "'standalone': serve stores what it accepts; 'gateway': it publishes each message to the JetStream "
+            "stream and acknowledges a sender after the publish ack (`brainstem worker` processes store them)."),
+    Setting("nats_url", "nats://127.0.0.1:4222", "NATS server(s) with JetStream, comma-separated (gateway and workers)."),
+    Setting("nats_stream", "BRAINSTEM", "JetStream stream of accepted messages (created with file storage if missing)."),
+    Setting("nats_subject_prefix", "brainstem.in", "Subjects of the stream: PREFIX.<partition>."),
+    Setting("nats_partitions", 16,
+            "Tenant partitions (a stable hash of the tenant slug, modulo this); fixed for the life of a stream."),
+    Setting("nats_max_age_hours", 168.0, "The stream keeps messages at most this long (hours)."),
+    Setting("nats_max_bytes", 10 * 1024 ** 3, "The stream keeps at most this many bytes (the oldest are dropped)."),
+    Setting("nats_publish_timeout_seconds", 10.0, "A publish not acknowledged by JetStream in this time fails the sender."),
+    Setting("worker_batch_max", 2000, "Messages a worker takes from one partition per transaction."),
+    Setting("worker_lease_seconds", 10.0,
+            "A partition lease not renewed for this long expires (a dead worker's partitions move after it)."),
+    Setting("worker_heartbeat_seconds", 1.0, "How often a worker renews its heartbeat and rebalances partitions."),
     # the REST API and HTTP ingest (brainstem/api)
     Setting("http_max_body_bytes", 10 * 1024 * 1024,
             "Largest request body the API accepts (ingest batches, webhooks); larger ones get 413."),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("serve", "keys", "lm")
+MODULES = ("serve", "worker", "keys", "lm")
 
 
 def register(cli) -> None:

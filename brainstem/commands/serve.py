@@ -17,11 +17,15 @@ def register(cli) -> None:
                   help="Address of the REST API, console and /metrics (setting serve_http; '' for none).")
     @click.option("--tenant", "default_tenant", default=None,
                   help="Tenant for messages no route claims (setting default_tenant).")
+    @click.option("--mode", default=None, type=click.Choice(["standalone", "gateway"]),
+                  help="standalone stores what it accepts; gateway publishes it to JetStream for "
+                       "`brainstem worker`s (setting serve_mode).")
+    @click.option("--nats", "nats_url", default=None, metavar="URL", help="NATS server of gateway mode (setting nats_url).")
     @click.option("--log-level", default="info", show_default=True,
                   type=click.Choice(["debug", "info", "warning", "error"]))
     @db_option
     @config_option
-    def serve_command(listen, follow, http, default_tenant, log_level, db, config):
+    def serve_command(listen, follow, http, default_tenant, mode, nats_url, log_level, db, config):
         """Run the live service: syslog listeners, followed files, webhooks, REST API, metrics.
 
         Settings come from --config (brainstem.toml), BRAINSTEM_* variables and these
@@ -32,7 +36,7 @@ def register(cli) -> None:
         from brainstem.service.server import serve
 
         cfg = load_service_config(config, listen=listen, follow=follow, serve_http=http,
-                                  default_tenant=default_tenant)
+                                  default_tenant=default_tenant, serve_mode=mode, nats_url=nats_url)
         setup_logging(log_level)
         serve(cfg, db)
 

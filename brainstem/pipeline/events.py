@@ -71,6 +71,21 @@ class EventFactory:
         self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
         self._files: dict[str, _FileState] = {}
 
+    # the factory's memory as data, for a worker that takes a tenant over mid-stream: the
+    # same lines then get the same ids as in one uninterrupted run
+    def to_state(self) -> dict:
+        iso = lambda t: t.isoformat() if t is not None else None   # noqa: E731
+        return {"fallback": self.fallback.isoformat(),
+                "files": {p: [iso(st.last_ts), iso(st.ordinal_ts), st.ordinals] for p, st in self._files.items()}}
+
+    def load_state(self, data: dict) -> None:
+        dt = lambda t: datetime.fromisoformat(t) if t is not None else None   # noqa: E731
+        self.fallback = dt(data["fallback"])
+        self._files.clear()
+        for path, (last, ordinal_ts, ordinals) in data["files"].items():
+            st = self._files[path] = _FileState()
+            st.last_ts, st.ordinal_ts, st.ordinals = dt(last), dt(ordinal_ts), dict(ordinals)
+
     def make(self, rec: Record) -> Event:
         st = self._files.get(rec.source_path)
         if st is None:

@@ -116,8 +116,13 @@ class TenantPipeline:
         """All ``records`` in one transaction, with ``state`` rows (component, version, data)
         committed in it: the live service's unit of work (a followed file's position is
         stored exactly when the lines before it are)."""
-        self._flush([factory.make(r) for r in records], stats,
-                    [(self.tid, c, v, d) for c, v, d in state or ()])
+        self.process_events([factory.make(r) for r in records], stats, state)
+
+    def process_events(self, events: list[Event], stats: RunStats,
+                       state: list[tuple[str, int, dict[str, Any]]] | None = None) -> None:
+        """``process_batch`` of events already made (a worker saves its event factory's
+        state, as it is after making them, in the same transaction)."""
+        self._flush(events, stats, [(self.tid, c, v, d) for c, v, d in state or ()])
 
     def _flush(self, events: list[Event], stats: RunStats, state: list | None = None) -> None:
         seen = self.store.existing_event_ids(e.event_id for e in events)

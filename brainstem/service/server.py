@@ -65,14 +65,27 @@ class Service:
                 self._loop.add_signal_handler(sig, self._stop.set)
             self._loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         ws = Workspace(self.db, self.settings, create=True)
-        self.writer = Writer(ws, self.queue, self.metrics, rules_for=self._rules_for())
-        self.writer.start()
+        if self.settings.serve_mode == "gateway":
+            from .gateway import Publisher
+            self.writer = Publisher(ws, self.queue, self.metrics)
+            self.writer.start()
+            await asyncio.to_thread(self.writer.ready.wait)
+            if self.writer.connect_error is not None:
+                ws.close()
+                self.ctx.close()
+                raise self.writer.connect_error
+        elif self.settings.serve_mode == "standalone":
+            self.writer = Writer(ws, self.queue, self.metrics, rules_for=self._rules_for())
+            self.writer.start()
+        else:
+            ws.close()
+            raise ValueError(f"serve_mode must be 'standalone' or 'gateway', got {self.settings.serve_mode!r}")
         try:
             await self._start_http()
             await self._start_sources()
             self.ctx.ready.set()
             self.started.set()
-            log.info("brainstem serving", extra={"event": "ready", "db": self.db, "http": self.http_address,
+            log.info("brainstem serving", extra={"event": "ready", "db": self.db, "mode": self.settings.serve_mode, "http": self.http_address,
                                                  "listeners": {x.name: x.address for x in self.listeners}})
             while not self._stop.is_set():
                 if not self.writer.is_alive():
@@ -100,6 +113,8 @@ class Service:
     async def reload_rules(self) -> dict[str, int]:
         """Re-read the rule files for every live tenant (SIGHUP, POST /api/v1/rules/reload)."""
         writer = self.writer
+        if not hasattr(writer, "reload_rules"):
+            return {}            # a gateway runs no rules: its workers do (restart them to reload)
         return await self.ctx.write(lambda _ws: writer.reload_rules())
 
     def _reload_on_signal(self) -> None:

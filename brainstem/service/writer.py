@@ -24,6 +24,8 @@ from typing import Any, Callable
 from brainstem.pipeline.events import EventFactory
 from brainstem.pipeline.runner import RunStats, TenantPipeline
 
+from brainstem.workspace import tenant_slug
+
 from .inbound import Inbound
 from .metrics import Metrics
 from .queue import Entry, IngestQueue
@@ -109,7 +111,7 @@ class Writer(threading.Thread):
         by_tenant: dict[str, list[Inbound]] = {}
         for e in entries:
             for item in e.items:
-                by_tenant.setdefault(item.tenant, []).append(item)
+                by_tenant.setdefault(tenant_slug(item.tenant), []).append(item)   # "Acme" is "acme"
         failed: dict[str, BaseException] = {}
         for tenant, items in by_tenant.items():
             try:
@@ -124,7 +126,7 @@ class Writer(threading.Thread):
         stored: dict[str, int] = {}
         outcomes = []
         for e in entries:
-            bad = next((failed[i.tenant] for i in e.items if i.tenant in failed), None)
+            bad = next((failed[s] for s in map(tenant_slug, (i.tenant for i in e.items)) if s in failed), None)
             outcomes.append(bad)
             if bad is not None:
                 continue

@@ -126,7 +126,21 @@ def test_brainstem_services_use_the_compose_postgres_after_the_migration():
         waits = svc.get("depends_on", {})
         assert "migrate" in waits or waits.get("postgres", {}).get("condition") == "service_healthy", name
     dockerfile = (REPO / "deploy" / "Dockerfile").read_text()
-    assert "'.[postgres]'" in dockerfile            # the image can open a postgresql:// URL
+    assert "'.[postgres,nats]'" in dockerfile       # the image opens postgresql:// URLs and talks to NATS
     for src in re.findall(r"^COPY (.+) \S+$", dockerfile, re.M):
         for path in src.split():
             assert (REPO / path).exists(), f"Dockerfile copies {path}, which does not exist"
+
+
+def test_a_gateway_and_several_workers_share_the_store_and_the_stream():
+    services = _load()["services"]
+    gw, worker = services["gateway"], services["worker"]
+    assert gw["command"][:4] == ["brainstem", "serve", "--mode", "gateway"]
+    assert worker["command"][:2] == ["brainstem", "worker"]
+    assert str(worker["deploy"]["replicas"]).strip("${}").split(":-")[-1].isdigit()
+    for svc in (gw, worker):
+        env = svc["environment"]
+        assert env["BRAINSTEM_NATS_URL"] == "nats://nats:4222"
+        # one partition count for the gateway and every worker, or tenants would be split wrongly
+        assert env["BRAINSTEM_NATS_PARTITIONS"] == gw["environment"]["BRAINSTEM_NATS_PARTITIONS"]
+        assert svc["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

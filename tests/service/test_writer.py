@@ -231,3 +231,14 @@ def test_rules_reload_on_the_writer_swaps_every_live_tenants_rules(tmp_path):
     finally:
         w.stop(10)
         ws.close()
+
+
+def test_tenant_names_that_differ_in_case_share_one_pipeline(running, tmp_path):
+    ws, q, w = running
+    # the same line under "Acme" then "acme": one tenant, so the second is a duplicate
+    assert q.put_blocking([item("Acme", i) for i in range(5)]).result(10) == 5
+    assert q.put_blocking([item("acme", i) for i in range(5)] + [item("ACME", 9)]).result(10) == 6
+    assert list(w.live) == ["acme"]
+    with Workspace(tmp_path / "live.db", create=False) as other:
+        counts = other.stats()
+    assert list(counts) == ["acme"] and counts["acme"]["event"] == 6

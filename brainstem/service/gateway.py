@@ -1,0 +1,120 @@
+"""The publisher thread of ``serve --mode gateway``: the queue's messages go to JetStream.
+
+It takes the same batches from the :class:`IngestQueue` as the writer would,
+publishes every message to its tenant's partition subject (brainstem/service/
+wire.py) and resolves a submission's future only when JetStream acknowledged
+every message of it, so a TCP or HTTP sender is told "accepted" only for what
+the stream holds on disk. Publishes of a batch are in flight together, in queue
+order on one connection (JetStream stores them in that order). A failed or timed
+out publish fails the submission's future (the sender sees an error and may
+resend). API writes (reviews, keys) run here on the gateway's own store
+connection; workers pick them up when they next load the tenant.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+
+from .metrics import Metrics
+from .queue import Entry, IngestQueue
+from .wire import encode, partition_of, subject
+
+log = logging.getLogger("brainstem.service.gateway")
+
+
+class Publisher(threading.Thread):
+    def __init__(self, workspace, queue: IngestQueue, metrics: Metrics | None = None):
+        super().__init__(name="brainstem-publisher", daemon=True)
+        self.ws = workspace
+        self.settings = workspace.settings
+        self.queue = queue
+        self.metrics = metrics or Metrics()
+        self.error: BaseException | None = None
+        self.batches = 0
+        self.published = 0
+        self.ready = threading.Event()
+        self.connect_error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:
+            self.error = exc
+            log.exception("publisher stopped")
+            self.queue.close()
+            self._fail_pending(exc)
+        finally:
+            self.ready.set()
+
+    async def _main(self) -> None:
+        from .jetstream import connect, ensure_stream
+        s = self.settings
+        try:
+            nc = await connect(s.nats_url, "brainstem-gateway")
+            js = nc.jetstream(timeout=s.nats_publish_timeout_seconds)
+            await ensure_stream(js, s)
+        except BaseException as exc:
+            self.connect_error = exc
+            raise
+        self.ready.set()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                entries = await loop.run_in_executor(None, self.queue.take, s.serve_batch_max, s.serve_commit_seconds)
+                if not entries:
+                    if self.queue.closed:
+                        break
+                    continue
+                await self._handle(js, entries)
+                self.metrics.queue_depth.set(self.queue.depth)
+        finally:
+            await nc.drain()
+
+    async def _handle(self, js, entries: list[Entry]) -> None:
+        for e in entries:
+            if e.call is not None:
+                try:
+                    e.future.set_result(e.call(self.ws))
+                except BaseException as exc:
+                    e.future.set_exception(exc)
+        subs = [e for e in entries if e.call is None]
+        if not subs:
+            return
+        s = self.settings
+        prefix, parts = s.nats_subject_prefix, s.nats_partitions
+        sends = [js.publish(subject(prefix, partition_of(i.tenant, parts)), encode(i), stream=s.nats_stream)
+                 for e in subs for i in e.items]
+        results = await asyncio.gather(*sends, return_exceptions=True)
+        now = time.time()
+        k = 0
+        for e in subs:
+            mine = results[k:k + len(e.items)]
+            k += len(e.items)
+            bad = next((r for r in mine if isinstance(r, BaseException)), None)
+            if bad is not None:
+                self.metrics.write_errors.inc()
+                log.error("publish failed: %s", bad)
+                e.future.set_exception(RuntimeError(f"JetStream did not acknowledge the message: {bad}"))
+                continue
+            for item in e.items:
+                self.metrics.stored.labels(item.source).inc()
+                self.metrics.stored_latency.observe(max(0.0, now - item.received_at))
+            e.future.set_result(len(e.items))
+        self.published += len(results)
+        self.batches += 1
+
+    def _fail_pending(self, exc: BaseException) -> None:
+        while True:
+            entries = self.queue.take(1 << 30, 0)
+            if not entries:
+                return
+            for e in entries:
+                if not e.future.done():
+                    e.future.set_exception(exc)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Refuse new messages, publish everything queued, and end the thread."""
+        self.queue.close()
+        self.join(timeout)
