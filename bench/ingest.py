@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/ingest.py [--lines 500000] [--hosts 200] [--keep DIR]
                                      [--db postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/ingest.py --peer [--lines 156000] [--repeat 3]
 
 Generates N RFC 3164 syslog lines (a seeded mix of ~60 message shapes over
 many hosts, with variable ids, IPs, ports, users, durations), then measures:
@@ -17,6 +18,23 @@ With ``--db postgresql://…`` the same ingest then runs into PostgreSQL too (in
 a fresh schema, dropped afterwards unless --keep), and its events/s is printed
 beside SQLite's with the ratio between them, measured in the same run.
 
+With ``--peer`` it measures instead, on one generated week (156,000 lines
+unless --lines says otherwise), in this one process and alternately
+(``--repeat`` rounds, best of each kept):
+
+- the peer: the pipeline a user writes in an afternoon: a regex parse of each
+  RFC 3164 line (time read with ``datetime.strptime``), Drain3 0.9.11 with
+  generic masks (IP, UUID, hex, number) learning each message, one SQLite row
+  per event (time, host, program, pid, message, cluster id) inserted with
+  ``executemany`` in batches of 5,000, each batch committed (sqlite3's default
+  journal and synchronous settings), the templates written at the end;
+- ``brainstem ingest`` of the same file into a fresh SQLite database, in this
+  process (``Workspace.ingest``, what the command calls, without the CLI's
+  start-up).
+
+and prints lines/s of both by wall time and per CPU-second, CPU seconds, and
+the ratio brainstem/peer (per CPU-second, and by wall time).
+
 Prints its figures; asserts nothing.
 """
 from __future__ import annotations
@@ -24,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import resource
 import sys
 import tempfile
@@ -114,7 +133,12 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="Keep the generated log and database here.")
     ap.add_argument("--db", default=None, metavar="URL",
                     help="Also ingest into this PostgreSQL database (a fresh schema in it) and compare.")
+    ap.add_argument("--peer", action="store_true",
+                    help="Compare `brainstem ingest` with a hand-made regex + Drain3 + SQLite pipeline.")
+    ap.add_argument("--repeat", type=int, default=1, help="With --peer: alternate this many rounds, keep the best.")
     a = ap.parse_args()
+    if a.peer:
+        return peer_main(a)
     if a.db and not a.db.startswith(("postgresql://", "postgres://")):
         ap.error("--db takes a PostgreSQL URL (postgresql://user@host:5432/dbname); SQLite always runs")
     work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-"))
@@ -201,6 +225,119 @@ def postgres(url: str, log: Path, sqlite_rate: float, *, keep: bool) -> None:
         if not keep:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+# -- the hand-made peer -------------------------------------------------------------
+PEER_LINE = re.compile(r"^(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (?P<host>\S+) "
+                       r"(?P<prog>[^\s:\[]+)(?:\[(?P<pid>\d+)\])?: (?P<msg>.*)$")
+
+
+def peer_miner():
+    import logging
+
+    from drain3 import TemplateMiner as DrainMiner
+    from drain3.masking import MaskingInstruction
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    logging.getLogger("drain3").setLevel(logging.ERROR)
+    cfg = TemplateMinerConfig()
+    cfg.drain_sim_th = 0.4
+    cfg.drain_depth = 4
+    cfg.profiling_enabled = False
+    edge_l, edge_r = r"((?<=[^A-Za-z0-9])|^)", r"((?=[^A-Za-z0-9])|$)"
+    cfg.masking_instructions = [
+        MaskingInstruction(edge_l + r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})" + edge_r, "IP"),
+        MaskingInstruction(edge_l + r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+                           + edge_r, "UUID"),
+        MaskingInstruction(edge_l + r"(0x[a-fA-F0-9]+)" + edge_r, "HEX"),
+        MaskingInstruction(edge_l + r"([\-\+]?\d+)" + edge_r, "NUM"),
+    ]
+    return DrainMiner(config=cfg)
+
+
+def peer_ingest(log: Path, db: Path, year: int, batch: int = 5000) -> tuple[int, int, int]:
+    """(events stored, bad lines, templates): the afternoon script."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, ts TEXT NOT NULL, host TEXT, program TEXT, "
+                 "pid INTEGER, message TEXT, cluster_id INTEGER)")
+    conn.execute("CREATE INDEX events_ts ON events (ts)")
+    conn.execute("CREATE INDEX events_cluster ON events (cluster_id)")
+    conn.execute("CREATE TABLE templates (cluster_id INTEGER PRIMARY KEY, template TEXT, size INTEGER)")
+    conn.commit()
+    miner = peer_miner()
+    rows: list[tuple] = []
+    stored = bad = 0
+    sql = "INSERT INTO events (ts, host, program, pid, message, cluster_id) VALUES (?, ?, ?, ?, ?, ?)"
+    with open(log, errors="replace") as fh:
+        for line in fh:
+            m = PEER_LINE.match(line.rstrip("\n"))
+            if m is None:
+                bad += 1
+                continue
+            ts = datetime.strptime(f"{year} {m['ts']}", "%Y %b %d %H:%M:%S").replace(tzinfo=timezone.utc)
+            cluster = miner.add_log_message(m["msg"])["cluster_id"]
+            pid = m["pid"]
+            rows.append((ts.isoformat(), m["host"], m["prog"], int(pid) if pid else None, m["msg"], cluster))
+            if len(rows) >= batch:
+                conn.executemany(sql, rows)
+                conn.commit()
+                stored += len(rows)
+                rows.clear()
+    if rows:
+        conn.executemany(sql, rows)
+        stored += len(rows)
+    conn.executemany("INSERT INTO templates VALUES (?, ?, ?)",
+                     [(c.cluster_id, c.get_template(), c.size) for c in miner.drain.clusters])
+    conn.commit()
+    n = len(miner.drain.clusters)
+    conn.close()
+    return stored, bad, n
+
+
+def _fresh(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+
+
+def peer_main(a) -> None:
+    lines = a.lines if a.lines != 500_000 else 156_000
+    work = a.keep or Path(tempfile.mkdtemp(prefix="brainstem-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    log = work / "week.log"
+    generate(log, lines, a.hosts)
+    print(f"generated {lines:,} RFC 3164 lines over a week ({log.stat().st_size / 1e6:.0f} MB), {a.hosts} hosts")
+    best: dict[str, tuple[float, float]] = {}
+    for rnd in range(max(1, a.repeat)):
+        db = work / "peer.db"
+        _fresh(db)
+        t0, c0 = time.perf_counter(), time.process_time()
+        stored, bad, templates = peer_ingest(log, db, 2026)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"round {rnd + 1} peer (regex + Drain3 + SQLite): {stored:,} events, {bad} bad lines, "
+              f"{templates} templates: {wall:.2f}s wall, {cpu:.2f} CPU-s = {lines / wall:,.0f} lines/s wall, "
+              f"{lines / cpu:,.0f} per CPU-second")
+        best["peer"] = min(best.get("peer", (wall, cpu)), (wall, cpu), key=lambda x: x[1])
+
+        db = work / "brainstem.db"
+        _fresh(db)
+        ws = Workspace(db, load_settings(env={}))
+        t0, c0 = time.perf_counter(), time.process_time()
+        stats = ws.ingest([str(log)], tenant="bench")
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        sigs = len(ws.signatures("bench", limit=100000))
+        cands = len(ws.candidates("bench", limit=100000))
+        ws.close()
+        print(f"round {rnd + 1} brainstem ingest (in process): {stats.events_stored:,} events, {stats.bad_lines} bad "
+              f"lines, {sigs} signatures, {cands} candidates: {wall:.2f}s wall, {cpu:.2f} CPU-s = "
+              f"{lines / wall:,.0f} lines/s wall, {lines / cpu:,.0f} per CPU-second")
+        best["brainstem"] = min(best.get("brainstem", (wall, cpu)), (wall, cpu), key=lambda x: x[1])
+    (pw, pc), (bw, bc) = best["peer"], best["brainstem"]
+    how = f"best of {a.repeat} alternating rounds" if a.repeat > 1 else "one round"
+    print(f"peer:      {lines / pw:9,.0f} lines/s wall, {lines / pc:9,.0f} per CPU-second ({pc:.2f} CPU-s)")
+    print(f"brainstem: {lines / bw:9,.0f} lines/s wall, {lines / bc:9,.0f} per CPU-second ({bc:.2f} CPU-s)")
+    print(f"ratio brainstem/peer: {pc / bc:.2f}x per CPU-second, {pw / bw:.2f}x by wall time ({how})")
 
 
 if __name__ == "__main__":

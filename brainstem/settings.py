@@ -24,7 +24,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     # ingest
-    Setting("batch_size", 2000, "Events written per store transaction."),
+    Setting("batch_size", 10000, "Events written per store transaction (and held in memory before it)."),
     Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
     # ingest: timestamps and continuation lines (docs/ingest.md)
     Setting("continuation", "join",

@@ -8,12 +8,13 @@ nothing twice, while two genuinely repeated lines in one second both count.
 from __future__ import annotations
 
 import re
+import time
 from hashlib import blake2b
 from datetime import datetime, timezone
 
 from brainstem.ingest.continuation import head_line, signature_text
 from brainstem.ingest.record import Record
-from brainstem.models import Event
+from brainstem.models import Event, utcnow
 
 _SPACES = re.compile(r"\s+")
 
@@ -70,6 +71,16 @@ class EventFactory:
         self.max_sources = max_sources
         self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
         self._files: dict[str, _FileState] = {}
+        self._now_s = 0.0
+        self._now = None
+
+    def _created_at(self) -> datetime:
+        """Now, read again when a tenth of a second has passed: a clock read with a time
+        zone per event cost ~4% of ingest, and the store keeps one created_at per batch."""
+        t = time.monotonic()
+        if t - self._now_s >= 0.1 or self._now is None:
+            self._now_s, self._now = t, utcnow()
+        return self._now
 
     # the factory's memory as data, for a worker that takes a tenant over mid-stream: the
     # same lines then get the same ids as in one uninterrupted run
@@ -124,6 +135,6 @@ class EventFactory:
             severity=rec.severity, facility=rec.facility, message_normalized=message,
             structured_fields=rec.structured_fields,
             signature_input=f"{service}: {sig_message}" if service else sig_message,
-            ingest_metadata=meta,
+            ingest_metadata=meta, created_at=self._created_at(),
         )
 
