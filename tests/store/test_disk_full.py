@@ -38,7 +38,8 @@ def _event_ids(db):
         conn.close()
 
 
-def test_disk_full_stops_with_one_line_and_a_rerun_after_freeing_space_is_exact(tmp_path, small_fs):
+def test_disk_full_stops_with_one_line_and_a_rerun_after_freeing_space_is_exact(tmp_path, small_fs, monkeypatch):
+    monkeypatch.setenv("BRAINSTEM_BATCH_SIZE", "2000")   # several batches commit before the 6 MB fill up
     log = _log(tmp_path / "big.log", 60_000)
     clean = tmp_path / "clean.db"
     run("ingest", str(log), "--tenant", "acme", db=clean)
