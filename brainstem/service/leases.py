@@ -42,6 +42,8 @@ class PartitionLeases:
             return await self.kv.create(key, self.me)
         except KeyWrongLastSequenceError:
             pass
+        except KeyNotFoundError:        # nats-py's create looks again after a clash; the lease expired meanwhile
+            return None                 # next tick
         try:
             entry = await self.kv.get(key)
         except KeyNotFoundError:        # expired or deleted meanwhile: next tick
