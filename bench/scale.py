@@ -133,7 +133,8 @@ def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions
         conn.execute(f'CREATE SCHEMA "{schema}"')
     url = with_schema(pg, schema)
     env = dict(os.environ, BRAINSTEM_NATS_STREAM=f"BENCH{tag}", BRAINSTEM_NATS_SUBJECT_PREFIX=f"bench.{tag}",
-               BRAINSTEM_NATS_PARTITIONS=str(partitions), BRAINSTEM_WORKER_HEARTBEAT_SECONDS="0.5")
+               BRAINSTEM_NATS_PARTITIONS=str(partitions), BRAINSTEM_WORKER_HEARTBEAT_SECONDS="0.5",
+               BRAINSTEM_NATS_MAX_BYTES=str(max(256 << 20, 600 * len(items))))
     env.pop("BRAINSTEM_DB", None)
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("BRAINSTEM_")})
     subprocess.run([sys.executable, "-m", "brainstem", "db", "upgrade", "--db", url], check=True,

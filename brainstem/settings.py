@@ -139,7 +139,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("nats_partitions", 16,
             "Tenant partitions (a stable hash of the tenant slug, modulo this); fixed for the life of a stream."),
     Setting("nats_max_age_hours", 168.0, "The stream keeps messages at most this long (hours)."),
-    Setting("nats_max_bytes", 10 * 1024 ** 3, "The stream keeps at most this many bytes (the oldest are dropped)."),
+    Setting("nats_max_bytes", 10 * 1024 ** 3, "The stream keeps at most this many bytes (the oldest are dropped); JetStream reserves it on disk."),
     Setting("nats_publish_timeout_seconds", 10.0, "A publish not acknowledged by JetStream in this time fails the sender."),
     Setting("worker_batch_max", 2000, "Messages a worker takes from one partition per transaction."),
     Setting("worker_lease_seconds", 10.0,

@@ -51,8 +51,12 @@ async def ensure_stream(js, settings) -> None:
     try:
         await js.add_stream(cfg)
         log.info("stream created", extra={"event": "stream_created", "stream": name})
-    except Exception:       # another process created it first
-        await js.stream_info(name)
+    except Exception as exc:
+        try:
+            await js.stream_info(name)      # another process created it first
+        except NotFoundError:
+            raise NatsUnavailable(f"cannot create JetStream stream {name!r} (max_bytes {settings.nats_max_bytes}): "
+                                  f"{exc}") from None
 
 
 async def buckets(js, settings):

@@ -19,7 +19,25 @@ def cluster_env(partitions: int = 8) -> dict:
     return {"BRAINSTEM_NATS_STREAM": f"T{tag}", "BRAINSTEM_NATS_SUBJECT_PREFIX": f"bt.{tag}",
             "BRAINSTEM_NATS_PARTITIONS": str(partitions), "BRAINSTEM_WORKER_LEASE_SECONDS": "3",
             "BRAINSTEM_WORKER_HEARTBEAT_SECONDS": "0.3", "BRAINSTEM_WORKER_BATCH_MAX": "300",
-            "BRAINSTEM_SERVE_CHECKPOINT_SECONDS": "1.0"}
+            "BRAINSTEM_SERVE_CHECKPOINT_SECONDS": "1.0", "BRAINSTEM_NATS_MAX_BYTES": str(64 << 20)}
+
+
+def delete_streams(nats_url: str, env: dict) -> None:
+    """Remove a test's stream and its buckets (JetStream reserves each stream's max_bytes)."""
+    import asyncio
+
+    async def go():
+        import nats
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        name = env["BRAINSTEM_NATS_STREAM"]
+        for s in (name, f"KV_{name}_leases", f"KV_{name}_workers"):
+            try:
+                await js.delete_stream(s)
+            except Exception:
+                pass
+        await nc.drain()
+    asyncio.run(go())
 
 
 class WorkerProc:

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from tests.conftest import PostgresSchemas
-from tests.service.cluster import WorkerProc, cluster_env, count_stored, store_snapshot, tenures
+from tests.service.cluster import WorkerProc, cluster_env, count_stored, delete_streams, store_snapshot, tenures
 from tests.service.harness import Served, octet, wait_for
 
 TENANTS = ["Acme", "globex", "initech", "umbrella", "hooli", "stark"]
@@ -66,7 +66,14 @@ def schemas(postgres_dsn):
         yield s
 
 
-def test_kill_9_of_a_worker_and_a_replacement_store_what_one_process_stores(tmp_path, schemas, nats_url):
+@pytest.fixture
+def stream_env(nats_url):
+    env = cluster_env(partitions=8)
+    yield env
+    delete_streams(nats_url, env)
+
+
+def test_kill_9_of_a_worker_and_a_replacement_store_what_one_process_stores(tmp_path, schemas, nats_url, stream_env):
     msgs = _stream(3000)
     # the single-process reference: `serve` alone, same input, its own schema
     ref_db = schemas.url("reference")
@@ -79,7 +86,7 @@ def test_kill_9_of_a_worker_and_a_replacement_store_what_one_process_stores(tmp_
     assert set(expected) == {t.lower() for t in TENANTS}
     assert any(v["candidates"] for v in expected.values()), "the input should raise candidates"
 
-    env = cluster_env(partitions=8)
+    env = stream_env
     db = schemas.url("cluster")
     (tmp_path / "gw").mkdir()
     gw = Served(tmp_path / "gw", _config(), args=("--http", "", "--mode", "gateway", "--nats", nats_url),
@@ -111,9 +118,10 @@ def test_kill_9_of_a_worker_and_a_replacement_store_what_one_process_stores(tmp_
     assert a.held() & {x["partition"] for x in c.events("lease_acquired")}
 
 
-def test_a_joining_worker_takes_partitions_and_no_partition_is_ever_held_twice(tmp_path, schemas, nats_url):
+def test_a_joining_worker_takes_partitions_and_no_partition_is_ever_held_twice(tmp_path, schemas, nats_url,
+                                                                              stream_env):
     parts = 8
-    env = cluster_env(partitions=parts)
+    env = stream_env
     db = schemas.url("leases")
     gw = Served(tmp_path, _config(), args=("--http", "", "--mode", "gateway", "--nats", nats_url),
                 db=db, env=env).start()
