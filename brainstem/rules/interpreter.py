@@ -1,9 +1,10 @@
 """`brainstem nb`: run NodeBrain command files and write NodeBrain's log format."""
 from __future__ import annotations
 
-import gc
 import sys
 from typing import TextIO
+
+from brainstem.gcpause import collect_less
 
 from .engine import RuleEngine
 from .feed import run_file, run_lines
@@ -29,9 +30,7 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
     # an event stream allocates many small objects that live as long as their window;
     # collecting cycles less often saves a tenth of the run (removed cache nodes are
     # freed by reference counting anyway)
-    thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 200_000), *thresholds[1:])
-    try:
+    with collect_less(200_000):
         # NodeBrain's log header (compare.py and NodeBrain users read from the bar on)
         out.write(HEADER)
         failed = False
@@ -55,8 +54,6 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
         flush()
         out.flush()
         return code
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def parse_clock(text: str) -> float:

@@ -342,3 +342,22 @@ def test_two_processes_ingesting_two_tenants_into_one_postgresql(tmp_path, scena
             assert _snapshot(both, tenant) == _snapshot(one, tenant)
         one.close()
         both.close()
+
+
+def test_ingest_collects_garbage_less_and_restores_the_collector(open_ws, scenario):
+    import gc
+
+    from brainstem.pipeline.ingest import GC_GEN0
+
+    before = gc.get_threshold()
+    during = []
+    ws = open_ws()
+    ws.ingest([str(scenario)], tenant="acme", on_progress=lambda n: during.append(gc.get_threshold()))
+    assert during and all(t == (max(before[0], GC_GEN0), *before[1:]) for t in during)
+    assert gc.get_threshold() == before
+
+    def boom(n):
+        raise RuntimeError("reader failed")
+    with pytest.raises(RuntimeError):
+        ws.ingest([str(scenario)], tenant="other", on_progress=boom)
+    assert gc.get_threshold() == before, "an ingest that fails must restore the collector too"
