@@ -55,12 +55,13 @@ class Rfc3164Parser:
     name = "rfc3164"
     source_type = "syslog"
 
-    __slots__ = ("resolver", "_ts_key", "_ts_val")
+    __slots__ = ("resolver", "_ts_key", "_ts_val", "_day")
 
     def __init__(self, resolver: YearResolver) -> None:
         self.resolver = resolver
         self._ts_key = None
         self._ts_val = None
+        self._day: tuple[str, int, int, int] | None = None   # ('Oct 11', year, month, day) of the last line
 
     def parse(self, text: str, path: str, line_no: int) -> Record | None:
         f = _FAST.match(text)
@@ -142,13 +143,22 @@ class Rfc3164Parser:
 
     def _bsd_text_ts(self, ts_text: str):
         """'Oct 11 22:14:15' (day may be space-padded) -> datetime, cached for the next line."""
-        month = MONTHS.get(ts_text[:3])
-        if month is None:
-            return None
-        day_s, hms = ts_text[4:].split()
-        day = int(day_s)
-        ts = make_dt(self.resolver.year_for(month, day), month, day,
-                     int(hms[:2]), int(hms[3:5]), int(hms[6:8]))
+        # The same day as the line before, and the resolver (shared with other parsers)
+        # still where that line left it: year_for would answer the same year and change
+        # nothing, so it is not asked again.
+        day_text = ts_text[:-9]
+        r = self.resolver
+        last = self._day
+        if last is not None and last[0] == day_text and r.year == last[1] and r.last_month == last[2]:
+            year, month, day = last[1], last[2], last[3]
+        else:
+            month = MONTHS.get(ts_text[:3])
+            if month is None:
+                return None
+            day = int(day_text[4:])
+            year = r.year_for(month, day)
+            self._day = (day_text, year, month, day)
+        ts = make_dt(year, month, day, int(ts_text[-8:-6]), int(ts_text[-5:-3]), int(ts_text[-2:]))
         self._ts_key = ts_text
         self._ts_val = ts
         return ts

@@ -198,3 +198,19 @@ def test_fast_path_agrees_with_general_path(pri, day, host, sep, tag, pid, colon
     fast = Rfc3164Parser(YearResolver(REF)).parse(line, "p", 1)
     general = Rfc3164Parser(YearResolver(REF)).parse_general(line, "p", 1)
     assert fast == general
+
+
+def test_a_day_seen_again_after_the_shared_year_resolver_moved_is_resolved_again():
+    # the parser skips asking the resolver for the day of the line before, which is only
+    # right while nobody else (another parser of the same file) has moved the resolver
+    resolver = YearResolver(datetime(2026, 6, 1, tzinfo=timezone.utc))
+    parser = Rfc3164Parser(resolver)
+    first = parser.parse("Dec 31 23:59:58 h app: before midnight", "f", 1)
+    same_day = parser.parse("Dec 31 23:59:59 h app: a second later", "f", 2)
+    assert (first.timestamp.year, same_day.timestamp.year) == (2025, 2025)
+    assert same_day.timestamp - first.timestamp == timedelta(seconds=1)
+    assert resolver.year_for(1, 1) == 2026          # another parser read a January line
+    back = parser.parse("Dec 31 23:59:57 h app: late again", "f", 3)
+    assert back.timestamp.year == 2025 and resolver.year == 2025 and resolver.last_month == 12
+    jan = parser.parse("Jan  1 00:00:01 h app: new year", "f", 4)
+    assert jan.timestamp == datetime(2026, 1, 1, 0, 0, 1, tzinfo=timezone.utc)
