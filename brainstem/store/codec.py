@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from datetime import timezone
 from typing import Any, Callable
 
 from brainstem.models import (
@@ -121,6 +122,23 @@ def derived_signature_input(service: str | None, message: str) -> str:
     return f"{service}: {message}" if service else message
 
 
+_META_PREFIX: dict[str, str] = {}
+
+
+def _meta_json(meta: dict) -> str:
+    """``dumps(meta)``; the usual ``{"format": ..., "line": n}`` without the encoder."""
+    if len(meta) == 2:
+        (k1, fmt), (k2, line) = meta.items()
+        if k1 == "format" and k2 == "line" and type(fmt) is str and type(line) is int:
+            prefix = _META_PREFIX.get(fmt)
+            if prefix is None:
+                prefix = _dumps({"format": fmt, "line": 0})[:-2]
+                if len(_META_PREFIX) < 64:      # a handful of format names
+                    _META_PREFIX[fmt] = prefix
+            return f"{prefix}{line}}}"
+    return _dumps(meta)
+
+
 class EventEncoder:
     """The hot path's row builder for events: no per-column dispatch, and the
     ISO text of a timestamp reused while consecutive events share it."""
@@ -133,10 +151,15 @@ class EventEncoder:
         now = iso(events[0].created_at) if events else None
         rows = []
         last_dt, last_iso = self._last_dt, self._last_iso
+        utc = timezone.utc
         for e in events:
             ts = e.timestamp
             if ts != last_dt:
-                last_dt, last_iso = ts, iso(ts)
+                if ts.tzinfo is utc:    # iso(ts), without its checks and its timespec
+                    t = ts.isoformat()
+                    last_dt, last_iso = ts, (t[:19] + ".000000Z" if len(t) == 25 else t[:26] + "Z")
+                else:
+                    last_dt, last_iso = ts, iso(ts)
             sf = e.structured_fields
             service, message, si = e.service, e.message_normalized, e.signature_input
             # the miner's input is usually "service: message": not stored twice
@@ -145,7 +168,7 @@ class EventEncoder:
             rows.append((e.event_id, e.tenant_id, last_iso, e.message_raw, e.source_type, e.source_path,
                          e.asset_id, e.host, service, e.severity, e.facility, message,
                          _dumps(sf) if sf else "{}", _dumps(ck) if (ck := e.correlation_keys) else "{}", si,
-                         e.signature_key, _dumps(e.ingest_metadata), now))
+                         e.signature_key, _meta_json(e.ingest_metadata), now))
         self._last_dt, self._last_iso = last_dt, last_iso
         return rows
 

@@ -23,3 +23,21 @@ def test_event_rows_drop_the_derived_signature_input():
     assert [r[col] for r in rows] == ["", "other"]
     assert derived_signature_input("sshd", "m") == "sshd: m" and derived_signature_input(None, "m") == "m"
     assert set(EVENT_COLUMNS) == set(TABLES["event"].columns)
+
+
+def test_event_rows_write_times_and_metadata_as_the_generic_encoder_does():
+    from datetime import timedelta
+
+    from brainstem.models import iso
+
+    t = datetime(2026, 3, 2, 5, 23, 4, tzinfo=timezone.utc)
+    times = [t, t, t.replace(microsecond=7), t.astimezone(timezone(timedelta(hours=-5))), t + timedelta(seconds=1)]
+    metas = [{"format": "rfc3164", "line": 1}, {"format": 'we"ird é', "line": 22}, {"line": 3, "format": "x"},
+             {"format": "rfc3164", "line": True}, {"format": "rfc3164", "time_inherited": True, "line": 5}]
+    evs = [Event(event_id=f"ev_{i}", tenant_id="tn", timestamp=ts, message_raw="r", ingest_metadata=m)
+           for i, (ts, m) in enumerate(zip(times, metas))]
+    rows = EventEncoder().encode_all(evs)
+    ts_col, meta_col = EVENT_COLUMNS.index("timestamp"), EVENT_COLUMNS.index("ingest_metadata")
+    assert [r[ts_col] for r in rows] == [iso(ts) for ts in times]
+    assert rows[2][ts_col] == "2026-03-02T05:23:04.000007Z" and rows[3][ts_col] == "2026-03-02T05:23:04.000000Z"
+    assert [r[meta_col] for r in rows] == [dumps(m) for m in metas]
