@@ -22,9 +22,9 @@ from brainstem.pipeline.runner import RunStats, TenantPipeline
 from brainstem.store.base import Store
 
 MERGE_FANOUT = 64
-# gen-0 collection threshold while ingesting (brainstem/gcpause.py): on the 156k-line week the
-# collector took 1.1 CPU-s at the default 700, 0.45 at this
-GC_GEN0 = 50_000
+# gen-0 collection threshold while ingesting (brainstem/gcpause.py), as `brainstem nb` uses: on the
+# 156k-line week the collector took 1.1 CPU-s at the default 700, 0.5 at 50,000, 0.3 at this
+GC_GEN0 = 200_000
 
 
 def _keyed(records: Iterator[Record], idx: int, fallback: float) -> Iterator[tuple[float, int, int, Record]]:
