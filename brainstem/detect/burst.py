@@ -63,8 +63,10 @@ class BurstDetector(Detector):
         r = self.rates.get(obs.signature_key)
         if r is None:
             r = self.rates[obs.signature_key] = _Rate(self.window, self.span)
-        r.baseline.roll(ts)
-        r.baseline.value += 1
+        base = r.baseline
+        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+            base.roll(ts)
+        base.value += 1
         times = r.times
         times.append(ts)
         horizon = ts - self.window

@@ -61,12 +61,12 @@ class SpreadDetector(Detector):
         r = self.reach.get(obs.signature_key)
         if r is None:
             r = self.reach[obs.signature_key] = _Reach(self.width, self.span)
-        before = r.baseline.window
-        r.baseline.roll(ts)
-        if r.baseline.window != before:
+        base = r.baseline
+        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+            base.roll(ts)
             r.seen.clear()
         r.seen.add(obs.asset)
-        r.baseline.value = len(r.seen)
+        base.value = len(r.seen)
         r.window.append((ts, obs.asset))
         counts = r.counts
         counts[obs.asset] = counts.get(obs.asset, 0) + 1

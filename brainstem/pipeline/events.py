@@ -126,15 +126,13 @@ class EventFactory:
         if inherited:
             meta["time_inherited"] = True
         meta["line"] = rec.line_no
+        # positional, in Event's field order (half the cost of keywords, once per line)
         return Event(
             # a time the line does not carry (inherited, or the arrival time of a live
             # message) is part of the id: the same text at another time is another event
-            event_id=_event_id(tid, key, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
-            tenant_id=tid, timestamp=ts, message_raw=raw, source_type=rec.source_type,
-            source_path=rec.source_path, host=rec.host, service=service,
-            severity=rec.severity, facility=rec.facility, message_normalized=message,
-            structured_fields=rec.structured_fields,
-            signature_input=f"{service}: {sig_message}" if service else sig_message,
-            ingest_metadata=meta, created_at=self._created_at(),
+            _event_id(tid, key, ts.timestamp() if inherited or "time_from_arrival" in meta else "", n),
+            tid, ts, raw, rec.source_type, rec.source_path, None, rec.host, service,
+            rec.severity, rec.facility, message, rec.structured_fields, {},
+            f"{service}: {sig_message}" if service else sig_message, None, meta, self._created_at(),
         )
 

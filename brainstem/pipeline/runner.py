@@ -181,7 +181,11 @@ class TenantPipeline:
             if aid is None:
                 aid = self._new_asset(host)
             e.asset_id = aid
-        self._clock(ts)
+        meta = self.meta            # self._clock(ts), inline: once per event
+        if meta["first_ts"] is None or ts < meta["first_ts"]:
+            meta["first_ts"] = ts
+        if meta["last_ts"] is None or ts > meta["last_ts"]:
+            meta["last_ts"] = ts
         alert = alert_of(e.structured_fields) if e.source_type == "logicmonitor" else None
         obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern,
                           alert)
@@ -191,7 +195,8 @@ class TenantPipeline:
             if found:
                 for f in found:
                     apply(f)
-        self.incidents.observe(e, key, ts)
+        if self.incidents.by_key:
+            self.incidents.observe(e, key, ts)
         if self.rules is not None:
             for f in self.rules.observe(e, sig):
                 stats.rule_firings += 1

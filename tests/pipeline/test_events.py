@@ -56,3 +56,19 @@ def test_event_id_is_the_documented_stable_id():
     from brainstem.pipeline.events import _event_id
     assert _event_id("tn_a", "raw line", "", 2) == stable_id("ev_", "tn_a", "raw line", "", 2)
     assert _event_id("tn_a", "x\udcff", 1.5, 0) == stable_id("ev_", "tn_a", "x\udcff", 1.5, 0)
+
+
+def test_every_event_field_comes_from_its_record_field():
+    t = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    rec = Record(t, "Failed  password", "Jan  1 12:00:00 web01 sshd[7]: Failed  password", "syslog", "/var/log/a",
+                 3, host="web01", service="sshd", pid="7", severity="error", facility="auth",
+                 structured_fields={"module": "m"}, metadata={"format": "rfc3164"})
+    e = EventFactory("tn_a").make(rec)
+    assert (e.tenant_id, e.timestamp, e.message_raw, e.source_type, e.source_path) == \
+        ("tn_a", t, rec.raw, "syslog", "/var/log/a")
+    assert (e.asset_id, e.host, e.service, e.severity, e.facility) == (None, "web01", "sshd", "error", "auth")
+    assert (e.message_normalized, e.signature_input, e.signature_key) == \
+        ("Failed password", "sshd: Failed password", None)
+    assert e.structured_fields == {"module": "m"} and e.correlation_keys == {}
+    assert e.ingest_metadata == {"format": "rfc3164", "line": 3} and e.created_at.tzinfo is not None
+    assert e.event_id.startswith("ev_")
