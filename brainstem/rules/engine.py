@@ -60,6 +60,7 @@ class RuleEngine:
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
         self._dict_progs: dict = {}   # attribute names -> compiled alert() of the top context
+        self._last_prog = None        # the one of those the last alert ran
         self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
         self._deferred: list = []  # node actions due after this evaluation (audit polls)
         self.sandbox = False       # True: no file access (translator, audit nodes) nor shell
@@ -518,11 +519,19 @@ class RuleEngine:
         timers fire. Values: str, int/float, bool, None (= Unknown).
         """
         if context is None:
-            # the compiled whole of _alert for dicts with these keys (fastpath.py)
-            prog = self._dict_progs.get(tuple(attrs))
+            # the compiled whole of _alert for the keys of the last alert (fastpath.py);
+            # it checks the keys itself and hands other dicts to _alert_other
+            prog = self._last_prog
             if prog is not None:
                 return prog(attrs, time)
         return self._alert(attrs, time, context)
+
+    def _alert_other(self, attrs: dict, time: float) -> list[Firing]:
+        prog = self._dict_progs.get(tuple(attrs))
+        if prog is None:
+            return self._alert(attrs, time, None)
+        self._last_prog = prog
+        return prog(attrs, time)
 
     def _alert(self, attrs: dict, time: float, context: str | None) -> list[Firing]:
         timers = self._timers
@@ -555,7 +564,8 @@ class RuleEngine:
                 # the graph held still through this alert: the next alert of these
                 # names takes the compiled way
                 from .fastpath import alert_program
-                self._dict_progs[names] = alert_program(self, ctx, names, entry="dict")
+                prog = self._dict_progs[names] = alert_program(self, ctx, names, entry="dict")
+                self._last_prog = prog
         return out
 
     def alert_rows(self, names: tuple, rows, times, context: str | None = None) -> int:

@@ -65,19 +65,27 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple, entry: str = 
     vals = ", ".join(f"v{i}" for i in range(n)) + ("," if n == 1 else "") if n else "()"
     if dict_entry:
         # RuleEngine.alert: the clock first (timers due by `time` fire), then the values
+        # its own keys first (RuleEngine.alert calls the last program it ran)
         src = ["def program(attrs, time):",
-               "    if TIMERS and TIMERS[0][0] <= time:",
-               "        eng.advance_to(time)",
-               "    elif time > eng.now:",
-               "        eng.now = time",
-               "    if EPOCH[0] != E:",
-               "        return eng._alert(attrs, time, None)"]
+               f"    if len(attrs) != {n}:",
+               "        return eng._alert_other(attrs, time)"]
         if n:
-            src.append(f"    {vals} = attrs.values()")
+            for i, name in enumerate(names):
+                ns[f"K{i}"] = name
+            src.append("    " + ", ".join(f"(k{i}, v{i})" for i in range(n)) + ("," if n == 1 else "")
+                       + " = attrs.items()")
+            src.append("    if " + " or ".join(f"k{i} != K{i}" for i in range(n)) + ":")
+            src.append("        return eng._alert_other(attrs, time)")
+        src += ["    if TIMERS and TIMERS[0][0] <= time:",
+                "        eng.advance_to(time)",
+                "    elif time > eng.now:",
+                "        eng.now = time",
+                "    if EPOCH[0] != E:",
+                "        return eng._alert(attrs, time, None)"]
+        if n:
             src.append("    if " + " or ".join(f"(type(v{i}) is not str and type(v{i}) is not float)"
                                            for i in range(n)) + ":")
             src.append("        return eng._alert(attrs, time, None)   # values to convert")
-        src.append(f"    values = ({vals})")
         src.append("    out = eng._firings = []")
         src.append("    try:")
     else:
@@ -104,7 +112,7 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple, entry: str = 
     single = inline and len(cells) == 1    # the usual filter cell, `type="that"`
     if inline:
         add("    if eng._qhigh >= 0:")     # not quiet (a re-entrant call): the generic way
-        add("        eng.alert_values(ctx, NAMES, values, True)")
+        add(f"        eng.alert_values(ctx, NAMES, ({vals}), True)")
         add(f"        return {ret}")
         if single:
             add("    dirty = False")
