@@ -257,13 +257,21 @@ def _inline_fire(engine: "RuleEngine", r, k: int, terms: tuple, ns: dict, add, i
         add(f"{ind}    if of is not None:")
         add(f"{ind}        of(f)")
     args = r.lone_row.args
-    if all(type(a) is Term and a.defn is None for a in args):
-        for j, a in enumerate(args):
-            ns[f"A{k}_{j}"] = a
-        row = "[" + ", ".join(f"A{k}_{j}.value" for j in range(len(args))) + "]"
-    else:
-        row = f"ROW{k}()"
-    add(f"{ind}NODE{k}.insert_now({row}, False)")
+    if not all(type(a) is Term and a.defn is None for a in args):
+        add(f"{ind}NODE{k}.insert_now(ROW{k}(), False)")
+        return
+    for j, a in enumerate(args):
+        ns[f"A{k}_{j}"] = a
+    # the row's values first (as row_values reads them), then Cache.insert_now's
+    # body written out here, unless on_fire changed the graph it was written for
+    add(f"{ind}" + ", ".join(f"ra{j}" for j in range(len(args))) + " = "
+        + ", ".join(f"A{k}_{j}.value" for j in range(len(args))) + ("," if len(args) == 1 else ""))
+    add(f"{ind}if EPOCH[0] != E:")
+    add(f"{ind}    NODE{k}.insert_now([" + ", ".join(f"ra{j}" for j in range(len(args))) + "], False)")
+    add(f"{ind}else:")
+    from .cache import insert_source
+    for line in insert_source(r.lone_row.term.node, f"N{k}_", ns, lambda d: f"ra{d}", "False", ind + "    "):
+        add(line)
 
 
 def _plain_insert_rule(r) -> bool:

@@ -254,3 +254,27 @@ def test_compiled_alert_converts_values_as_the_generic_path_does():
     assert [f.rule for f in eng.alert({"t": False, "u": True}, 3.0)] == []
     with pytest.raises(Exception):
         eng.alert({"t": object(), "u": "y"}, 4.0)
+
+
+def test_alert_rows_fires_as_alert_does():
+    """The bulk feed (tuples, one call) against one `alert` per dict: same firings,
+    values converted the same way (int, bool, None), the clock advanced per row."""
+    rules = ('define c node cache:(~(2s):a[2],b);\nc. define k if(a__kidState);\ndefine feed if(t="that") c(a,b);\n'
+             'define num if(t=3) m=1;')
+    rows = [("that", "x", "1"), ("that", "x", "2"), (3, "y", None), ("that", "y", True), ("this", "x", "3"),
+            ("that", "x", "4"), ("that", "x", "5")]
+    times = [0.0, 0.5, 1.0, 1.5, 2.0, 4.0, 4.5]
+    got = []
+    for bulk in (True, False):
+        eng = RuleEngine(now=0.0)
+        eng.load(rules)
+        fired = []
+        eng.on_fire = lambda f: fired.append((f.rule, f.time, f.terms))
+        if bulk:
+            assert eng.alert_rows(("t", "a", "b"), rows, times) == len(rows)
+        else:
+            for row, t in zip(rows, times):
+                eng.alert(dict(zip(("t", "a", "b"), row)), t)
+        got.append((fired, eng.value("m"), eng.value("b")))
+    assert got[0] == got[1]
+    assert [f[0] for f in got[0][0]].count("c.k") == 2    # the window emptied in between
