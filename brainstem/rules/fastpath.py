@@ -67,15 +67,10 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple, entry: str = 
         # RuleEngine.alert: the clock first (timers due by `time` fire), then the values
         # its own keys first (RuleEngine.alert calls the last program it ran)
         src = ["def program(attrs, time):",
-               f"    if len(attrs) != {n}:",
+               "    if tuple(attrs) != NAMES:",     # the cheapest exact test of keys and order
                "        return eng._alert_other(attrs, time)"]
         if n:
-            for i, name in enumerate(names):
-                ns[f"K{i}"] = name
-            src.append("    " + ", ".join(f"(k{i}, v{i})" for i in range(n)) + ("," if n == 1 else "")
-                       + " = attrs.items()")
-            src.append("    if " + " or ".join(f"k{i} != K{i}" for i in range(n)) + ":")
-            src.append("        return eng._alert_other(attrs, time)")
+            src.append(f"    {vals} = attrs.values()")
         src += ["    if TIMERS and TIMERS[0][0] <= time:",
                 "        eng.advance_to(time)",
                 "    elif time > eng.now:",
