@@ -552,17 +552,19 @@ class RuleEngine:
                     break
             names = tuple(attrs)
             prog = ctx.alert_progs.get(names) if self._fast else None
-            if prog is None or prog.epoch != EPOCH[0]:
+            seen = prog is not None and prog.epoch == EPOCH[0]
+            if not seen:
                 self.alert_values(ctx, names, values)
             else:
                 prog(values)
         finally:
             self._firings = None
-        if plain and context is None and self._fast:
+        if seen and plain and context is None:
             prog = ctx.alert_progs.get(names)
             if prog is not None and prog.epoch == EPOCH[0]:
-                # the graph held still through this alert: the next alert of these
-                # names takes the compiled way
+                # keys seen before, and the graph held still through this alert: the
+                # next alert of these names takes the compiled way (a stream of keys
+                # each seen once compiles one program per keys, as before)
                 from .fastpath import alert_program
                 prog = self._dict_progs[names] = alert_program(self, ctx, names, entry="dict")
                 self._last_prog = prog
