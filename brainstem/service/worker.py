@@ -155,30 +155,29 @@ class Worker:
     async def _process(self, group: list[tuple[_Held, list]]) -> None:
         """Store the fetched batches of several partitions with one commit, then ack each."""
         group = [(h, msgs) for h, msgs in group if self.held.get(h.number) is h]
-        revs = await asyncio.gather(*(self.leases.renew(h.number, h.revision) for h, _ in group))
-        kept: list[tuple[_Held, list]] = []
-        for (h, msgs), rev in zip(group, revs):
-            if rev is None:
-                log.warning("lease of partition %s lost", h.number,
-                            extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
-                self._forget(h)
-            else:
-                h.revision = rev
-                kept.append((h, msgs))
+        renewed = await self._renew([h for h, _ in group])
+        kept = [(h, msgs) for (h, msgs), ok in zip(group, renewed) if ok]
         if not kept:
             return
         done: list[tuple[_Live, list]] = []
+        renewed = time.monotonic()
         try:
             with self.ws.store.group():     # every tenant's batch and stream sequence, one commit
                 for h, msgs in kept:
                     for slug, items in self._by_tenant(h, msgs).items():
+                        if time.monotonic() - renewed > self.settings.worker_lease_seconds / 4:
+                            # a long group renews as it goes: it commits well within its leases
+                            if not all(await self._renew([h for h, _ in kept])):
+                                raise RuntimeError("a lease was lost during the batch")
+                            renewed = time.monotonic()
                         h.tenants.add(slug)
                         done.append(self._store_tenant(slug, items))
         except Exception as exc:
             log.error("batch of partitions %s not stored: %s; it will be redelivered",
                       ",".join(str(h.number) for h, _ in kept), exc)
             for h, _ in kept:
-                await self._reset(h)
+                if self.held.get(h.number) is h:     # (a lost one was forgotten already)
+                    await self._reset(h)
             return
         now = time.time()
         for live, fresh in done:
@@ -248,14 +247,7 @@ class Worker:
     async def _rebalance(self) -> None:
         live = await self.leases.beat(len(self.held))
         target = self.leases.target(live)
-        for h in list(self.held.values()):
-            rev = await self.leases.renew(h.number, h.revision)
-            if rev is None:
-                log.warning("lease of partition %s lost", h.number,
-                            extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
-                self._forget(h)
-            else:
-                h.revision = rev
+        await self._renew(list(self.held.values()))
         surplus = len(self.held) - target
         for n in sorted(self.held, reverse=True)[:max(0, surplus)]:
             await self._release(self.held[n])
@@ -268,6 +260,18 @@ class Worker:
                     break
                 if n not in self.held:
                     await self._acquire(n)
+
+    async def _renew(self, held: list[_Held]) -> list[bool]:
+        """Renew these leases together; a lost one is forgotten. Which are still held."""
+        revs = await asyncio.gather(*(self.leases.renew(h.number, h.revision) for h in held))
+        for h, rev in zip(held, revs):
+            if rev is None:
+                log.warning("lease of partition %s lost", h.number,
+                            extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
+                self._forget(h)
+            else:
+                h.revision = rev
+        return [rev is not None for rev in revs]
 
     async def _acquire(self, n: int) -> None:
         rev = await self.leases.acquire(n)
