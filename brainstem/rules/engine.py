@@ -21,6 +21,14 @@ from .rules import Firing, Rule
 from .values import FALSE, UNKNOWN, from_python, to_python
 
 
+def _library_value(name: str, v: object) -> object:
+    """from_python, its error naming the attribute."""
+    try:
+        return from_python(v)
+    except (RuleError, TypeError) as exc:
+        raise type(exc)(f"alert attribute {name!r}: {exc}") from None
+
+
 class RuleEngine:
     """A NodeBrain-compatible rule engine driven by explicit (event) time.
 
@@ -547,7 +555,7 @@ class RuleEngine:
             plain = True
             for v in values:   # convert (and reject bad values) before assigning
                 if type(v) is not str and type(v) is not float:
-                    values = tuple(from_python(x) for x in values)
+                    values = tuple(_library_value(k, x) for k, x in attrs.items())
                     plain = False
                     break
             names = tuple(attrs)

@@ -278,3 +278,15 @@ def test_alert_rows_fires_as_alert_does():
         got.append((fired, eng.value("m"), eng.value("b")))
     assert got[0] == got[1]
     assert [f[0] for f in got[0][0]].count("c.k") == 2    # the window emptied in between
+
+
+def test_keys_seen_once_compile_no_dict_program():
+    """A stream whose every alert has keys of its own compiles one program per keys
+    (the values program), not two; keys seen again take the compiled alert."""
+    eng = RuleEngine(now=0.0)
+    eng.load('define r if(a="x") n=1;')
+    for i in range(5):
+        eng.alert({"a": "x", f"k{i}": "v"}, float(i))
+    assert eng._dict_progs == {}
+    eng.alert({"a": "x", "k0": "w"}, 6.0)
+    assert list(eng._dict_progs) == [("a", "k0")]
