@@ -8,14 +8,22 @@ A generated multi-tenant syslog stream (``--tenants`` tenants, a few dozen
 message shapes each, hosts per tenant, event time advancing a second per few
 lines) is published to a fresh JetStream stream (what `serve --mode gateway`
 publishes, brainstem/service/wire.py) while ``N`` `brainstem worker`
-processes consume it into a fresh PostgreSQL schema. Per N: events/s from the
-first publish to the last event stored, and the end-to-end lag p99 (publish to
-commit, the worst worker's p99). In the same run: the single-process path,
-the same records through one TenantPipeline per tenant into SQLite (what
-`serve` alone does), events/s; ratios to it are printed. On a two-core
-machine the bench process, NATS, PostgreSQL and the workers share the cores,
-so the curve flattens early: the absolute figures mean little, the ratios a
-little more.
+processes consume it into a fresh PostgreSQL schema. The stream is published
+as fast as the gateway's publisher can (``publish_all``, acks pipelined), so
+the workers run flat out and the lag is mostly the backlog they drain. Per N:
+events/s from the first publish until every message was stored and acked
+(asked of the partitions' consumers, then the stored count checked), the
+end-to-end lag p99 (publish to commit, the worst worker's p99), and
+CPU-seconds of the workers, the publisher (this process), PostgreSQL and
+nats-server, as events per CPU-second over all of them. In the same run: the
+single-process path, the same records through one TenantPipeline per tenant
+into SQLite (what `serve` alone does): events/s and events/CPU-s; ratios to
+it are printed. On a two-core machine the bench process, NATS, PostgreSQL
+and the workers share the cores, so the wall-clock curve flattens early; the
+CPU figures say what the work costs, whatever else runs.
+
+The default 2,000,000 events takes about 33 minutes on the 2-core development
+machine (1,500,000 took 24 min 46 s); `--events` makes it shorter.
 
 Prints its figures; asserts nothing.
 """
@@ -39,7 +47,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from brainstem.ingest.record import Record  # noqa: E402
 from brainstem.service.inbound import Inbound  # noqa: E402
-from brainstem.service.wire import encode, partition_of, subject  # noqa: E402
 
 START = datetime(2026, 11, 2, tzinfo=timezone.utc)
 SHAPES = ["session opened for user u{n} by (uid=0)", "Accepted publickey for u{n} from 10.0.{a}.{b} port {p} ssh2",
@@ -67,15 +74,16 @@ def generate(n: int, tenants: int, seed: int = 7) -> list[Inbound]:
     return out
 
 
-def single_process_sqlite(items: list[Inbound], settings, batch: int) -> float:
-    """events/s of one process: per tenant, a TenantPipeline into SQLite, in batches (serve's writer)."""
+def single_process_sqlite(items: list[Inbound], settings, batch: int) -> tuple[float, float]:
+    """(events/s, events/CPU-s) of one process: per tenant, a TenantPipeline into SQLite, in
+    batches (serve's writer)."""
     from brainstem.pipeline.events import EventFactory
     from brainstem.pipeline.runner import RunStats, TenantPipeline
     from brainstem.workspace import Workspace
     with tempfile.TemporaryDirectory() as tmp:
         ws = Workspace(Path(tmp) / "single.db", settings, create=True)
         live: dict[str, tuple] = {}
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for k in range(0, len(items), batch):
             groups: dict[str, list] = {}
             for i in items[k:k + batch]:
@@ -88,27 +96,28 @@ def single_process_sqlite(items: list[Inbound], settings, batch: int) -> float:
                 p.process_batch(recs, st, f)
         for p, _, _ in live.values():
             p.checkpoint()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         ws.close()
-    return len(items) / elapsed
+    return len(items) / elapsed, len(items) / cpu
 
 
 async def publish(items: list[Inbound], settings, url: str, t0_box: list) -> None:
+    """What the gateway's publisher does (brainstem/service/gateway.py publish_all), in chunks."""
+    from brainstem.service.gateway import max_pending, publish_all
     from brainstem.service.jetstream import connect, ensure_stream
     nc = await connect(url, "bench-scale")
-    js = nc.jetstream(timeout=30)
+    js = nc.jetstream(timeout=30, publish_async_max_pending=max_pending(settings))
     await ensure_stream(js, settings)
-    prefix, parts = settings.nats_subject_prefix, settings.nats_partitions
     t0_box.append(time.perf_counter())
-    chunk = 2000
+    chunk = settings.serve_batch_max
     for k in range(0, len(items), chunk):
         now = time.time()
-        sends = []
-        for i in items[k:k + chunk]:
+        part = items[k:k + chunk]
+        for i in part:
             i.received_at = now
-            sends.append(js.publish(subject(prefix, partition_of(i.tenant, parts)), encode(i),
-                                    stream=settings.nats_stream))
-        await asyncio.gather(*sends)
+        bad = next((r for r in await publish_all(js, settings, part) if r is not None), None)
+        if bad is not None:
+            raise RuntimeError(f"publish failed: {bad}")
     t0_box.append(time.perf_counter())
     await nc.drain()
 
@@ -122,7 +131,58 @@ def stored(url: str) -> int:
             return 0
 
 
-def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions: int) -> tuple[float, float]:
+async def _drained(js, settings) -> bool:
+    """Every partition's consumer has delivered and been acked everything (a worker acks
+    after its commit): cheaper to ask than counting a growing events table twice a second."""
+    for n in range(settings.nats_partitions):
+        try:
+            info = await js.consumer_info(settings.nats_stream, f"part-{n}")
+        except Exception:             # not created yet, or being re-created by a new holder
+            return False
+        if info.num_pending or info.num_ack_pending:
+            return False
+    return True
+
+
+def _service_cpu() -> dict[str, float]:
+    """CPU-seconds used so far by the local PostgreSQL (its exited backends included) and
+    nats-server processes (Linux /proc; empty elsewhere or for remote servers)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out: dict[str, float] = {}
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return out
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        if name not in ("postgres", "nats-server"):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])   # utime stime cutime cstime
+        out[name] = out.get(name, 0.0) + ticks / tick
+    return out
+
+
+def _children_cpu() -> float:
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def load() -> str:
+    try:
+        return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load ?"
+
+
+def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions: int) -> dict:
+    """events/s, lag p99 and the CPU-seconds of each part of one run with ``n`` workers."""
     import psycopg
 
     from brainstem.settings import load_settings
@@ -139,6 +199,7 @@ def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions
     settings = load_settings(env={k: v for k, v in env.items() if k.startswith("BRAINSTEM_")})
     subprocess.run([sys.executable, "-m", "brainstem", "db", "upgrade", "--db", url], check=True,
                    capture_output=True)
+    children0, me0, services0 = _children_cpu(), time.process_time(), _service_cpu()
     logs = [tempfile.TemporaryFile("w+") for _ in range(n)]
     procs = [subprocess.Popen([sys.executable, "-m", "brainstem", "worker", "--db", url, "--nats", nats_url,
                                "--id", f"bench{k}"], env=env, stdout=subprocess.DEVNULL, stderr=logs[k], text=True)
@@ -147,12 +208,11 @@ def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions
         t0: list[float] = []
         pub = threading.Thread(target=lambda: asyncio.run(publish(items, settings, nats_url, t0)))
         pub.start()
-        while stored(url) < len(items):
-            if any(p.poll() is not None for p in procs):
-                raise RuntimeError("a worker died (see its log)")
-            time.sleep(0.5)
-        elapsed = time.perf_counter() - t0[0]
+        elapsed = asyncio.run(_wait_stored(settings, nats_url, procs, pub, t0))
         pub.join()
+        count = stored(url)
+        if count != len(items):
+            raise RuntimeError(f"{count} events stored of {len(items)}")
         print(f"   (publishing took {t0[1] - t0[0]:.1f} s of the {elapsed:.1f} s)")
     finally:
         lags = []
@@ -171,7 +231,28 @@ def run_workers(n: int, items: list[Inbound], pg: str, nats_url: str, partitions
         asyncio.run(_delete_stream(nats_url, settings))
         with psycopg.connect(pg, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-    return len(items) / elapsed, max(lags) if lags else float("nan")
+    services = _service_cpu()
+    cpu = {"workers": _children_cpu() - children0, "publisher": time.process_time() - me0}
+    cpu.update({k: v - services0.get(k, 0.0) for k, v in services.items()})
+    return {"rate": len(items) / elapsed, "p99": max(lags) if lags else float("nan"), "cpu": cpu}
+
+
+async def _wait_stored(settings, nats_url: str, procs, pub: threading.Thread, t0: list) -> float:
+    """Seconds from the first publish until every message was stored and acked."""
+    from brainstem.service.jetstream import connect
+    nc = await connect(nats_url, "bench-scale-watch")
+    js = nc.jetstream(timeout=10)
+    try:
+        while True:
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a worker died (see its log)")
+            if not pub.is_alive() and len(t0) < 2:
+                raise RuntimeError("the publisher failed")
+            if len(t0) == 2 and await _drained(js, settings):
+                return time.perf_counter() - t0[0]
+            await asyncio.sleep(0.25)
+    finally:
+        await nc.drain()
 
 
 async def _delete_stream(url: str, settings) -> None:
@@ -199,14 +280,17 @@ def main() -> None:
     from brainstem.settings import load_settings
     settings = load_settings(env={})
     items = generate(a.events, a.tenants)
-    print(f"{a.events} events, {a.tenants} tenants, {a.partitions} partitions, {os.cpu_count()} cores")
-    single = single_process_sqlite(generate(a.events, a.tenants), settings, settings.serve_batch_max)
-    print(f"single process, SQLite:            {single:10,.0f} events/s")
+    print(f"{a.events:,} events, {a.tenants} tenants, {a.partitions} partitions, {os.cpu_count()} cores; {load()}")
+    single, single_cpu = single_process_sqlite(generate(a.events, a.tenants), settings, settings.serve_batch_max)
+    print(f"single process, SQLite:              {single:8,.0f} events/s   {single_cpu:8,.0f} events/CPU-s   "
+          f"({load()})")
     for n in (int(x) for x in a.workers.split(",")):
-        rate, p99 = run_workers(n, items, a.pg, a.nats, a.partitions)
-        print(f"{n} worker(s), PostgreSQL+JetStream: {rate:10,.0f} events/s  lag p99 {p99:6.2f} s  "
-              f"x{rate / single:.2f} of single-process SQLite")
-
+        r = run_workers(n, items, a.pg, a.nats, a.partitions)
+        total = sum(r["cpu"].values())
+        parts = ", ".join(f"{k} {v:.0f}" for k, v in r["cpu"].items())
+        print(f"{n} worker(s), PostgreSQL+JetStream: {r['rate']:8,.0f} events/s x{r['rate'] / single:.2f}   "
+              f"{a.events / total:8,.0f} events/CPU-s x{a.events / total / single_cpu:.2f}   lag p99 {r['p99']:.1f} s")
+        print(f"   CPU-s: {parts} (the servers' figures include anyone else's use of them; {load()})")
 
 if __name__ == "__main__":
     main()

@@ -141,7 +141,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("nats_max_age_hours", 168.0, "The stream keeps messages at most this long (hours)."),
     Setting("nats_max_bytes", 10 * 1024 ** 3, "The stream keeps at most this many bytes (the oldest are dropped); JetStream reserves it on disk."),
     Setting("nats_publish_timeout_seconds", 10.0, "A publish not acknowledged by JetStream in this time fails the sender."),
-    Setting("worker_batch_max", 2000, "Messages a worker takes from one partition per transaction."),
+    Setting("worker_batch_max", 10000, "Messages a worker stores per transaction (the batches of the partitions it holds, together)."),
     Setting("worker_lease_seconds", 10.0,
             "A partition lease not renewed for this long expires (a dead worker's partitions move after it)."),
     Setting("worker_heartbeat_seconds", 1.0, "How often a worker renews its heartbeat and rebalances partitions."),

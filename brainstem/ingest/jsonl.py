@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields as dc_fields
 from datetime import datetime
 from typing import Any
 
+from .base import BadLine
 from .levels import severity_from_value
 from .record import Record
 from .timestamps import UTC, from_epoch, parse_iso
 
 _MISSING = object()
+# a \\uD800-\\uDFFF escape: json.loads makes an unpaired one a lone surrogate, which no
+# store can write as UTF-8 (a pair, as for an emoji, decodes to one character)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _paths(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -118,6 +123,10 @@ class JsonParser:
             return None
         if not isinstance(obj, dict):
             return None
+        if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+            why = lone_surrogate(obj)
+            if why:
+                raise BadLine(why)
         mp = self.mapping
         used = []
         # the first candidate that converts wins ("time": 0.25 may be a duration)
@@ -162,3 +171,13 @@ class JsonParser:
             obj.pop(k, None)
         return Record(ts, message.strip(), text, "json", path, line_no, host, service, pid,
                       severity, None, obj, meta)
+
+
+def lone_surrogate(value: Any) -> str | None:
+    """Why a decoded JSON value cannot be stored (a string holds an unpaired surrogate
+    escape such as ``\\ud800``), or None when it can."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"a string holds an unpaired surrogate escape ({exc.object[exc.start]!a})"
+    return None

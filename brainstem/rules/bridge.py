@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ from brainstem.detect.base import Finding
 from brainstem.models import CANDIDATE_TYPES, Event, Signature
 from brainstem.rules import Firing, LoadError, RuleEngine
 from brainstem.rules.cache import Cache
+
+_MAX_INT = int(sys.float_info.max)   # larger integers overflow a float
 from brainstem.rules.nodes import AuditNode, SyslogNode, TranslatorNode
 from brainstem.rules.state import VERSION as STATE_VERSION, StateError, engine_state, restore
 
@@ -240,6 +243,8 @@ class RuleBridge:
         }
         for k, v in e.structured_fields.items():
             if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                if isinstance(v, int) and not -_MAX_INT <= v <= _MAX_INT:
+                    continue   # no float holds it (the engine's numbers): left out, as other values are
                 attrs.setdefault(self._attr(k), v)
         return attrs
 

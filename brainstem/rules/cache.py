@@ -357,23 +357,38 @@ def compile_insert(cache: Cache):
     (the watchers are scheduled first, as `cache_changed` runs before
     `cache_assign`), so queue order, firing order and logs are unchanged.
     tests/rules/test_fastpath.py compares the two on random specs and streams."""
-    eng = cache.engine
-    levels, n, counting = cache.levels, cache.n, cache.counting
-    ns: dict = {"cache": cache, "eng": eng, "CNode": CNode, "CLeaf": CLeaf, "STATES": STATES,
-                "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
-                "schedule": eng.schedule, "ACTION": cache.action_term,
-                "EPOCH": EPOCH, "E": EPOCH[0]}
+    ns: dict = {"EPOCH": EPOCH, "E": EPOCH[0], "compile_insert": compile_insert}
     # specialised to the graph as it is (the version is checked on each call)
     src = ["def insert_now(values, mode):",
            "    if EPOCH[0] != E:",
            "        cache.insert_now = compile_insert(cache)",
            "        return cache.insert_now(values, mode)"]
-    if cache.watchers:
-        src += ["    for w in cache.watchers:",
-                "        if not w.queued: schedule(w)"]
-    src += ["    fired = False",
-            "    node = cache.root"]
+    src += insert_source(cache, "", ns, lambda d: f"values[{d}]", "mode", "    ")
+    code = "\n".join(src) + "\n"
+    exec(compile(code, f"<cache insert {cache.ctx.path() or '_'}>", "exec"), ns)
+    fn = ns["insert_now"]
+    fn.source = code  # for debugging: print(cache.insert_now.source)
+    return fn
+
+
+def insert_source(cache: Cache, p: str, ns: dict, value, mode: str, ind: str) -> list[str]:
+    """The lines of insert_now's body (see compile_insert), for the graph as it is
+    now: names it needs go into `ns` with the prefix `p`; `value(d)` is the
+    expression of the row's value at depth d, `mode` that of alert_mode ("False"
+    when it is known). The lines set the locals fired, node, child, v, i, x, o, s,
+    due, newrow and p{p}0... (fastpath.py writes them into an alert program)."""
+    eng = cache.engine
+    levels, n, counting = cache.levels, cache.n, cache.counting
+    ns.update({f"{p}cache": cache, "eng": eng, "CNode": CNode, "CLeaf": CLeaf, "STATES": STATES,
+               "NORMAL": STATES[0], "UNKNOWN": UNKNOWN, "assign": eng.assign,
+               "schedule": eng.schedule, f"{p}ACTION": cache.action_term})
+    src: list[str] = []
     add = src.append
+    if cache.watchers:
+        add(f"{ind}for w in {p}cache.watchers:")
+        add(f"{ind}    if not w.queued: schedule(w)")
+    add(f"{ind}fired = False")
+    add(f"{ind}node = {p}cache.root")
     # terms that can simply be set: no formula, and no subscriber to tell but `if`
     # rules (they answer alerts, not changes)
     plain = {}
@@ -381,10 +396,14 @@ def compile_insert(cache: Cache):
         for key in ("term", "hits_term", "hit_state", "rows_term", "row_state", "kids_term", "kid_state"):
             obj = getattr(lv, key)
             if obj is not None:
-                plain[f"{key}{d}"] = quiet_term(obj)
+                plain[f"{p}{key}{d}"] = quiet_term(obj)
 
-    def assign_src(term: str, value: str, ind: str) -> list[str]:
-        return _assign_src(term, value, ind, plain.get(term, False))
+    def assign_src(term: str, val: str, ind: str) -> list[str]:
+        return _assign_src(term, val, ind, plain.get(term, False))
+
+    def unset(expr: str) -> str:
+        """`NORMAL if mode and ... else UNKNOWN`, folded when mode is known False."""
+        return "UNKNOWN" if mode == "False" else f"NORMAL if {mode} and {expr} else UNKNOWN"
 
     def state(t_name: str, st_name: str, counter: str, idx: str, ind: str) -> None:
         add(f"{ind}i = node.{idx}")
@@ -393,73 +412,66 @@ def compile_insert(cache: Cache):
         add(f"{ind}    node.{idx} = i + 1")
         add(f"{ind}    fired = True")
         add(f"{ind}else:")
-        src.extend(assign_src(st_name, "NORMAL if mode and i == 1 else UNKNOWN", ind + "    "))
+        src.extend(assign_src(st_name, unset("i == 1"), ind + "    "))
 
     for d in range(n + 1):
         lv = levels[d]
         for key in ("term", "hits_term", "hit_state", "rows_term", "row_state",
                     "kids_term", "kid_state", "hit_t", "row_t", "kid_t"):
-            ns[f"{key}{d}"] = getattr(lv, key)
+            ns[f"{p}{key}{d}"] = getattr(lv, key)
         if counting:
-            add("    node.hits += 1")
+            add(f"{ind}node.hits += 1")
             if lv.hits_term is not None:
-                src.extend(assign_src(f"hits_term{d}", "float(node.hits)", "    "))
-                state(f"hit_t{d}", f"hit_state{d}", "hits", "hi", "    ")
+                src.extend(assign_src(f"{p}hits_term{d}", "float(node.hits)", ind))
+                state(f"{p}hit_t{d}", f"{p}hit_state{d}", "hits", "hi", ind)
         else:
-            add("    node.hits = 1")
+            add(f"{ind}node.hits = 1")
         if d == n:
             break
-        add(f"    v = values[{d}]")
-        src.extend(assign_src(f"term{d + 1}", "v", "    "))
-        add("    child = node.children.get(v)")
-        add("    if child is None:")
-        add(f"        child = node.children[v] = " + (f"CLeaf(v, node)" if d + 1 == n else "CNode(v, node, False)"))
-        add("        node.kids += 1")
-        add("        cache.published = True")
+        add(f"{ind}v = {value(d)}")
+        src.extend(assign_src(f"{p}term{d + 1}", "v", ind))
+        add(f"{ind}child = node.children.get(v)")
+        add(f"{ind}if child is None:")
+        add(f"{ind}    child = node.children[v] = " + ("CLeaf(v, node)" if d + 1 == n else "CNode(v, node, False)"))
+        add(f"{ind}    node.kids += 1")
+        add(f"{ind}    {p}cache.published = True")
         if lv.kid_state is not None:
-            state(f"kid_t{d}", f"kid_state{d}", "kids", "ki", "        ")
-            add("    else:")
-            src.extend(assign_src(f"kid_state{d}", "NORMAL if mode and node.ki == 1 else UNKNOWN",
-                                   "        "))
+            state(f"{p}kid_t{d}", f"{p}kid_state{d}", "kids", "ki", ind + "    ")
+            add(f"{ind}else:")
+            src.extend(assign_src(f"{p}kid_state{d}", unset("node.ki == 1"), ind + "    "))
         if lv.kids_term is not None:
-            src.extend(assign_src(f"kids_term{d}", "float(node.kids)", "    "))
-        add(f"    p{d} = node")
-        add("    node = child")
+            src.extend(assign_src(f"{p}kids_term{d}", "float(node.kids)", ind))
+        add(f"{ind}{p}p{d} = node")
+        add(f"{ind}node = child")
     if cache.interval:   # Cache._schedule inlined
-        ns["INTERVAL"] = cache.interval
-        add("    due = eng.now + INTERVAL")
+        ns[f"{p}INTERVAL"] = cache.interval
+        add(f"{ind}due = eng.now + {p}INTERVAL")
         if not counting:
-            add("    node.expires = due")
-        add("    if not cache.armed:")
-        add("        cache.armed = True")
-        add("        eng.set_timer(due, cache)")
-        add("    cache.tdue.append(due)")
-        add("    cache.tleaf.append(node)")
-    add("    newrow = node.rows == 0")
-    add("    node.rows = 1")
+            add(f"{ind}node.expires = due")
+        add(f"{ind}if not {p}cache.armed:")
+        add(f"{ind}    {p}cache.armed = True")
+        add(f"{ind}    eng.set_timer(due, {p}cache)")
+        add(f"{ind}{p}cache.tdue.append(due)")
+        add(f"{ind}{p}cache.tleaf.append(node)")
+    add(f"{ind}newrow = node.rows == 0")
+    add(f"{ind}node.rows = 1")
     for d in range(n - 1, -1, -1):
         lv = levels[d]
-        add(f"    node = p{d}")
-        add("    if newrow:")
-        add("        node.rows += 1")
+        add(f"{ind}node = {p}p{d}")
+        add(f"{ind}if newrow:")
+        add(f"{ind}    node.rows += 1")
         if lv.row_state is not None:
-            state(f"row_t{d}", f"row_state{d}", "rows", "ri", "        ")
-            add("    else:")
-            src.extend(assign_src(f"row_state{d}", "NORMAL if mode and node.ri == 1 else UNKNOWN",
-                                   "        "))
+            state(f"{p}row_t{d}", f"{p}row_state{d}", "rows", "ri", ind + "    ")
+            add(f"{ind}else:")
+            src.extend(assign_src(f"{p}row_state{d}", unset("node.ri == 1"), ind + "    "))
         if lv.rows_term is not None:
-            src.extend(assign_src(f"rows_term{d}", "float(node.rows)", "    "))
-    add("    if fired:")
-    add("        cache.alerted = True")
+            src.extend(assign_src(f"{p}rows_term{d}", "float(node.rows)", ind))
+    add(f"{ind}if fired:")
+    add(f"{ind}    {p}cache.alerted = True")
     if cache.spec.exist:
-        add("    elif newrow:")
-        src.extend(assign_src("ACTION", '"add"', "        "))
-        add("        fired = True")
-    add("    if fired or mode:")
-    add("        eng._alerted.append(cache.ctx)")
-    code = "\n".join(src) + "\n"
-    ns["compile_insert"] = compile_insert
-    exec(compile(code, f"<cache insert {cache.ctx.path() or '_'}>", "exec"), ns)
-    fn = ns["insert_now"]
-    fn.source = code  # for debugging: print(cache.insert_now.source)
-    return fn
+        add(f"{ind}elif newrow:")
+        src.extend(assign_src(f"{p}ACTION", '"add"', ind + "    "))
+        add(f"{ind}    fired = True")
+    add(f"{ind}if fired{'' if mode == 'False' else ' or ' + mode}:")
+    add(f"{ind}    eng._alerted.append({p}cache.ctx)")
+    return src

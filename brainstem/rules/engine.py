@@ -21,6 +21,14 @@ from .rules import Firing, Rule
 from .values import FALSE, UNKNOWN, from_python, to_python
 
 
+def _library_value(name: str, v: object) -> object:
+    """from_python, its error naming the attribute."""
+    try:
+        return from_python(v)
+    except (RuleError, TypeError) as exc:
+        raise type(exc)(f"alert attribute {name!r}: {exc}") from None
+
+
 class RuleEngine:
     """A NodeBrain-compatible rule engine driven by explicit (event) time.
 
@@ -59,6 +67,8 @@ class RuleEngine:
         self.shell_runner: Callable[["RuleEngine", Term, str], None] | None = None
         # fast paths (compiled cache insertion); False forces the generic path (tests)
         self._fast = True
+        self._dict_progs: dict = {}   # attribute names -> compiled alert() of the top context
+        self._last_prog = None        # the one of those the last alert ran
         self._cells: dict = {}   # interned cells of definitions (Parser(intern=True))
         self._deferred: list = []  # node actions due after this evaluation (audit polls)
         self.sandbox = False       # True: no file access (translator, audit nodes) nor shell
@@ -332,9 +342,9 @@ class RuleEngine:
             from .commands import run_action
             run_action(self, rule)
 
-    def _snapshot(self, rule: Rule) -> dict:
-        """Relevant terms: the condition's, the cache's (row, counters, states), and
-        those the last alert to the context set; names relative to the context."""
+    def _snap(self, rule: Rule) -> tuple:
+        """(name, term) pairs of a firing's terms besides the alert's: the condition's
+        and the cache's (row, counters, states); names relative to the context."""
         snap = rule.snap
         if snap is None:
             ctx = rule.ctx
@@ -355,6 +365,12 @@ class RuleEngine:
                     found.setdefault(key, c)
                 stack.extend(c.operands())
             snap = rule.snap = tuple(found.items())
+        return snap
+
+    def _snapshot(self, rule: Rule) -> dict:
+        """Relevant terms: _snap's, and those the last alert to the context set.
+        (fastpath._inline_fire writes the same out for a plain insertion rule.)"""
+        snap = rule.snap if rule.snap is not None else self._snap(rule)
         terms = {}
         for k, t in snap:
             v = t.value
@@ -510,6 +526,22 @@ class RuleEngine:
         The clock first advances to `time` (clamped: it never goes back) and due
         timers fire. Values: str, int/float, bool, None (= Unknown).
         """
+        if context is None:
+            # the compiled whole of _alert for the keys of the last alert (fastpath.py);
+            # it checks the keys itself and hands other dicts to _alert_other
+            prog = self._last_prog
+            if prog is not None:
+                return prog(attrs, time)
+        return self._alert(attrs, time, context)
+
+    def _alert_other(self, attrs: dict, time: float) -> list[Firing]:
+        prog = self._dict_progs.get(tuple(attrs))
+        if prog is None:
+            return self._alert(attrs, time, None)
+        self._last_prog = prog
+        return prog(attrs, time)
+
+    def _alert(self, attrs: dict, time: float, context: str | None) -> list[Firing]:
         timers = self._timers
         if timers and timers[0][0] <= time:
             self.advance_to(time)
@@ -520,18 +552,30 @@ class RuleEngine:
         self._firings = out
         try:
             values = tuple(attrs.values())
+            plain = True
             for v in values:   # convert (and reject bad values) before assigning
                 if type(v) is not str and type(v) is not float:
-                    values = tuple(from_python(x) for x in values)
+                    values = tuple(_library_value(k, x) for k, x in attrs.items())
+                    plain = False
                     break
             names = tuple(attrs)
             prog = ctx.alert_progs.get(names) if self._fast else None
-            if prog is None or prog.epoch != EPOCH[0]:
+            seen = prog is not None and prog.epoch == EPOCH[0]
+            if not seen:
                 self.alert_values(ctx, names, values)
             else:
                 prog(values)
         finally:
             self._firings = None
+        if seen and plain and context is None:
+            prog = ctx.alert_progs.get(names)
+            if prog is not None and prog.epoch == EPOCH[0]:
+                # keys seen before, and the graph held still through this alert: the
+                # next alert of these names takes the compiled way (a stream of keys
+                # each seen once compiles one program per keys, as before)
+                from .fastpath import alert_program
+                prog = self._dict_progs[names] = alert_program(self, ctx, names, entry="dict")
+                self._last_prog = prog
         return out
 
     def alert_rows(self, names: tuple, rows, times, context: str | None = None) -> int:
@@ -541,14 +585,23 @@ class RuleEngine:
         names = tuple(names)
         timers = self._timers
         alert_values = self.alert_values
+        progs = ctx.alert_progs
+        fast = self._fast
         n = 0
         for row, t in zip(rows, times):
             if timers and timers[0][0] <= t:
                 self.advance_to(t)
             elif t > self.now:
                 self.now = t
-            values = [v if type(v) is str or type(v) is float else from_python(v) for v in row]
-            alert_values(ctx, names, values)
+            for v in row:
+                if type(v) is not str and type(v) is not float:
+                    row = [v if type(v) is str or type(v) is float else from_python(v) for v in row]
+                    break
+            prog = progs.get(names) if fast else None
+            if prog is None or prog.epoch != EPOCH[0]:
+                alert_values(ctx, names, row)
+            else:
+                prog(row)   # the compiled program (alert_values' fast way, without its call)
             n += 1
         return n
 

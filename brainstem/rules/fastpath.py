@@ -41,32 +41,64 @@ def _inline_cell(c) -> bool:
     return all(s.is_rule for s in c.subs)
 
 
-def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
+def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple, entry: str = "values"):
+    """`program(values)` (entry "values": `alert_values`, `brainstem nb`'s lines,
+    `alert_rows`; firings go where `engine._firings` says), or, entry "dict",
+    `program(attrs, time)`: the whole of `RuleEngine.alert` for a dict with these
+    keys in this order (clock, value check, firings returned as a list)."""
     terms = engine._alert_terms(ctx, names)
     epoch = EPOCH[0]
     from .cache import quiet_term
+    from .rules import Firing
+    from .values import to_python
     # per term: None (a formula: assign), [] (set it), or the subscribers to tell
     subs_of = [None if t.defn is not None else [] if quiet_term(t) else list(t.subs) for t in terms]
     inline = engine._fast and all(all(not s.is_rule and _inline_cell(s) for s in subs)
                                   for subs in subs_of if subs)
+    dict_entry = entry == "dict"
     ns: dict = {"EPOCH": EPOCH, "E": epoch, "ctx": ctx, "TERMS": terms, "eng": engine,
                 "assign": engine.assign, "schedule": engine.schedule, "revert": _revert,
-                "UNKNOWN": UNKNOWN, "FALSE": FALSE,
-                "react": engine.react, "fire": engine._fire, "rebuild": None}
+                "UNKNOWN": UNKNOWN, "FALSE": FALSE, "NAMES": names, "TIMERS": engine._timers,
+                "react": engine.react, "fire": engine._fire, "rebuild": None,
+                "Firing": Firing, "to_py": to_python}
     n = len(terms)
-    src = ["def program(values):",
-           "    if EPOCH[0] != E:",
-           "        return rebuild(values)",
-           "    prev = ctx.alert_terms",
-           "    if prev is not TERMS:",
-           "        if prev:",
-           "            revert(eng, prev, TERMS)",
-           "        ctx.alert_terms = TERMS"]
+    vals = ", ".join(f"v{i}" for i in range(n)) + ("," if n == 1 else "") if n else "()"
+    if dict_entry:
+        # RuleEngine.alert: the clock first (timers due by `time` fire), then the values
+        # its own keys first (RuleEngine.alert calls the last program it ran)
+        src = ["def program(attrs, time):",
+               "    if tuple(attrs) != NAMES:",     # the cheapest exact test of keys and order
+               "        return eng._alert_other(attrs, time)"]
+        if n:
+            src.append(f"    {vals} = attrs.values()")
+        src += ["    if TIMERS and TIMERS[0][0] <= time:",
+                "        eng.advance_to(time)",
+                "    elif time > eng.now:",
+                "        eng.now = time",
+                "    if EPOCH[0] != E:",
+                "        return eng._alert(attrs, time, None)"]
+        if n:
+            src.append("    if " + " or ".join(f"(type(v{i}) is not str and type(v{i}) is not float)"
+                                           for i in range(n)) + ":")
+            src.append("        return eng._alert(attrs, time, None)   # values to convert")
+        src.append("    out = eng._firings = []")
+        src.append("    try:")
+    else:
+        src = ["def program(values):",
+               "    if EPOCH[0] != E:",
+               "        return rebuild(values)",
+               "    out = eng._firings"]
+        if n:
+            src.append(f"    {vals} = values")
+
+    head, src = src, []
+    src += ["    prev = ctx.alert_terms",
+            "    if prev is not TERMS:",
+            "        if prev:",
+            "            revert(eng, prev, TERMS)",
+            "        ctx.alert_terms = TERMS"]
     add = src.append
-    if n == 1:
-        add("    v0 = values[0]")
-    elif n:
-        add("    " + ", ".join(f"v{i}" for i in range(n)) + " = values")
+    ret = "out" if dict_entry else ""
     cells = []
     for subs in subs_of:
         for c in subs or ():
@@ -75,8 +107,8 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
     single = inline and len(cells) == 1    # the usual filter cell, `type="that"`
     if inline:
         add("    if eng._qhigh >= 0:")     # not quiet (a re-entrant call): the generic way
-        add("        return eng.alert_values(ctx, NAMES, values, generic=True)")
-        ns["NAMES"] = names
+        add(f"        eng.alert_values(ctx, NAMES, ({vals}), True)")
+        add(f"        return {ret}")
         if single:
             add("    dirty = False")
         elif cells:
@@ -142,14 +174,9 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         add("            if not r.dead:")
         for k, r in enumerate(ctx.if_rules):
             if _plain_insert_rule(r):
-                # the usual feed rule `if(cond) c(a,b)`: its firing written out here
-                ns[f"LINE{k}"] = " NB000I " + r.fired_text
-                ns[f"NODE{k}"], ns[f"ROW{k}"] = r.lone_row.term.node, r.row_values
-                add(f"                if r is I{k} and eng.on_fire is None and eng._firings is None:")
-                add("                    sink = eng.sink")
-                add("                    if sink is not None:")
-                add(f"                        sink(eng.stamp() + LINE{k})")
-                add(f"                    NODE{k}.insert_now(ROW{k}(), False)")
+                # the usual feed rule `if(cond) c(a,b)`: engine._fire written out here
+                add(f"                if r is I{k}:")
+                _inline_fire(engine, r, k, terms, ns, add, "                    ", dict_entry)
                 add("                else:")
                 add("                    fire(r)")
                 break
@@ -164,6 +191,13 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
     else:
         add("    eng._alerted.append(ctx)")
         add("    react()")
+    if dict_entry:   # the body runs with this alert's list as engine._firings
+        src = head + ["    " + line for line in src] + [
+            "    finally:",
+            "        eng._firings = None",
+            "    return out"]
+    else:
+        src = head + src
     code = "\n".join(src) + "\n"
     exec(compile(code, f"<alert program {ctx.path() or '_'} {','.join(names)}>", "exec"), ns)
     program = ns["program"]
@@ -177,6 +211,62 @@ def alert_program(engine: "RuleEngine", ctx: "Term", names: tuple):
         return fresh(values)
     ns["rebuild"] = rebuild
     return program
+
+
+def _inline_fire(engine: "RuleEngine", r, k: int, terms: tuple, ns: dict, add, ind: str,
+                 dict_entry: bool) -> None:
+    """`engine._fire(r)` for a plain insertion rule of the alerted context: the log
+    line, the Firing (its terms: the snapshot engine._snapshot takes, written out),
+    then the row into the cache."""
+    from .cells import Term
+    ns[f"LINE{k}"] = " NB000I " + r.fired_text
+    ns[f"FN{k}"], ns[f"FC{k}"] = r.name, r.ctx_path
+    ns[f"NODE{k}"], ns[f"ROW{k}"] = r.lone_row.term.node, r.row_values
+    add(f"{ind}sink = eng.sink")
+    add(f"{ind}if sink is not None:")
+    add(f"{ind}    sink(eng.stamp() + LINE{k})")
+    # name -> expression, in engine._snapshot's order (a later term of the same name
+    # takes the value, the first keeps the place)
+    items: dict = {}
+    for j, (key, t) in enumerate(engine._snap(r)):
+        ns[f"Q{k}_{j}"] = t
+        items[key] = f"(x if type(x := Q{k}_{j}.value) is str or type(x) is float else to_py(x))"
+    # the terms this alert set (the context's alert terms when the rule fires); with
+    # entry "dict" their values are the alert's, checked str or float on entry
+    for i, t in enumerate(terms):
+        items[t.name] = (f"v{i}" if dict_entry else
+                         f"(x if type(x := T{i}.value) is str or type(x) is float else to_py(x))")
+    body = ", ".join(f"{key!r}: {expr}" for key, expr in items.items())
+    make = f"Firing(FN{k}, FC{k}, eng.now, {r.kind!r}, {{{body}}})"
+    add(f"{ind}of = eng.on_fire")
+    if dict_entry:
+        add(f"{ind}f = {make}")
+        add(f"{ind}out.append(f)")
+        add(f"{ind}if of is not None:")
+        add(f"{ind}    of(f)")
+    else:
+        add(f"{ind}if of is not None or out is not None:")
+        add(f"{ind}    f = {make}")
+        add(f"{ind}    if out is not None:")
+        add(f"{ind}        out.append(f)")
+        add(f"{ind}    if of is not None:")
+        add(f"{ind}        of(f)")
+    args = r.lone_row.args
+    if not all(type(a) is Term and a.defn is None for a in args):
+        add(f"{ind}NODE{k}.insert_now(ROW{k}(), False)")
+        return
+    for j, a in enumerate(args):
+        ns[f"A{k}_{j}"] = a
+    # the row's values first (as row_values reads them), then Cache.insert_now's
+    # body written out here, unless on_fire changed the graph it was written for
+    add(f"{ind}" + ", ".join(f"ra{j}" for j in range(len(args))) + " = "
+        + ", ".join(f"A{k}_{j}.value" for j in range(len(args))) + ("," if len(args) == 1 else ""))
+    add(f"{ind}if EPOCH[0] != E:")
+    add(f"{ind}    NODE{k}.insert_now([" + ", ".join(f"ra{j}" for j in range(len(args))) + "], False)")
+    add(f"{ind}else:")
+    from .cache import insert_source
+    for line in insert_source(r.lone_row.term.node, f"N{k}_", ns, lambda d: f"ra{d}", "False", ind + "    "):
+        add(line)
 
 
 def _plain_insert_rule(r) -> bool:

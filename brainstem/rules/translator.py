@@ -67,6 +67,7 @@ class Node:
     projection: tuple = ()             # compiled projection (TRANSFORM, COMMAND)
     values: dict | None = None         # value -> Node (SEARCH)
     value: object = None               # VALUE
+    where: str = ""                    # "file:line" of a REGEX (the budget message)
 
 
 def _pcre_names(src: str) -> str:
@@ -126,7 +127,7 @@ class _Run:
             return node.rx.search(text, timeout=left)
         except TimeoutError:
             raise TranslatorTimeout(
-                f"{self.tr.path}: regular expression ({node.key}) ran past the "
+                f"{node.where or self.tr.path}: regular expression ({node.key}) ran past the "
                 f"{self.tr.budget * 1000:.0f} ms budget for one line; line skipped") from None
 
     def block(self, nodes: list[Node], text: str, caps: list) -> bool:
@@ -263,6 +264,7 @@ class _Compiler:
                     raise self.error(f"bad regular expression ({src}): {exc}") from None
                 if node.rx.groups > MAX_GROUPS:
                     raise self.error(f"only {MAX_GROUPS} sub-expressions may be referenced")
+                node.where = f"{self.path}:{self.i}"
             self.push(node.rx)
             try:
                 self.statement(s[end + 1:].lstrip(" "), node, cont)

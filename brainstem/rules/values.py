@@ -5,6 +5,8 @@ are singletons here rather than Python booleans (which would compare equal to 0/
 """
 from __future__ import annotations
 
+from .errors import RuleError
+
 
 class _Logical:
     __slots__ = ("symbol",)
@@ -65,7 +67,10 @@ def from_python(v: object) -> object:
     if v is False:
         return FALSE
     if isinstance(v, (int, float)):
-        return float(v)
+        try:
+            return float(v)
+        except OverflowError:   # NodeBrain reads such a number as out of range too
+            raise RuleError(f"number out of range: an integer of {v.bit_length()} bits") from None
     if isinstance(v, str):
         return v
     if isinstance(v, _Logical):

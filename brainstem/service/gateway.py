@@ -5,7 +5,8 @@ publishes every message to its tenant's partition subject (brainstem/service/
 wire.py) and resolves a submission's future only when JetStream acknowledged
 every message of it, so a TCP or HTTP sender is told "accepted" only for what
 the stream holds on disk. Publishes of a batch are in flight together, in queue
-order on one connection (JetStream stores them in that order). A failed or timed
+order on one connection (JetStream stores them in that order), their acks
+awaited together (``publish_async``: no round trip per message). A failed or timed
 out publish fails the submission's future (the sender sees an error and may
 resend). API writes (reviews, keys) run here on the gateway's own store
 connection; workers pick them up when they next load the tenant.
@@ -44,7 +45,7 @@ class Publisher(threading.Thread):
             self.error = exc
             log.exception("publisher stopped")
             self.queue.close()
-            self._fail_pending(exc)
+            self.queue.fail_pending(exc)
         finally:
             self.ready.set()
 
@@ -53,7 +54,7 @@ class Publisher(threading.Thread):
         s = self.settings
         try:
             nc = await connect(s.nats_url, "brainstem-gateway")
-            js = nc.jetstream(timeout=s.nats_publish_timeout_seconds)
+            js = nc.jetstream(timeout=s.nats_publish_timeout_seconds, publish_async_max_pending=max_pending(s))
             await ensure_stream(js, s)
         except BaseException as exc:
             self.connect_error = exc
@@ -82,17 +83,13 @@ class Publisher(threading.Thread):
         subs = [e for e in entries if e.call is None]
         if not subs:
             return
-        s = self.settings
-        prefix, parts = s.nats_subject_prefix, s.nats_partitions
-        sends = [js.publish(subject(prefix, partition_of(i.tenant, parts)), encode(i), stream=s.nats_stream)
-                 for e in subs for i in e.items]
-        results = await asyncio.gather(*sends, return_exceptions=True)
+        results = await publish_all(js, self.settings, [i for e in subs for i in e.items])
         now = time.time()
         k = 0
         for e in subs:
             mine = results[k:k + len(e.items)]
             k += len(e.items)
-            bad = next((r for r in mine if isinstance(r, BaseException)), None)
+            bad = next((r for r in mine if r is not None), None)
             if bad is not None:
                 self.metrics.write_errors.inc()
                 log.error("publish failed: %s", bad)
@@ -105,16 +102,48 @@ class Publisher(threading.Thread):
         self.published += len(results)
         self.batches += 1
 
-    def _fail_pending(self, exc: BaseException) -> None:
-        while True:
-            entries = self.queue.take(1 << 30, 0)
-            if not entries:
-                return
-            for e in entries:
-                if not e.future.done():
-                    e.future.set_exception(exc)
-
     def stop(self, timeout: float | None = None) -> None:
         """Refuse new messages, publish everything queued, and end the thread."""
         self.queue.close()
         self.join(timeout)
+
+
+def max_pending(settings) -> int:
+    """Publishes nats-py lets be in flight on one connection: no limit of its own (the
+    ingest queue's capacity bounds what a batch holds). A publish that had to wait for
+    room would go through ``wait_for`` per message: a task, a timer and a flush of its own
+    each, a third of the publisher's CPU and five times nats-server's."""
+    return 1 << 30
+
+
+async def publish_all(js, settings, items: list) -> list[BaseException | None]:
+    """Publish ``items`` in order, many in flight at once; per item, None once JetStream
+    acknowledged it, else why not (no ack within ``nats_publish_timeout_seconds``).
+    ``js`` is a JetStream context made with ``publish_async_max_pending=max_pending(settings)``."""
+    s = settings
+    prefix, parts, wait = s.nats_subject_prefix, s.nats_partitions, s.nats_publish_timeout_seconds
+    acks: list = []
+    refused: BaseException | None = None
+    for i in items:
+        if refused is None:
+            try:
+                acks.append(await js.publish_async(subject(prefix, partition_of(i.tenant, parts)), encode(i),
+                                                   stream=s.nats_stream))
+                continue
+            except Exception as exc:     # connection closed
+                refused = exc
+        acks.append(None)
+    live = [a for a in acks if a is not None]
+    if live:
+        _, late = await asyncio.wait(live, timeout=wait)
+        for a in late:
+            a.cancel()
+    out: list[BaseException | None] = []
+    for a in acks:
+        if a is None:
+            out.append(refused)
+        elif a.cancelled():
+            out.append(TimeoutError(f"no publish ack within {wait:g} s"))
+        else:
+            out.append(a.exception())
+    return out

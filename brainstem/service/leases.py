@@ -8,9 +8,11 @@ wrote, so two workers can never both believe they hold a partition: whoever
 wrote last owns the revision, and the other's next renewal fails. A worker
 renews before each batch and between batches; an entry not renewed for
 ``worker_lease_seconds`` expires (the bucket's TTL), which is how a killed
-worker's partitions become free. The one assumption: a worker finishes a batch
-within ``worker_lease_seconds`` of renewing before it (batches take well under
-a second; the default lease is 10 s).
+worker's partitions become free. The one assumption: a worker commits within
+``worker_lease_seconds`` of its last renewal. It renews before each group of
+batches and, while a long group is stored, again every quarter lease between
+tenants (brainstem/service/worker.py), so what must fit is one tenant's write
+and the commit (well under a second; the default lease is 10 s).
 
 Heartbeats (key ``w.<worker id>`` in the workers bucket, TTL three beats)
 count the live workers; each aims for ``ceil(partitions / live)`` partitions.

@@ -156,6 +156,16 @@ class IngestQueue:
             loop.call_soon_threadsafe(_release, waiter)
         return out
 
+    def fail_pending(self, exc: BaseException) -> None:
+        """Fail every waiting submission and call with ``exc`` (the consumer thread stopped)."""
+        while True:
+            entries = self.take(1 << 30, 0)
+            if not entries:
+                return
+            for e in entries:
+                if not e.future.done():
+                    e.future.set_exception(exc)
+
     def close(self) -> None:
         """Refuse new messages; what is queued is still taken (the writer drains it)."""
         with self._cond:

@@ -9,6 +9,7 @@ what `serve` alone would have stored.
 """
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from hashlib import blake2b
@@ -21,6 +22,7 @@ from .inbound import Inbound
 WIRE_VERSION = 1
 
 
+@functools.lru_cache(maxsize=4096)
 def partition_of(tenant: str, partitions: int) -> int:
     """The partition of a tenant name ("Acme" and "acme" are one tenant, one partition)."""
     digest = blake2b(tenant_slug(tenant).encode("utf-8"), digest_size=8).digest()

@@ -4,10 +4,13 @@
     asyncio.run(worker.run())            # until SIGTERM / SIGINT or worker.request_stop()
 
 Each held partition (brainstem/service/leases.py) has a durable pull consumer
-``part-<N>`` with ack-all: a fetched batch is split by tenant (the slug:
-"Acme" and "acme" are one tenant, one pipeline), each tenant's messages run
-through its long-lived :class:`TenantPipeline` in one transaction, and only
-when every tenant of the batch committed is the batch's last message acked.
+``part-<N>`` with ack-all. The held partitions are fetched together, and
+their batches stored in groups of up to ``worker_batch_max`` messages: each
+batch is split by tenant (the slug: "Acme" and "acme" are one tenant, one
+pipeline), each tenant's messages run through its long-lived
+:class:`TenantPipeline`, and the whole group commits as one transaction
+(``Store.group``: one WAL flush for many tenants); only then is each
+partition's last message of it acked.
 
 Exactly once, across kills and moves: each tenant's transaction also stores a
 ``stream`` state row (the last stream sequence stored for the tenant, and its
@@ -41,6 +44,7 @@ from .wire import WireError, decode, subject
 
 log = logging.getLogger("brainstem.service.worker")
 STREAM_STATE_VERSION = 1
+_MIN_FETCH = 250        # messages fetched per partition at least, however many partitions are held
 
 
 @dataclass
@@ -130,16 +134,17 @@ class Worker:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), min(every, 0.2))
                 continue
-            batches = await asyncio.gather(*(self._fetch(h) for h in held))
-            for h, msgs in zip(held, batches):
-                if msgs and self.held.get(h.number) is h:
-                    await self._process(h, msgs)
+            limit = self.settings.worker_batch_max
+            per = max(_MIN_FETCH, limit // len(held))
+            batches = await asyncio.gather(*(self._fetch(h, per) for h in held))
+            for group in _groups([(h, msgs) for h, msgs in zip(held, batches) if msgs], limit):
+                await self._process(group)
             self._checkpoint_due()
 
-    async def _fetch(self, h: _Held) -> list:
+    async def _fetch(self, h: _Held, n: int) -> list:
         import nats.errors
         try:
-            return await h.sub.fetch(self.settings.worker_batch_max, timeout=0.1)   # an idle partition waits this
+            return await h.sub.fetch(n, timeout=0.1)   # an idle partition waits this
         except (nats.errors.TimeoutError, asyncio.TimeoutError):
             return []
         except Exception as exc:       # consumer gone (deleted by a new holder), connection trouble
@@ -147,14 +152,50 @@ class Worker:
             return []
 
     # -- a batch ----------------------------------------------------------------------------
-    async def _process(self, h: _Held, msgs: list) -> None:
-        rev = await self.leases.renew(h.number, h.revision)
-        if rev is None:
-            log.warning("lease of partition %s lost", h.number,
-                        extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
-            self._forget(h)
+    async def _process(self, group: list[tuple[_Held, list]]) -> None:
+        """Store the fetched batches of several partitions with one commit, then ack each."""
+        group = [(h, msgs) for h, msgs in group if self.held.get(h.number) is h]
+        renewed = await self._renew([h for h, _ in group])
+        kept = [(h, msgs) for (h, msgs), ok in zip(group, renewed) if ok]
+        if not kept:
             return
-        h.revision = rev
+        done: list[tuple[_Live, list]] = []
+        renewed = time.monotonic()
+        try:
+            with self.ws.store.group():     # every tenant's batch and stream sequence, one commit
+                for h, msgs in kept:
+                    for slug, items in self._by_tenant(h, msgs).items():
+                        if time.monotonic() - renewed > self.settings.worker_lease_seconds / 4:
+                            # a long group renews as it goes: it commits well within its leases
+                            if not all(await self._renew([h for h, _ in kept])):
+                                raise RuntimeError("a lease was lost during the batch")
+                            renewed = time.monotonic()
+                        h.tenants.add(slug)
+                        done.append(self._store_tenant(slug, items))
+        except Exception as exc:
+            log.error("batch of partitions %s not stored: %s; it will be redelivered",
+                      ",".join(str(h.number) for h, _ in kept), exc)
+            for h, _ in kept:
+                if self.held.get(h.number) is h:     # (a lost one was forgotten already)
+                    await self._reset(h)
+            return
+        now = time.time()
+        for live, fresh in done:
+            if fresh:
+                live.seq, live.dirty = fresh[-1][0], True
+                self.lags.extend(now - i.received_at for _, i in fresh)
+                self.stored += len(fresh)
+        acks = await asyncio.gather(*(msgs[-1].ack_sync() for _, msgs in kept), return_exceptions=True)
+        for (h, msgs), ack in zip(kept, acks):
+            if isinstance(ack, BaseException):   # stored with its sequence: a redelivery is skipped
+                log.warning("ack of partition %s failed: %s", h.number, ack)
+            log.info("batch committed", extra={"event": "batch_committed", "partition": h.number,
+                                               "revision": h.revision, "worker": self.worker_id,
+                                               "first_seq": msgs[0].metadata.sequence.stream,
+                                               "last_seq": msgs[-1].metadata.sequence.stream})
+
+    @staticmethod
+    def _by_tenant(h: _Held, msgs: list) -> dict[str, list]:
         groups: dict[str, list] = {}
         for m in msgs:
             seq = m.metadata.sequence.stream
@@ -165,42 +206,28 @@ class Worker:
                           extra={"event": "bad_message", "seq": seq})
                 continue
             groups.setdefault(tenant_slug(item.tenant), []).append((seq, item))
-        try:
-            for slug, items in groups.items():
-                h.tenants.add(slug)
-                self._store_tenant(slug, items)
-        except Exception as exc:
-            log.error("batch of partition %s not stored: %s; it will be redelivered", h.number, exc)
-            await self._reset(h)
-            return
-        await msgs[-1].ack_sync()       # ack-all: every message up to this one
-        first, last = msgs[0].metadata.sequence.stream, msgs[-1].metadata.sequence.stream
-        log.info("batch committed", extra={"event": "batch_committed", "partition": h.number, "revision": rev,
-                                           "worker": self.worker_id, "first_seq": first, "last_seq": last})
+        return groups
 
-    def _store_tenant(self, slug: str, items: list) -> None:
+    def _store_tenant(self, slug: str, items: list) -> tuple[_Live, list]:
+        """Write one tenant's new messages (inside the group's transaction); the messages
+        written, for the caller to count once the group committed."""
         live = self._live(slug, items[0][1].tenant)
         fresh = [(seq, i) for seq, i in items if seq > live.seq]
         if not fresh:
-            return                      # redelivered: already stored with its sequence
+            return live, fresh          # redelivered: already stored with its sequence
         try:
             events = [live.factory.make(i.record) for _, i in fresh]
             rows: dict[str, tuple] = {}
             for _, i in fresh:
                 if i.state is not None:
                     rows[i.state[0]] = tuple(i.state)
-            last = fresh[-1][0]
-            rows["stream"] = ("stream", STREAM_STATE_VERSION,
-                              {"stream": self.settings.nats_stream, "seq": last, "factory": live.factory.to_state()})
+            rows["stream"] = ("stream", STREAM_STATE_VERSION, {"stream": self.settings.nats_stream,
+                                                               "seq": fresh[-1][0], "factory": live.factory.to_state()})
             live.pipeline.process_events(events, live.stats, list(rows.values()))
         except Exception:
             self.live.pop(slug, None)   # its factory moved on: rebuilt from the store
             raise
-        live.seq = last
-        live.dirty = True
-        now = time.time()
-        self.lags.extend(now - i.received_at for _, i in fresh)
-        self.stored += len(fresh)
+        return live, fresh
 
     def _live(self, slug: str, name: str) -> _Live:
         live = self.live.get(slug)
@@ -220,14 +247,7 @@ class Worker:
     async def _rebalance(self) -> None:
         live = await self.leases.beat(len(self.held))
         target = self.leases.target(live)
-        for h in list(self.held.values()):
-            rev = await self.leases.renew(h.number, h.revision)
-            if rev is None:
-                log.warning("lease of partition %s lost", h.number,
-                            extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
-                self._forget(h)
-            else:
-                h.revision = rev
+        await self._renew(list(self.held.values()))
         surplus = len(self.held) - target
         for n in sorted(self.held, reverse=True)[:max(0, surplus)]:
             await self._release(self.held[n])
@@ -240,6 +260,18 @@ class Worker:
                     break
                 if n not in self.held:
                     await self._acquire(n)
+
+    async def _renew(self, held: list[_Held]) -> list[bool]:
+        """Renew these leases together; a lost one is forgotten. Which are still held."""
+        revs = await asyncio.gather(*(self.leases.renew(h.number, h.revision) for h in held))
+        for h, rev in zip(held, revs):
+            if rev is None:
+                log.warning("lease of partition %s lost", h.number,
+                            extra={"event": "lease_lost", "partition": h.number, "worker": self.worker_id})
+                self._forget(h)
+            else:
+                h.revision = rev
+        return [rev is not None for rev in revs]
 
     async def _acquire(self, n: int) -> None:
         rev = await self.leases.acquire(n)
@@ -320,6 +352,20 @@ class Worker:
                 live.pipeline.checkpoint()
                 live.last_checkpoint = now
                 live.dirty = False
+
+
+def _groups(work: list[tuple[_Held, list]], limit: int):
+    """The fetched batches in groups of at most ``limit`` messages (a bigger batch alone)."""
+    group: list[tuple[_Held, list]] = []
+    n = 0
+    for h, msgs in work:
+        if group and n + len(msgs) > limit:
+            yield group
+            group, n = [], 0
+        group.append((h, msgs))
+        n += len(msgs)
+    if group:
+        yield group
 
 
 def run_worker(db: str, settings, worker_id: str | None = None) -> None:

@@ -78,7 +78,7 @@ class Writer(threading.Thread):
             self.error = exc
             log.exception("writer stopped")
             self.queue.close()
-            self._fail_pending(exc)
+            self.queue.fail_pending(exc)
             raise
         finally:
             self._finish_all()
@@ -202,15 +202,6 @@ class Writer(threading.Thread):
         for tenant, live in list(self.live.items()):
             if live.dirty:
                 self._checkpoint(tenant, live)
-
-    def _fail_pending(self, exc: BaseException) -> None:
-        while True:
-            entries = self.queue.take(1 << 30, 0)
-            if not entries:
-                return
-            for e in entries:
-                if not e.future.done():
-                    e.future.set_exception(exc)
 
     def reload_rules(self) -> dict[str, int]:
         """Rebuild every live tenant's rules from the files (on the writer thread, between

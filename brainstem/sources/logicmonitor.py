@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from brainstem.ingest.jsonl import lone_surrogate
 from brainstem.ingest.record import Record
 
 from .lm_alert import Alert, level_of, record_of
@@ -185,6 +186,9 @@ def _json_items(text: str) -> list[tuple[str, dict[str, Any]]]:
                 return [("body", lenient)]
         raise LogicMonitorPayloadError("body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
                                        ) from None
+    why = lone_surrogate(data) if "\\u" in text else None
+    if why:
+        raise LogicMonitorPayloadError("body", why)
     if isinstance(data, dict):
         return [("body", data)]
     if isinstance(data, list):

@@ -11,9 +11,10 @@ is not a brainstem database, a schema newer than this code).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, ContextManager, Iterable, Iterator
 
 from brainstem.keys import ApiKey
 from brainstem.models import (
@@ -104,6 +105,13 @@ class Store(ABC):
     @abstractmethod
     def write(self, batch: WriteBatch) -> int:
         """Commit a batch in one transaction; return the number of new events stored."""
+
+    def group(self) -> ContextManager[None]:
+        """Several ``write`` calls that commit together when the block ends, or none of them
+        (an error rolls the whole group back; the caller redoes it). A backend that cannot
+        group commits each write as it comes, which is as correct: every write is whole.
+        A worker uses it to store many tenants' batches with one commit (one WAL flush)."""
+        return nullcontext()
 
     @abstractmethod
     def event_high_water(self, tenant_id: str) -> int:

@@ -50,7 +50,9 @@ _EVENT_COLS = ", ".join(EVENT_COLUMNS)
 _CREATE_STAGING = (f"CREATE TEMP TABLE IF NOT EXISTS {_STAGING} (n INTEGER NOT NULL, "
                    + ", ".join(f'{c} TEXT COLLATE "C"' for c in EVENT_COLUMNS) + ") ON COMMIT DELETE ROWS")
 _COPY = f"COPY {_STAGING} (n, {_EVENT_COLS}) FROM STDIN"
-_MOVE = (f"INSERT INTO events ({_EVENT_COLS}) SELECT {_EVENT_COLS} FROM {_STAGING} ORDER BY n "
+# the staged rows leave the staging table as they move (a group of writes shares one transaction)
+_MOVE = (f"WITH moved AS (DELETE FROM {_STAGING} RETURNING n, {_EVENT_COLS}) "
+         f"INSERT INTO events ({_EVENT_COLS}) SELECT {_EVENT_COLS} FROM moved ORDER BY n "
          "ON CONFLICT (event_id) DO NOTHING")
 _ALIASES = ("INSERT INTO signature_aliases (tenant_id, old_key, new_key, created_at) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (tenant_id, old_key) DO UPDATE SET new_key = EXCLUDED.new_key, created_at = EXCLUDED.created_at")
@@ -217,9 +219,9 @@ class PostgresStore(SQLStore):
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
 
-    def _fetch(self, sql: str, params: tuple) -> list[tuple]:
+    def _fetch(self, sql: str, params: tuple, *, prepare: bool | None = None) -> list[tuple]:
         try:
-            return self.conn.execute(sql, params).fetchall()
+            return self.conn.execute(sql, params, prepare=prepare).fetchall()
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
 
@@ -234,7 +236,11 @@ class PostgresStore(SQLStore):
         ids = list(event_ids)
         if not ids:
             return set()
-        return {r[0] for r in self._fetch("SELECT event_id FROM events WHERE event_id = ANY(%s)", (ids,))}
+        # Never prepared: a prepared statement's generic plan sees a parameter, not the array,
+        # so PostgreSQL can neither hash it nor weigh its length, and picks a scan that
+        # compares every row with every id (30k rows x 500 ids: 150 ms instead of 1 ms).
+        return {r[0] for r in self._fetch("SELECT event_id FROM events WHERE event_id = ANY(%s)", (ids,),
+                                          prepare=False)}
 
     def write(self, batch: WriteBatch) -> int:
         rows = self._events.encode_all(batch.events) if batch.events else []
@@ -251,12 +257,27 @@ class PostgresStore(SQLStore):
         except psycopg.OperationalError as exc:
             raise self._failed(exc) from exc
 
+    @contextmanager
+    def group(self) -> Iterator[None]:
+        """One transaction around several writes (each a savepoint in it): one commit."""
+        try:
+            self._ensure_staging()
+            with self.conn.transaction():
+                yield
+        except psycopg.OperationalError as exc:
+            raise self._failed(exc) from exc
+
+    def _ensure_staging(self) -> None:
+        # outside any transaction: a rolled-back batch or group must not take the table along
+        if not self._staging and self.conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            self.conn.execute(_CREATE_STAGING)
+            self._staging = True
+
     def _write(self, batch: WriteBatch, rows: list[tuple], *, clean: bool) -> int:
         fix = _strip_nul if clean else None
         stored = 0
-        if rows and not self._staging:     # outside the batch: a rolled-back batch must not take it along
-            self.conn.execute(_CREATE_STAGING)
-            self._staging = True
+        if rows:
+            self._ensure_staging()
         with self.conn.transaction(), self.conn.cursor() as cur:
             if rows:
                 # One writer per tenant at a time, from here to commit: see the module docstring.

@@ -124,3 +124,15 @@ def test_hostile_values_never_abort_the_file(lines_file, line):
     recs, rep = lines_file('{"msg": "first"}', line, '{"msg": "last"}', fmt="json")
     assert recs[0].message == "first" and recs[-1].message == "last"
     assert len(recs) + rep.bad_lines == 3
+
+
+def test_an_unpaired_surrogate_escape_is_a_bad_line_and_a_pair_is_a_character(lines_file):
+    # json.loads turns "\ud800" into a lone surrogate that no store can write as UTF-8:
+    # that line is counted and named; the emoji written as a pair of escapes is stored
+    recs, rep = lines_file('{"msg": "first"}', r'{"msg": "disk \ud800 failed", "n": 1}',
+                           r'{"msg": "smile \ud83d\ude00", "path": "C:\\ud800"}', fmt="json")
+    assert [r.message for r in recs] == ["first", "smile \U0001F600"]
+    assert recs[1].structured_fields == {"path": "C:\\ud800"}      # an escaped backslash, not an escape
+    assert rep.bad_lines == 1
+    (path, line, why), = rep.bad
+    assert path.endswith("x.log") and line == 2 and "unpaired surrogate escape ('\\ud800')" in why

@@ -272,3 +272,23 @@ def test_bad_translator_is_a_load_error_naming_file_and_line(tmp_path):
     with pytest.raises(RuleLoadError, match=r"bad\.nbx:2: unbalanced parentheses"):
         tenant_rules(load_settings(env={}), "acme", rules_dir=str(rules), translators="bad.nbx")
     assert tenant_rules(load_settings(env={}), "acme") is None
+
+
+def test_a_number_too_big_for_the_engine_is_left_out_not_a_crash(tmp_path):
+    """A JSON field holding a 400-digit integer (no float can hold it, as NodeBrain's
+    `number out of range`): the event still reaches the rules, without that field."""
+    import json
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "a.nb").write_text('# brainstem: evidence\ndefine seen if(message~"hello" and n>1);\n'
+                                '# brainstem: evidence\ndefine any if(message~"hello");\n')
+    log = tmp_path / "ev.json"
+    log.write_text(json.dumps({"timestamp": "2026-01-05T10:00:00Z", "host": "h1", "message": "hello world",
+                               "n": 10 ** 400}) + "\n"
+                   + json.dumps({"timestamp": "2026-01-05T10:00:01Z", "host": "h1", "message": "hello again",
+                                 "n": 5}) + "\n")
+    ws = Workspace(tmp_path / "b.db", load_settings(env={}))
+    ws.ingest([str(log)], tenant="acme", rules_dir=str(rules), fmt="json")
+    fired = {c.metadata["metrics"]["rule"]: c.metadata["event_count"] for c in ws.candidates("acme", limit=50)
+             if "rule" in c.metadata.get("metrics", {})}
+    assert fired == {"any": 2, "seen": 1}

@@ -2,6 +2,7 @@
 through an engine with its fast paths (`_fast = True`, the default) and one without
 (`_fast = False`: generic assign/insert/react) must log the same lines, report the
 same firings (rule, context, time, kind, terms) and `show` the same caches."""
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -178,3 +179,114 @@ def test_nested_react_from_an_action():
         out.append(log)
     assert out[0] == out[1]
     assert any("Rule c.gone fired" in ln for ln in out[0])
+
+
+DICT_OPS = st.lists(st.one_of(
+    # an alert: key order, values of every kind (str, int, float, bool, None), a context
+    st.tuples(st.just("alert"), st.sampled_from([("t", "a", "b"), ("t", "a", "b"), ("b", "t", "a")]),
+              st.tuples(st.sampled_from(["that", "this", 3, True, None]), st.sampled_from(["x", "y", 2.5]),
+                        st.sampled_from(["p", "q", False])),
+              st.sampled_from([None, None, None, "c"])),
+    st.tuples(st.just("define"), st.integers(0, 2), st.just(()), st.just(None)),
+    st.tuples(st.just("sleep"), st.integers(0, 3), st.just(()), st.just(None)),
+), max_size=60)
+LATE = ['define late if(a="y") n=1;', 'define gone when(t="this");', 'define more if(t="that") c(b,a);']
+
+
+def run_dicts(ops, fast: bool, reenter: bool):
+    eng = RuleEngine(now=0.0, test_mode=True)
+    eng._fast = fast
+    log: list = []
+    eng.sink = log.append
+    eng.load("define c node cache:(~(4s):a[2],b(2));\nc. define k if(a__kidState);\nc. define h if(b__hitState);\n"
+             'define feed if(t="that") c(a,b);\ndefine seen on(t="this");\ndefine num if(t=3) m=1;')
+    seen = []
+
+    def hook(f):
+        seen.append((f.rule, f.context, f.time, f.kind, f.terms))
+        if reenter and f.rule == "c.k":    # an alert from inside a firing
+            eng.alert({"t": "this", "a": "z", "b": "r"}, eng.now)
+    eng.on_fire = hook
+    now, returned = 0.0, []
+    for op, arg, vals, ctx in ops:
+        if op == "alert":
+            attrs = dict(zip(arg, vals))
+            returned.append([(f.rule, f.terms) for f in eng.alert(attrs, now, ctx)])
+        elif op == "define":
+            eng.load(LATE[arg])
+        else:
+            now += arg
+    eng.load("show c")
+    return log, seen, returned, eng.value("n"), eng.value("m")
+
+
+@settings(max_examples=150, deadline=None)
+@given(DICT_OPS, st.booleans())
+def test_compiled_alert_of_dicts_agrees_with_the_generic_path(ops, reenter):
+    """`RuleEngine.alert` compiles itself per key order (fastpath entry "dict"):
+    values to convert, other orders, contexts, rules defined between alerts and
+    alerts from inside `on_fire` give what the generic path gives."""
+    fast = run_dicts(ops, True, reenter)
+    slow = run_dicts(ops, False, reenter)
+    assert fast == slow
+
+
+def test_compiled_alert_is_taken_and_returns_the_firings():
+    eng = RuleEngine(now=0.0)
+    eng.load('define c node cache:(a[2],b);\nc. define k if(a__kidState);\ndefine feed if(t="that") c(a,b);')
+    hooked = []
+    eng.on_fire = hooked.append
+    got = [eng.alert({"t": "that", "a": "x", "b": str(i)}, float(i)) for i in range(3)]
+    assert ("t", "a", "b") in eng._dict_progs          # the second alert on compiled it
+    assert [[f.rule for f in fs] for fs in got] == [["feed"], ["feed", "c.k"], ["feed"]]
+    assert [f for fs in got for f in fs] == hooked
+    assert got[1][0].terms == {"t": "that", "a": "x", "b": "1"}
+    assert got[1][1].terms["a__kidState"] == "minor" and got[1][1].terms["b"] == "1"
+
+
+def test_compiled_alert_converts_values_as_the_generic_path_does():
+    eng = RuleEngine(now=0.0)
+    eng.load('define num if(t=3) m=1;\ndefine yes if(t) k=1;')
+    for _ in range(2):    # compiled by now
+        eng.alert({"t": "x", "u": "y"}, 1.0)
+    assert [f.rule for f in eng.alert({"t": 3, "u": None}, 2.0)] == ["num", "yes"]
+    assert eng.value("t") == 3.0 and eng.value("u") is None
+    assert [f.rule for f in eng.alert({"t": False, "u": True}, 3.0)] == []
+    with pytest.raises(Exception):
+        eng.alert({"t": object(), "u": "y"}, 4.0)
+
+
+def test_alert_rows_fires_as_alert_does():
+    """The bulk feed (tuples, one call) against one `alert` per dict: same firings,
+    values converted the same way (int, bool, None), the clock advanced per row."""
+    rules = ('define c node cache:(~(2s):a[2],b);\nc. define k if(a__kidState);\ndefine feed if(t="that") c(a,b);\n'
+             'define num if(t=3) m=1;')
+    rows = [("that", "x", "1"), ("that", "x", "2"), (3, "y", None), ("that", "y", True), ("this", "x", "3"),
+            ("that", "x", "4"), ("that", "x", "5")]
+    times = [0.0, 0.5, 1.0, 1.5, 2.0, 4.0, 4.5]
+    got = []
+    for bulk in (True, False):
+        eng = RuleEngine(now=0.0)
+        eng.load(rules)
+        fired = []
+        eng.on_fire = lambda f: fired.append((f.rule, f.time, f.terms))
+        if bulk:
+            assert eng.alert_rows(("t", "a", "b"), rows, times) == len(rows)
+        else:
+            for row, t in zip(rows, times):
+                eng.alert(dict(zip(("t", "a", "b"), row)), t)
+        got.append((fired, eng.value("m"), eng.value("b")))
+    assert got[0] == got[1]
+    assert [f[0] for f in got[0][0]].count("c.k") == 2    # the window emptied in between
+
+
+def test_keys_seen_once_compile_no_dict_program():
+    """A stream whose every alert has keys of its own compiles one program per keys
+    (the values program), not two; keys seen again take the compiled alert."""
+    eng = RuleEngine(now=0.0)
+    eng.load('define r if(a="x") n=1;')
+    for i in range(5):
+        eng.alert({"a": "x", f"k{i}": "v"}, float(i))
+    assert eng._dict_progs == {}
+    eng.alert({"a": "x", "k0": "w"}, 6.0)
+    assert list(eng._dict_progs) == [("a", "k0")]

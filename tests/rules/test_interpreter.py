@@ -59,7 +59,7 @@ def test_bad_input_gets_nb000e_with_file_and_line_and_the_run_goes_on(tmp_path, 
     for expected in ("t.nb:1:19: expecting ')' at ';'", "t.nb:2:1: verb 'foo' not recognized",
                      "t.nb:3:1: ", "t.nb:4:10: number out of range at '1e400'",
                      "t.nb:5:9: number out of range", "Cycle error - ping repetitive firing suppressed",
-                     "bad.nbx: regular expression ((a|aa)+$) ran past the 50 ms budget for one line; line skipped"):
+                     "bad.nbx:1: regular expression ((a|aa)+$) ran past the 50 ms budget for one line; line skipped"):
         assert expected in out, expected
     assert "t.fine = !!" in out and "p = 1" in out   # as NodeBrain: ping, pong, ping suppressed
 

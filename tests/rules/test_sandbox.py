@@ -75,8 +75,9 @@ def test_sandbox_refuses_files_and_the_shell():
 
 
 def test_catastrophic_regex_in_a_translator_skips_the_line():
-    out = check_translator("((a|aa)+$):assert bad;\n(ok):assert good;\n", ["a" * 40 + "!", "ok"])
-    assert out[0].startswith("NB000E <translator>: regular expression ((a|aa)+$) ran past the")
+    out = check_translator("(ok):assert good;\n((a|aa)+$):assert bad;\n", ["a" * 40 + "!", "ok"])
+    # names the translator file and the line of the regular expression
+    assert out[0].startswith("NB000E <translator>:2: regular expression ((a|aa)+$) ran past the")
     assert out[1] == "assert good;"
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from brainstem.rules.values import FALSE, TRUE, UNKNOWN, format_number, from_python, is_true, plain, show
 
 
@@ -19,3 +21,22 @@ def test_truth_zero_is_true():
 
 def test_from_python():
     assert from_python(None) is UNKNOWN and from_python(True) is TRUE and from_python(3) == 3.0
+
+
+def test_an_integer_no_float_can_hold_is_a_rule_error_naming_it():
+    from brainstem.rules import RuleError
+    from brainstem.rules.values import from_python
+    with pytest.raises(RuleError, match="number out of range"):
+        from_python(10 ** 400)
+    assert from_python(10 ** 300) == 1e300
+
+
+def test_an_alert_with_a_value_out_of_range_names_the_attribute_and_changes_nothing():
+    from brainstem.rules import RuleEngine, RuleError
+    eng = RuleEngine(now=0.0)
+    eng.load("define r if(n>1) y=1;")
+    with pytest.raises(RuleError, match="alert attribute 'n': number out of range"):
+        eng.alert({"m": "x", "n": 10 ** 400}, 1.0)
+    assert eng.value("m") is None and eng.value("y") is None
+    with pytest.raises(TypeError, match="alert attribute 'n': unsupported value"):
+        eng.alert({"n": [1]}, 1.0)

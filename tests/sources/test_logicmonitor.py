@@ -344,3 +344,11 @@ def test_any_json_object_gives_records_or_a_payload_error(obj):
     for r in recs:
         json.dumps(r.structured_fields)
         assert r.timestamp.tzinfo is not None and r.host
+
+
+def test_an_unpaired_surrogate_escape_refuses_the_delivery_not_the_writer():
+    # stored, the lone surrogate would fail the whole tenant batch it landed in
+    with pytest.raises(LogicMonitorPayloadError, match="unpaired surrogate") as e:
+        parse_webhook(body(MESSAGE="web01 CPU \\ud800 high"), "application/json")
+    assert e.value.field == "body"
+    assert one(body(MESSAGE="web01 CPU \\ud83d\\ude00 high")).raw.encode("utf-8")

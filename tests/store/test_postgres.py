@@ -116,6 +116,35 @@ def test_a_nul_character_is_stored_as_a_replacement_and_the_batch_is_kept(schema
     s.close()
 
 
+def test_a_group_of_writes_commits_together_or_not_at_all(schemas):
+    """A worker stores many tenants' batches in one group: one commit, or nothing."""
+    s = open_store(schemas.url())
+    a, b = _tenant(s, "acme"), _tenant(s, "globex")
+    state = lambda t, n: [(t.tenant_id, "stream", 1, {"seq": n})]   # noqa: E731
+    with pytest.raises(RuntimeError):
+        with s.group():
+            assert s.write(WriteBatch(events=[_event(a.tenant_id, i) for i in range(3)], state=state(a, 3))) == 3
+            assert s.write(WriteBatch(events=[_event(b.tenant_id, i) for i in range(2)], state=state(b, 2))) == 2
+            raise RuntimeError("the worker failed before the commit")
+    assert s.event_high_water(a.tenant_id) == 0 and s.load_state(a.tenant_id, "stream") is None
+    other = open_store(schemas.url())             # what another connection sees
+    with s.group():
+        assert s.write(WriteBatch(events=[_event(a.tenant_id, i) for i in range(3)], state=state(a, 3))) == 3
+        # a NUL retries the write inside the group (a savepoint), the first write stays
+        bad = Event(event_id="ev_nul", tenant_id=b.tenant_id, timestamp=T, message_raw="a\x00b",
+                    message_normalized="a\x00b")
+        assert s.write(WriteBatch(events=[_event(b.tenant_id, 0), bad], state=state(b, 2))) == 2
+        assert other.existing_event_ids([_event(a.tenant_id, 0).event_id]) == set()   # not yet committed
+    ids = [_event(a.tenant_id, i).event_id for i in range(3)] + [_event(b.tenant_id, 0).event_id, "ev_nul"]
+    assert other.existing_event_ids(ids) == set(ids)
+    assert other.load_state(b.tenant_id, "stream") == (1, {"seq": 2})
+    # each write moved only its own rows: the staging table is empty between writes
+    assert [e.event_id for e in other.events_after(a.tenant_id, 0)] == ids[:3]
+    assert s.write(WriteBatch(events=[_event(a.tenant_id, 9)])) == 1      # and it still works outside a group
+    other.close()
+    s.close()
+
+
 def _wait_for(pred, what, timeout=20.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
