@@ -22,9 +22,6 @@ from brainstem.pipeline.runner import RunStats, TenantPipeline
 from brainstem.store.base import Store
 
 MERGE_FANOUT = 64
-# gen-0 collection threshold while ingesting (brainstem/gcpause.py), as `brainstem nb` uses: on the
-# 156k-line week the collector took 1.1 CPU-s at the default 700, 0.5 at 50,000, 0.3 at this
-GC_GEN0 = 200_000
 
 
 def _keyed(records: Iterator[Record], idx: int, fallback: float) -> Iterator[tuple[float, int, int, Record]]:
@@ -70,7 +67,7 @@ def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, f
                              on_progress=on_progress, reference_time=reference_time,
                              continuation=settings.continuation,
                              continuation_max_lines=settings.continuation_max_lines)
-    with collect_less(GC_GEN0):
+    with collect_less():
         pipeline.process(records, stats, factory)
         pipeline.finish(stats)
     stats.lines_read = report.lines_read

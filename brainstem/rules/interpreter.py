@@ -30,7 +30,7 @@ def run_nb(sources: list[str], *, test_mode: bool, allow_shell: bool, out: TextI
     # an event stream allocates many small objects that live as long as their window;
     # collecting cycles less often saves a tenth of the run (removed cache nodes are
     # freed by reference counting anyway)
-    with collect_less(200_000):
+    with collect_less():
         # NodeBrain's log header (compare.py and NodeBrain users read from the bar on)
         out.write(HEADER)
         failed = False

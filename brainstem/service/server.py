@@ -17,6 +17,7 @@ import logging
 import signal
 import threading
 
+from brainstem.gcpause import collect_less
 from brainstem.sources.syslog_server import ListenerLimits, SyslogListener, server_ssl_context
 
 from .config import ServiceConfig
@@ -233,4 +234,5 @@ def _minimal_app(ctx: ServiceContext):
 
 def serve(config: ServiceConfig, db: str) -> None:
     """Run until SIGTERM/SIGINT (the library call behind `brainstem serve`)."""
-    asyncio.run(Service(config, db).run())
+    with collect_less():    # a long stream of events: see brainstem/gcpause.py
+        asyncio.run(Service(config, db).run())

@@ -35,6 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from brainstem.gcpause import collect_less
 from brainstem.pipeline.events import EventFactory
 from brainstem.pipeline.runner import RunStats, TenantPipeline
 from brainstem.workspace import tenant_slug
@@ -370,4 +371,5 @@ def _groups(work: list[tuple[_Held, list]], limit: int):
 
 def run_worker(db: str, settings, worker_id: str | None = None) -> None:
     """The library call behind `brainstem worker`."""
-    asyncio.run(Worker(db, settings, worker_id).run())
+    with collect_less():    # a long stream of events: see brainstem/gcpause.py
+        asyncio.run(Worker(db, settings, worker_id).run())
