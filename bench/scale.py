@@ -22,8 +22,8 @@ it are printed. On a two-core machine the bench process, NATS, PostgreSQL
 and the workers share the cores, so the wall-clock curve flattens early; the
 CPU figures say what the work costs, whatever else runs.
 
-The default 2,000,000 events takes about 33 minutes on the 2-core development
-machine (1,500,000 took 24 min 46 s); `--events` makes it shorter.
+The default 2,000,000 events took 28 minutes on the 2-core development
+machine (1,500,000 took 24 min 46 s on a busier one); `--events` makes it shorter.
 
 Prints its figures; asserts nothing.
 """
