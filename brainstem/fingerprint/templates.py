@@ -8,6 +8,7 @@ miner's indexes.
 from __future__ import annotations
 
 import re
+from operator import ne as _ne
 
 from .masking import VAR, kind, signature
 from .tokens import MESSAGE_KEYS as _MESSAGE_KEYS
@@ -371,9 +372,13 @@ def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = E
     """
     gen: list[int] = []
     unproven: list[int] = []
-    for i, (t, a, m, b) in enumerate(zip(c.tokens, c.cls, masked, cls)):
-        if t == m:
-            continue
+    tt, tc = c.tokens, c.cls
+    # the usual case is few differing positions: find them in C, visit only those
+    ne = list(map(_ne, tt, masked))
+    i = -1
+    for _ in range(ne.count(True)):
+        i = ne.index(True, i + 1)
+        t, a, m, b = tt[i], tc[i], masked[i], cls[i]
         if a == WILD:
             if t[0] == " " and m[:1] != " ":
                 gen.append(i)  # "<*>" loses its leading space
