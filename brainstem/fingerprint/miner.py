@@ -324,7 +324,7 @@ class TemplateMiner:
         """
         span = sh.span
         if c.flex < 0:
-            where = [span(i) for i, w in enumerate(c.wild) if w]
+            where = sh.spans_at([i for i, w in enumerate(c.wild) if w])
         else:
             f = c.flex
             shift = n - len(c.tokens)  # message tokens more than template tokens

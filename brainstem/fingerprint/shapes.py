@@ -21,6 +21,8 @@ read from each message).
 """
 from __future__ import annotations
 
+from itertools import accumulate
+
 from .templates import mask_soft
 from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
 
@@ -66,6 +68,15 @@ class Shape:
         e = sum(self.lengths[:i + 1])
         # a masked token keeps the leading space of the token
         return (e - self.lengths[i] + 1, e) if self.masked[i][0] == " " else (e - self.lengths[i], e)
+
+    def spans_at(self, indexes: list[int]) -> list[tuple[int, int]]:
+        """``[self.span(i) for i in indexes]``, the lengths added up once (for several indexes)."""
+        if self.spans is not None:
+            spans = self.spans
+            return [spans[i] for i in indexes]
+        lengths, masked = self.lengths, self.masked
+        ends = list(accumulate(lengths))
+        return [(ends[i] - lengths[i] + (masked[i][0] == " "), ends[i]) for i in indexes]
 
     def tokens(self, message: str) -> list[str]:
         """``tokenize(message)`` for a message of this shape."""
