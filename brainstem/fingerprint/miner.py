@@ -324,7 +324,7 @@ class TemplateMiner:
         """
         span = sh.span
         if c.flex < 0:
-            where = sh.spans_at([i for i, w in enumerate(c.wild) if w])
+            where = sh.spans_at(c.wild_at)
         else:
             f = c.flex
             shift = n - len(c.tokens)  # message tokens more than template tokens
@@ -351,7 +351,7 @@ class TemplateMiner:
         self._decided += 1
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
-        values = [tok[1:] if tok[:1] == " " else tok for tok, w in zip(tokens, c.wild) if w]
+        values = [tok[1:] if tok[:1] == " " else tok for tok in map(tokens.__getitem__, c.wild_at)]
         if not values:
             return {}
         ctx = c.names

@@ -21,6 +21,7 @@ read from each message).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import accumulate
 
 from .templates import mask_soft
@@ -69,7 +70,7 @@ class Shape:
         # a masked token keeps the leading space of the token
         return (e - self.lengths[i] + 1, e) if self.masked[i][0] == " " else (e - self.lengths[i], e)
 
-    def spans_at(self, indexes: list[int]) -> list[tuple[int, int]]:
+    def spans_at(self, indexes: Sequence[int]) -> list[tuple[int, int]]:
         """``[self.span(i) for i in indexes]``, the lengths added up once (for several indexes)."""
         if self.spans is not None:
             spans = self.spans

@@ -23,7 +23,7 @@ STRETCH = 8
 
 
 class Cluster:
-    __slots__ = ("cid", "key", "tokens", "wild", "cls", "head", "text", "version",
+    __slots__ = ("cid", "key", "tokens", "wild", "wild_at", "cls", "head", "text", "version",
                  "count", "last_time", "last_seq", "seen", "flex", "names")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
@@ -44,6 +44,7 @@ class Cluster:
     def set_tokens(self, tokens: list[str]) -> None:
         self.tokens = tokens
         self.wild = [t.endswith(VAR) for t in tokens]
+        self.wild_at = tuple([i for i, w in enumerate(self.wild) if w])  # where the variables are
         self.cls = classes(tokens, template=True)
         self.head = head(tokens, self.cls)
         if self.flex >= 0:  # words from the stretchable <*> on have no fixed place
