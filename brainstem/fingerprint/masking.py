@@ -201,20 +201,28 @@ def context_names(template: list[str], wild: list[bool]) -> tuple[str | None, ..
 
 
 _value_names: dict[str, str | None] = {}
+_value_sig_names: dict[bytes, str | None] = {}
 
 
 def value_name(value: str) -> str | None:
     """The name a variable's value gives it by its shape (a kind or ``host``), or None (memoized)."""
-    try:
-        return _value_names[value]
-    except KeyError:
-        pass
-    k = kind(value) if value else None
-    name = k if k else ("host" if k is None and _HOST_RE.fullmatch(value) else None)
+    name = _value_names.get(value, _UNKNOWN)
+    if name is not _UNKNOWN:
+        return name  # type: ignore[return-value]
+    # the name does not depend on which digit is where either: a new value of a known
+    # shape (a new IP address, port, id) is answered by its signature
+    sig = signature(value)
+    name = _value_sig_names.get(sig, _UNKNOWN)
+    if name is _UNKNOWN:
+        k = kind(value) if value else None
+        name = k if k else ("host" if k is None and _HOST_RE.fullmatch(value) else None)
+        if len(_value_sig_names) >= _MEMO_MAX:
+            _value_sig_names.clear()
+        _value_sig_names[sig] = name
     if len(_value_names) >= _MEMO_MAX:
         _value_names.clear()
     _value_names[value] = name
-    return name
+    return name  # type: ignore[return-value]
 
 
 _unique: dict[tuple[str | None, ...], tuple[str, ...]] = {}
