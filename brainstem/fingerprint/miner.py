@@ -133,7 +133,9 @@ class TemplateMiner:
 
         if tokens is None:
             tokens = sh.tokens(message)
-        masked = sh.masked_for(message)
+            masked = sh.masked_for(message)
+        else:  # the shape was just made from this message: its soft words are this message's
+            masked = sh.masked
         cls = sh.cls
         c = self._find(masked, cls)
         stretched = False
