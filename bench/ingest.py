@@ -233,26 +233,10 @@ PEER_LINE = re.compile(r"^(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (?P<host>
 
 
 def peer_miner():
-    import logging
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from loghub import drain3_miner
 
-    from drain3 import TemplateMiner as DrainMiner
-    from drain3.masking import MaskingInstruction
-    from drain3.template_miner_config import TemplateMinerConfig
-
-    logging.getLogger("drain3").setLevel(logging.ERROR)
-    cfg = TemplateMinerConfig()
-    cfg.drain_sim_th = 0.4
-    cfg.drain_depth = 4
-    cfg.profiling_enabled = False
-    edge_l, edge_r = r"((?<=[^A-Za-z0-9])|^)", r"((?=[^A-Za-z0-9])|$)"
-    cfg.masking_instructions = [
-        MaskingInstruction(edge_l + r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})" + edge_r, "IP"),
-        MaskingInstruction(edge_l + r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
-                           + edge_r, "UUID"),
-        MaskingInstruction(edge_l + r"(0x[a-fA-F0-9]+)" + edge_r, "HEX"),
-        MaskingInstruction(edge_l + r"([\-\+]?\d+)" + edge_r, "NUM"),
-    ]
-    return DrainMiner(config=cfg)
+    return drain3_miner(uuid=True)
 
 
 def peer_ingest(log: Path, db: Path, year: int, batch: int = 5000) -> tuple[int, int, int]:

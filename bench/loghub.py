@@ -51,7 +51,9 @@ def load(root: Path, name: str) -> tuple[list[str], list[str]]:
     return [r["Content"] for r in rows], [r["EventTemplate"] for r in rows]
 
 
-def drain3_miner():
+def drain3_miner(*, uuid: bool = False):
+    """Drain3 with the generic masks (IP, hex, number; ``uuid``: UUIDs too, as the
+    hand-made peer of bench/ingest.py masks them)."""
     import logging
 
     from drain3 import TemplateMiner as DrainMiner
@@ -63,11 +65,11 @@ def drain3_miner():
     cfg.drain_sim_th = 0.4
     cfg.drain_depth = 4
     cfg.profiling_enabled = False
-    cfg.masking_instructions = [
-        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})((?=[^A-Za-z0-9])|$)", "IP"),
-        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)(0x[a-fA-F0-9]+)((?=[^A-Za-z0-9])|$)", "HEX"),
-        MaskingInstruction(r"((?<=[^A-Za-z0-9])|^)([\-\+]?\d+)((?=[^A-Za-z0-9])|$)", "NUM"),
-    ]
+    edge_l, edge_r = r"((?<=[^A-Za-z0-9])|^)", r"((?=[^A-Za-z0-9])|$)"
+    masks = [(r"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})", "IP"), (r"(0x[a-fA-F0-9]+)", "HEX"), (r"([\-\+]?\d+)", "NUM")]
+    if uuid:
+        masks.insert(1, (r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})", "UUID"))
+    cfg.masking_instructions = [MaskingInstruction(edge_l + rx + edge_r, name) for rx, name in masks]
     return DrainMiner(config=cfg)
 
 
