@@ -103,10 +103,10 @@ def single_process_sqlite(items: list[Inbound], settings, batch: int) -> tuple[f
 
 async def publish(items: list[Inbound], settings, url: str, t0_box: list) -> None:
     """What the gateway's publisher does (brainstem/service/gateway.py publish_all), in chunks."""
-    from brainstem.service.gateway import max_pending, publish_all
+    from brainstem.service.gateway import MAX_PENDING, publish_all
     from brainstem.service.jetstream import connect, ensure_stream
     nc = await connect(url, "bench-scale")
-    js = nc.jetstream(timeout=30, publish_async_max_pending=max_pending(settings))
+    js = nc.jetstream(timeout=30, publish_async_max_pending=MAX_PENDING)
     await ensure_stream(js, settings)
     t0_box.append(time.perf_counter())
     chunk = settings.serve_batch_max

@@ -54,7 +54,7 @@ class Publisher(threading.Thread):
         s = self.settings
         try:
             nc = await connect(s.nats_url, "brainstem-gateway")
-            js = nc.jetstream(timeout=s.nats_publish_timeout_seconds, publish_async_max_pending=max_pending(s))
+            js = nc.jetstream(timeout=s.nats_publish_timeout_seconds, publish_async_max_pending=MAX_PENDING)
             await ensure_stream(js, s)
         except BaseException as exc:
             self.connect_error = exc
@@ -108,18 +108,17 @@ class Publisher(threading.Thread):
         self.join(timeout)
 
 
-def max_pending(settings) -> int:
-    """Publishes nats-py lets be in flight on one connection: no limit of its own (the
-    ingest queue's capacity bounds what a batch holds). A publish that had to wait for
-    room would go through ``wait_for`` per message: a task, a timer and a flush of its own
-    each, a third of the publisher's CPU and five times nats-server's."""
-    return 1 << 30
+# Publishes nats-py lets be in flight on one connection: no limit of its own (the ingest
+# queue's capacity bounds what a batch holds). A publish that had to wait for room would
+# go through ``wait_for`` per message: a task, a timer and a flush of its own each, a
+# third of the publisher's CPU and five times nats-server's.
+MAX_PENDING = 1 << 30
 
 
 async def publish_all(js, settings, items: list) -> list[BaseException | None]:
     """Publish ``items`` in order, many in flight at once; per item, None once JetStream
     acknowledged it, else why not (no ack within ``nats_publish_timeout_seconds``).
-    ``js`` is a JetStream context made with ``publish_async_max_pending=max_pending(settings)``."""
+    ``js`` is a JetStream context made with ``publish_async_max_pending=MAX_PENDING``."""
     s = settings
     prefix, parts, wait = s.nats_subject_prefix, s.nats_partitions, s.nats_publish_timeout_seconds
     acks: list = []

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timezone
 
 from brainstem.ingest.record import Record
-from brainstem.service.gateway import max_pending, publish_all
+from brainstem.service.gateway import MAX_PENDING, publish_all
 from brainstem.service.inbound import Inbound
 from brainstem.service.jetstream import connect, ensure_stream
 from brainstem.service.wire import decode
@@ -33,7 +33,7 @@ def _settings(tag: str, **over):
 
 async def _run(nats_url: str, make_stream: bool, settings, stream_settings=None):
     nc = await connect(nats_url, "test-publish")
-    js = nc.jetstream(timeout=10, publish_async_max_pending=max_pending(settings))
+    js = nc.jetstream(timeout=10, publish_async_max_pending=MAX_PENDING)
     try:
         if make_stream:
             await ensure_stream(js, stream_settings or settings)
