@@ -125,7 +125,9 @@ def signature(text: str) -> bytes:
     holds no ``0``, the second always does. See :mod:`.shapes`.
     """
     raw = text.encode("utf-8", "surrogatepass")
-    if b"0x" in raw or b"0X" in raw:
+    # asked of the str: ``b"0x" in raw`` first tries the needle as an int, and the
+    # TypeError it makes and drops costs more than the search (ASCII is ASCII in UTF-8)
+    if "0x" in text or "0X" in text:
         return raw.translate(_NONZERO_DIGITS)
     return raw.translate(_ALL_DIGITS)
 

@@ -139,6 +139,9 @@ def _meta_json(meta: dict) -> str:
     return _dumps(meta)
 
 
+_MIN_SEC = tuple(f"{m:02d}:{s:02d}" for m in range(60) for s in range(60))
+
+
 class EventEncoder:
     """The hot path's row builder for events: no per-column dispatch, and the
     ISO text of a timestamp reused while consecutive events share it."""
@@ -146,6 +149,19 @@ class EventEncoder:
     def __init__(self) -> None:
         self._last_dt = None
         self._last_iso = None
+        self._hours: dict[int, str] = {}
+
+    def _utc_iso(self, ts) -> str:
+        """``iso(ts)`` of a UTC datetime: its hour's text kept, minute and second from a
+        table (``isoformat`` formats its offset too, and was 3% of an ingest)."""
+        hour = ((ts.year * 13 + ts.month) * 32 + ts.day) * 24 + ts.hour
+        prefix = self._hours.get(hour)
+        if prefix is None:
+            if len(self._hours) >= 4096:
+                self._hours.clear()
+            prefix = self._hours[hour] = f"{ts.year:04d}-{ts.month:02d}-{ts.day:02d}T{ts.hour:02d}:"
+        us = ts.microsecond
+        return prefix + _MIN_SEC[ts.minute * 60 + ts.second] + (f".{us:06d}Z" if us else ".000000Z")
 
     def encode_all(self, events) -> list[tuple]:
         now = iso(events[0].created_at) if events else None
@@ -155,9 +171,8 @@ class EventEncoder:
         for e in events:
             ts = e.timestamp
             if ts != last_dt:
-                if ts.tzinfo is utc:    # iso(ts), without its checks and its timespec
-                    t = ts.isoformat()
-                    last_dt, last_iso = ts, (t[:19] + ".000000Z" if len(t) == 25 else t[:26] + "Z")
+                if ts.tzinfo is utc:
+                    last_dt, last_iso = ts, self._utc_iso(ts)
                 else:
                     last_dt, last_iso = ts, iso(ts)
             sf = e.structured_fields

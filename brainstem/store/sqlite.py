@@ -12,6 +12,13 @@ from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
 from brainstem.store.sql import SQLStore
 
+# sqlite3 binds str, int and float as they are, but sends every other value, None
+# included, through its adapter protocol: two failed attribute look-ups, each making
+# and dropping an AttributeError, for every NULL column of every row (an event row has
+# two or three). An adapter registered for None is found in one dict look-up; {}.get
+# returns None for None without a Python frame. What is bound is the same NULL.
+sqlite3.register_adapter(type(None), {}.get)
+
 
 class SQLiteStore(SQLStore):
     """A brainstem database in one SQLite file (``:memory:`` works for tests)."""

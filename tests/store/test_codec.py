@@ -1,6 +1,9 @@
 import json
 from datetime import date, datetime, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from brainstem.models import Event
 from brainstem.store.codec import EVENT_COLUMNS, TABLES, EventEncoder, derived_signature_input, dumps
 
@@ -41,3 +44,21 @@ def test_event_rows_write_times_and_metadata_as_the_generic_encoder_does():
     assert [r[ts_col] for r in rows] == [iso(ts) for ts in times]
     assert rows[2][ts_col] == "2026-03-02T05:23:04.000007Z" and rows[3][ts_col] == "2026-03-02T05:23:04.000000Z"
     assert [r[meta_col] for r in rows] == [dumps(m) for m in metas]
+
+
+_SHARED = EventEncoder()     # one cache across examples: a key that confused two hours would show
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23)))
+@settings(max_examples=400, deadline=None)
+def test_event_row_times_are_iso_for_any_utc_instant(naive):
+    """The encoder's own formatting of UTC times (hour prefix kept, minute:second from a
+    table) gives exactly ``iso``'s text, across years, hours, seconds and microseconds."""
+    from brainstem.models import iso
+
+    ts = naive.replace(tzinfo=timezone.utc)
+    enc = _SHARED
+    before = ts.replace(microsecond=0, second=0, minute=0)      # same hour, prefix cached
+    rows = enc.encode_all([Event(event_id="a", tenant_id="tn", timestamp=t, message_raw="r") for t in (before, ts)])
+    col = EVENT_COLUMNS.index("timestamp")
+    assert [r[col] for r in rows] == [iso(before), iso(ts)]
