@@ -65,3 +65,23 @@ def test_newer_schema_is_refused(tmp_path):
         open_store(path)
 
 
+
+
+def test_the_duplicate_check_reads_a_batch_as_json_and_falls_back_to_in_lists(tmp_path):
+    """Both ways of asking which ids are stored (one JSON array; IN lists of 500 where
+    SQLite has no JSON functions) give the same answer, duplicates and odd ids included."""
+    from datetime import datetime, timezone
+
+    from brainstem.models import Event, Tenant
+
+    store = open_store(tmp_path / "b.db")
+    store.put_tenant(Tenant(tenant_id="tn_a", name="A", slug="a"))
+    t = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    evs = [Event(event_id=f"ev_{i:04x}", tenant_id="tn_a", timestamp=t, message_raw=f"m{i}") for i in range(1200)]
+    store.write(WriteBatch(events=evs[::3]))
+    asked = [e.event_id for e in evs] + ['ev_"q"', "ev_é", evs[0].event_id]
+    want = {e.event_id for e in evs[::3]}
+    assert store.existing_event_ids(iter(asked)) == want
+    store._json_each = False
+    assert store.existing_event_ids(iter(asked)) == want
+    store.close()
