@@ -48,10 +48,7 @@ class Shape:
     __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "lengths", "spans")
 
     def __init__(self, message: str, tokens: list[str], plain: bool) -> None:
-        masked, cls, soft = mask_shape(tokens)
-        self.masked = tuple(masked)
-        self.cls = cls
-        self.soft = tuple(soft)
+        self.masked, self.cls, self.soft = masked, cls, soft = mask_shape(tokens)
         self.plain = plain
         self.spans: tuple[tuple[int, int], ...] | None = None
         self.lengths: bytes | tuple[int, ...] = b""

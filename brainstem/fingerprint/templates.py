@@ -190,6 +190,9 @@ _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
 # token signature (see shapes.signature) -> (hard variable, class before context or SOFT)
 _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
+# masked tokens -> (classes as bytes, soft indexes), see mask_shape
+_CONTEXT_MEMO_MAX = 50_000
+_context_memo: dict[tuple[str, ...], tuple[bytes, tuple[int, ...]]] = {}
 
 
 _SPACED_VAR = " " + VAR
@@ -226,7 +229,7 @@ def _learn_token(tok: str) -> tuple[str, int]:
 def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
     """:func:`mask`, and the indexes of the soft variables (literal tokens with ASCII digits)."""
     masked, cls, soft = mask_shape(tokens)
-    return masked, list(cls), soft
+    return list(masked), list(cls), list(soft)
 
 
 def mask_soft_slow(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
@@ -256,24 +259,40 @@ def mask_soft_slow(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
     return masked, cls, soft
 
 
-def mask_shape(tokens: list[str]) -> tuple[list[str], bytes, list[int]]:
-    """:func:`mask_soft` with the classes as bytes (what :class:`.shapes.Shape` keeps)."""
+def mask_shape(tokens: list[str]) -> tuple[tuple[str, ...], bytes, tuple[int, ...]]:
+    """:func:`mask_soft` as :class:`.shapes.Shape` keeps it: tuples, the classes as bytes."""
     if len(_masked_memo) >= _TOKEN_MEMO_MAX:
         _masked_memo.clear()
         _class_memo.clear()
-    # every token in the memos first (the loop visits only the new ones), then two
-    # lookups per token in C; the class bytes are scanned with bytes.find
-    for tok in filterfalse(_class_memo.__contains__, tokens):
+    # every token in the memos first (the loop visits only the new ones), then one
+    # lookup per token in C
+    for tok in filterfalse(_masked_memo.__contains__, tokens):
         _learn_token(tok)
+    # The classes and the soft indexes are a function of the masked tokens: a
+    # masked token is the token itself, or <*> (with its space) for a hard
+    # variable, whose class is VALUE, as for a literal "<*>"; and the context
+    # rules read only masked tokens and their leading spaces (a token's). So they
+    # are memoized by the masked tokens, which messages of many signatures share.
     try:
-        masked = list(map(_masked_memo.__getitem__, tokens))
-        cb = bytes(map(_class_memo.__getitem__, tokens))
+        masked = tuple(map(_masked_memo.__getitem__, tokens))
+        got = _context_memo.get(masked)
+        if got is None:
+            got = _context(tokens, masked)
+            if len(_context_memo) >= _CONTEXT_MEMO_MAX:
+                _context_memo.clear()
+            _context_memo[masked] = got
     except KeyError:  # another thread emptied the memos meanwhile
-        masked, cl, soft = mask_soft_slow(tokens)
-        return masked, bytes(cl), soft
-    soft: list[int] = []
+        ml, cl, sl = mask_soft_slow(tokens)
+        return tuple(ml), bytes(cl), tuple(sl)
+    return masked, got[0], got[1]
+
+
+def _context(tokens: list[str], masked: tuple[str, ...]) -> tuple[bytes, tuple[int, ...]]:
+    """Classes (as bytes) and soft indexes of masked tokens, the context rules applied."""
+    cb = bytes(map(_class_memo.__getitem__, tokens))
     if SOFT not in cb and UNIT not in cb and EQ not in cb and QUOTE not in cb:
-        return masked, cb, soft
+        return cb, ()
+    soft: list[int] = []
     cls = bytearray(cb)
     find = cls.find
     i = find(SOFT)
@@ -295,10 +314,10 @@ def mask_shape(tokens: list[str]) -> tuple[list[str], bytes, list[int]]:
     i = find(QUOTE)
     while i >= 0:  # the content of a quoted string (as _in_context)
         cls[i] = PUNCT
-        if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):
+        if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):  # type: ignore[arg-type]
             cls[i + 1] = VALUE
         i = find(QUOTE, i + 1)
-    return masked, bytes(cls), soft
+    return bytes(cls), tuple(soft)
 
 
 def mask(tokens: list[str]) -> tuple[list[str], list[int]]:

@@ -63,8 +63,9 @@ def test_masking_by_memo_equals_token_by_token(text, cold):
         templates._token_sig_memo.clear()
     tokens = tokenize(text)
     masked, cls, soft = mask_shape(tokens)
-    assert (masked, list(cls), soft) == mask_soft_slow(tokens)
-    assert mask_soft(tokens) == (masked, list(cls), soft)
+    assert (list(masked), list(cls), list(soft)) == mask_soft_slow(tokens)
+    assert mask_shape(tokens) == (masked, cls, soft)  # now from the memo of masked tokens
+    assert mask_soft(tokens) == (list(masked), list(cls), list(soft))
 
 
 def test_signature_keeps_the_hex_prefix_apart():
