@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import repeat
 
 from .masking import VAR, context_names, signature, unique_names, value_name
 from .templates import (
     EVIDENCE, SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
 )
-from .shapes import Shape, shape
+from .shapes import Shape, _shapes, shape
 
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 2
@@ -118,15 +119,29 @@ class TemplateMiner:
         hit = self._msg_cache.get(message)
         if hit is not None:
             c = self._clusters[hit[0]]
-            self._touch(c, time)
+            c.count += 1  # as _touch
+            c.last_seq = self._seq
+            if time is not None and time > c.last_time:
+                c.last_time = time
             return Match(c.key, c.text, c.version, dict(zip(hit[1], hit[2])), False, False)
 
-        sh, tokens, dkey, done = self._lookup(message)
+        # as _lookup, written out (the usual path)
+        sig = signature(message)
+        sh = _shapes.get(sig)
+        tokens = None
+        if sh is None:
+            sh, tokens = shape(sig, message)
+        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        decided = self._decisions.get(len(sh.masked))
+        done = decided.get(dkey) if decided else None
         if done is not None:
             c = self._clusters[done[0]]
             names = done[1]
             values = tuple([message[s:e] for s, e in done[2]])
-            self._touch(c, time)
+            c.count += 1  # as _touch
+            c.last_seq = self._seq
+            if time is not None and time > c.last_time:
+                c.last_time = time
             if len(self._msg_cache) < self._cache_max:
                 self._msg_cache[message] = (c.cid, names, values)
             return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
@@ -186,8 +201,7 @@ class TemplateMiner:
         sh, tokens, _, done = self._lookup(message)
         if done is not None:
             c = self._clusters[done[0]]
-            names, spans = done[1], done[2]
-            params = {n: message[s:e] for n, (s, e) in zip(names, spans)}
+            params = {n: message[s:e] for n, (s, e) in zip(done[1], done[2])}
             return Match(c.key, c.text, c.version, params, False, False)
         if tokens is None:
             tokens = sh.tokens(message)
@@ -353,7 +367,8 @@ class TemplateMiner:
         self._decided += 1
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
-        values = [tok[1:] if tok[:1] == " " else tok for tok in map(tokens.__getitem__, c.wild_at)]
+        # without the leading space (str.removeprefix is tok[1:] if tok[:1] == " " else tok)
+        values = list(map(str.removeprefix, map(tokens.__getitem__, c.wild_at), repeat(" ")))
         if not values:
             return {}
         ctx = c.names

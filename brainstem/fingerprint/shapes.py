@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import accumulate
 
-from .templates import mask_soft
+from .templates import mask_shape
 from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
 
 _SHAPES_MAX = 50_000
@@ -48,19 +48,18 @@ class Shape:
     __slots__ = ("masked", "cls", "soft", "soft_spans", "plain", "lengths", "spans")
 
     def __init__(self, message: str, tokens: list[str], plain: bool) -> None:
-        masked, cls, soft = mask_soft(tokens)
-        self.masked = tuple(masked)
-        self.cls = bytes(cls)
-        self.soft = tuple(soft)
+        self.masked, self.cls, self.soft = masked, cls, soft = mask_shape(tokens)
         self.plain = plain
         self.spans: tuple[tuple[int, int], ...] | None = None
         self.lengths: bytes | tuple[int, ...] = b""
         if plain:
-            lengths = list(map(len, tokens))
-            self.lengths = bytes(lengths) if max(lengths, default=0) < 256 else tuple(lengths)
+            try:
+                self.lengths = bytes(map(len, tokens))
+            except ValueError:  # a token of 256 characters or more
+                self.lengths = tuple(map(len, tokens))
         else:
             self.spans = _spans(message)
-        self.soft_spans = tuple([self.span(i) for i in soft]) if soft else ()
+        self.soft_spans = tuple(self.spans_at(soft)) if soft else ()
 
     def span(self, i: int) -> tuple[int, int]:
         """(start, end) of token ``i`` in a message of this shape, without its leading space."""

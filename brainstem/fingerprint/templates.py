@@ -8,6 +8,7 @@ miner's indexes.
 from __future__ import annotations
 
 import re
+from itertools import filterfalse
 from operator import ne as _ne
 
 from .masking import VAR, kind, signature
@@ -189,6 +190,9 @@ _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
 # token signature (see shapes.signature) -> (hard variable, class before context or SOFT)
 _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
+# masked tokens -> (classes as bytes, soft indexes), see mask_shape
+_CONTEXT_MEMO_MAX = 50_000
+_context_memo: dict[tuple[str, ...], tuple[bytes, tuple[int, ...]]] = {}
 
 
 _SPACED_VAR = " " + VAR
@@ -224,47 +228,96 @@ def _learn_token(tok: str) -> tuple[str, int]:
 
 def mask_soft(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
     """:func:`mask`, and the indexes of the soft variables (literal tokens with ASCII digits)."""
-    if len(_masked_memo) >= _TOKEN_MEMO_MAX:
-        _masked_memo.clear()
-        _class_memo.clear()
-    # list scans (count, index) run in C; the Python loops only visit the hits
-    masked = list(map(_masked_memo.get, tokens))
-    i = 0
-    for _ in range(masked.count(None)):
-        i = masked.index(None, i)
-        masked[i] = _learn_token(tokens[i])[0]
-    cls = list(map(_class_memo.get, tokens))
-    i = 0
-    for _ in range(cls.count(None)):  # only if another thread emptied the memo meanwhile
-        i = cls.index(None, i)
-        cls[i] = _learn_token(tokens[i])[1]
-    soft: list[int] = []
-    i = 0
-    for _ in range(cls.count(SOFT)):
-        i = cls.index(SOFT, i)
-        cls[i] = VALUE
-        soft.append(i)
+    masked, cls, soft = mask_shape(tokens)
+    return list(masked), list(cls), list(soft)
+
+
+def mask_soft_slow(tokens: list[str]) -> tuple[list[str], list[int], list[int]]:
+    """What :func:`mask_soft` gives, the plain way (one token at a time), to test it against."""
+    masked, cls, soft = [], [], []
+    for i, tok in enumerate(tokens):
+        m, k = _learn_token(tok)
+        masked.append(m)
+        if k == SOFT:
+            k = VALUE
+            soft.append(i)
+        cls.append(k)
     n = len(tokens)
-    if UNIT in cls:  # a unit after a number is part of the value
-        i = 0
-        for _ in range(cls.count(UNIT)):
-            i = cls.index(UNIT, i)
+    for i in range(n):
+        if cls[i] == UNIT:
             cls[i] = VALUE if i and tokens[i][0] == " " and masked[i - 1].endswith(VAR) else PLAIN
-    if EQ in cls:  # the value in key=value (as _in_context)
-        i = 0
-        for _ in range(cls.count(EQ)):
-            i = cls.index(EQ, i)
+    for i in range(n):
+        if cls[i] == EQ:
             cls[i] = PUNCT
             if i + 1 < n and cls[i + 1] == PLAIN and tokens[i + 1][0] != " ":
                 cls[i + 1] = VALUE
-    if QUOTE in cls:  # the content of a quoted string (as _in_context)
-        i = 0
-        for _ in range(cls.count(QUOTE)):
-            i = cls.index(QUOTE, i)
+    for i in range(n):
+        if cls[i] == QUOTE:
             cls[i] = PUNCT
             if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):
                 cls[i + 1] = VALUE
     return masked, cls, soft
+
+
+def mask_shape(tokens: list[str]) -> tuple[tuple[str, ...], bytes, tuple[int, ...]]:
+    """:func:`mask_soft` as :class:`.shapes.Shape` keeps it: tuples, the classes as bytes."""
+    if len(_masked_memo) >= _TOKEN_MEMO_MAX:
+        _masked_memo.clear()
+        _class_memo.clear()
+    # every token in the memos first (the loop visits only the new ones), then one
+    # lookup per token in C
+    for tok in filterfalse(_masked_memo.__contains__, tokens):
+        _learn_token(tok)
+    # The classes and the soft indexes are a function of the masked tokens: a
+    # masked token is the token itself, or <*> (with its space) for a hard
+    # variable, whose class is VALUE, as for a literal "<*>"; and the context
+    # rules read only masked tokens and their leading spaces (a token's). So they
+    # are memoized by the masked tokens, which messages of many signatures share.
+    try:
+        masked = tuple(map(_masked_memo.__getitem__, tokens))
+        got = _context_memo.get(masked)
+        if got is None:
+            got = _context(tokens, masked)
+            if len(_context_memo) >= _CONTEXT_MEMO_MAX:
+                _context_memo.clear()
+            _context_memo[masked] = got
+    except KeyError:  # another thread emptied the memos meanwhile
+        ml, cl, sl = mask_soft_slow(tokens)
+        return tuple(ml), bytes(cl), tuple(sl)
+    return masked, got[0], got[1]
+
+
+def _context(tokens: list[str], masked: tuple[str, ...]) -> tuple[bytes, tuple[int, ...]]:
+    """Classes (as bytes) and soft indexes of masked tokens, the context rules applied."""
+    cb = bytes(map(_class_memo.__getitem__, tokens))
+    if SOFT not in cb and UNIT not in cb and EQ not in cb and QUOTE not in cb:
+        return cb, ()
+    soft: list[int] = []
+    cls = bytearray(cb)
+    find = cls.find
+    i = find(SOFT)
+    while i >= 0:
+        cls[i] = VALUE
+        soft.append(i)
+        i = find(SOFT, i + 1)
+    n = len(tokens)
+    i = find(UNIT)
+    while i >= 0:  # a unit after a number is part of the value
+        cls[i] = VALUE if i and tokens[i][0] == " " and masked[i - 1].endswith(VAR) else PLAIN
+        i = find(UNIT, i + 1)
+    i = find(EQ)
+    while i >= 0:  # the value in key=value (as _in_context)
+        cls[i] = PUNCT
+        if i + 1 < n and cls[i + 1] == PLAIN and tokens[i + 1][0] != " ":
+            cls[i + 1] = VALUE
+        i = find(EQ, i + 1)
+    i = find(QUOTE)
+    while i >= 0:  # the content of a quoted string (as _in_context)
+        cls[i] = PUNCT
+        if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):  # type: ignore[arg-type]
+            cls[i + 1] = VALUE
+        i = find(QUOTE, i + 1)
+    return bytes(cls), tuple(soft)
 
 
 def mask(tokens: list[str]) -> tuple[list[str], list[int]]:

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 from brainstem.fingerprint import TemplateMiner
 from brainstem.fingerprint.masking import signature
 from brainstem.fingerprint.shapes import Shape
-from brainstem.fingerprint.templates import mask_soft
+from brainstem.fingerprint import templates
+from brainstem.fingerprint.templates import mask_shape, mask_soft, mask_soft_slow
 from brainstem.fingerprint.tokens import is_normalized, normalize, tokenize
 
 from .test_properties import expand, families, message
@@ -49,6 +50,22 @@ def test_one_signature_one_shape(first, rnd):
         s, e = shape.span(i)
         core = tok[1:] if tok[:1] == " " else tok
         assert " ".join(other[s:e].split()) == core
+    assert list(shape.soft_spans) == [shape.span(i) for i in soft]
+
+
+@settings(max_examples=500, deadline=None)
+@given(digit_message, st.booleans())
+def test_masking_by_memo_equals_token_by_token(text, cold):
+    """mask_shape (memo lookups in C, classes scanned as bytes) gives what the plain loop gives."""
+    if cold:
+        templates._masked_memo.clear()
+        templates._class_memo.clear()
+        templates._token_sig_memo.clear()
+    tokens = tokenize(text)
+    masked, cls, soft = mask_shape(tokens)
+    assert (list(masked), list(cls), list(soft)) == mask_soft_slow(tokens)
+    assert mask_shape(tokens) == (masked, cls, soft)  # now from the memo of masked tokens
+    assert mask_soft(tokens) == (list(masked), list(cls), list(soft))
 
 
 def test_signature_keeps_the_hex_prefix_apart():
