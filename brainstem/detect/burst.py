@@ -28,9 +28,11 @@ from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
 from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
 
+_NOTHING: list = []     # shared "no findings" (callers only read it)
+
 
 class _Rate:
-    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak", "spans")
+    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak", "spans", "bar")
 
     def __init__(self, width: float, span: int):
         self.times: deque[float] = deque()
@@ -39,6 +41,9 @@ class _Rate:
         self.bursts = 0
         self.max_peak = 0
         self.spans: list[list[float]] = []     # [start, end] of the latest episodes
+        # the count that opens a burst in the current tumbling window (a function of the
+        # baseline, which only a roll changes; not saved)
+        self.bar: float = 0
 
 
 class BurstDetector(Detector):
@@ -58,14 +63,16 @@ class BurstDetector(Detector):
 
     def learn_one(self, obs: Observation) -> list[Finding]:
         ts = obs.ts
-        if self.origin is None:
-            self.origin = ts
         r = self.rates.get(obs.signature_key)
         if r is None:
+            if self.origin is None:
+                self.origin = ts
             r = self.rates[obs.signature_key] = _Rate(self.window, self.span)
+            r.bar = self._bar(r)
         base = r.baseline
         if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
             base.roll(ts)
+            r.bar = self._bar(r)
         base.value += 1
         times = r.times
         times.append(ts)
@@ -73,6 +80,8 @@ class BurstDetector(Detector):
         while times and times[0] <= horizon:
             times.popleft()
         n = len(times)
+        if n < r.bar and r.episode is None:
+            return _NOTHING     # the usual case: below the bar, nothing open (what episode_step would say)
         ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.window * self.span,
                                   floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[0])
         if ep is None:
@@ -103,6 +112,10 @@ class BurstDetector(Detector):
             episode_events=ep.events,
         )]
 
+    def _bar(self, r: _Rate) -> float:
+        """The level that opens a burst (episode_step's threshold) while the baseline stays as it is."""
+        return max(self.min_events, self.ratio * r.baseline.level)
+
     def covers(self, signature_key: str, start: float, end: float) -> bool:
         """Did a burst of this signature overlap ``start..end``?"""
         r = self.rates.get(signature_key)
@@ -123,6 +136,7 @@ class BurstDetector(Detector):
             r.baseline.load(base)
             r.episode = Episode.from_state(ep) if ep else None
             r.bursts, r.max_peak, r.spans = bursts, peak, spans
+            r.bar = self._bar(r)
             self.rates[k] = r
 
     def tracked(self) -> list[str]:
