@@ -70,7 +70,7 @@ class BurstDetector(Detector):
             r = self.rates[obs.signature_key] = _Rate(self.window, self.span)
             r.bar = self._bar(r)
         base = r.baseline
-        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+        if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
             r.bar = self._bar(r)
         base.value += 1

@@ -67,7 +67,7 @@ class SpreadDetector(Detector):
             r = self.reach[obs.signature_key] = _Reach(self.width, self.span)
             r.bar = self._bar(r)
         base = r.baseline
-        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+        if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
             r.seen.clear()
             r.bar = self._bar(r)

@@ -17,7 +17,7 @@ class TumblingBaseline:
     however quiet the minutes between).
     """
 
-    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows")
+    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows", "next")
 
     def __init__(self, width: float, span: int, *, skip_empty: bool = False):
         self.width = width
@@ -28,6 +28,9 @@ class TumblingBaseline:
         self.skip_empty = skip_empty
         self.seeded = False
         self.windows = 0          # windows folded in that had something in them
+        # no event before this opens a new window: the hot paths compare with it before
+        # they divide (``ts >= next and ts // width > window`` is what roll() tests)
+        self.next = _edge(width, -1)
 
     def roll(self, ts: float) -> None:
         k = int(ts // self.width)
@@ -46,6 +49,7 @@ class TumblingBaseline:
             if gap and not self.skip_empty:
                 self.level *= keep ** min(gap, 10_000)
         self.window = k
+        self.next = _edge(self.width, k)
         self.value = 0.0
 
     def to_state(self) -> list[Any]:
@@ -53,6 +57,20 @@ class TumblingBaseline:
 
     def load(self, state: list[Any]) -> None:
         self.level, self.window, self.value, self.seeded, self.windows = state
+        self.next = _edge(self.width, self.window)
+
+
+def _edge(width: float, window: int) -> float:
+    """Where window ``window + 1`` begins: the least ``ts`` with ``ts // width > window``.
+
+    Exact when the width is a whole number of seconds (``(window + 1) * width`` is then an
+    integer float, and float floor division is exact below 2**53); otherwise -inf, so that
+    every event takes the division.
+    """
+    edge = (window + 1) * width
+    if width > 0 and float(width).is_integer() and abs(edge) < 2.0 ** 52:
+        return float(edge)
+    return float("-inf")
 
 
 class Episode:
