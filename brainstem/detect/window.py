@@ -1,6 +1,7 @@
 """Pieces the windowed detectors share: a baseline over tumbling windows, episodes."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -129,6 +130,12 @@ def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, flo
         return None, False
     ep = holder.episode = Episode(start, usual, threshold)
     return ep, True
+
+
+def whole_bar(threshold: float) -> int | float:
+    """The least whole count that reaches ``threshold``: for a whole ``n``, ``n < whole_bar(t)``
+    exactly when ``n < t``, and an int compares with an int faster than with a float."""
+    return math.ceil(threshold) if math.isfinite(threshold) else threshold
 
 
 def recent_spans(spans: list[list[float]], start: float, end: float) -> bool:
