@@ -25,7 +25,7 @@ from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole_bar
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole, whole_bar
 
 _NOTHING: list = []     # shared "no findings" (callers only read it)
 
@@ -57,6 +57,7 @@ class BurstDetector(Detector):
         self.spread = None          # a SpreadDetector whose spreads this detector leaves alone
         self.window = float(window_seconds)
         self.min_events = min_events
+        self._floor_bar = whole(min_events)
         self.ratio = ratio
         self.span = baseline_windows
         self.origin: float | None = None
@@ -132,7 +133,7 @@ class BurstDetector(Detector):
 
     def _bar(self, r: _Rate) -> int | float:
         """The least count that opens a burst (episode_step's threshold) while the baseline stays as it is."""
-        return whole_bar(max(self.min_events, self.ratio * r.baseline.level))
+        return whole_bar(self._floor_bar, self.ratio * r.baseline.level)
 
     def covers(self, signature_key: str, start: float, end: float) -> bool:
         """Did a burst of this signature overlap ``start..end``?"""

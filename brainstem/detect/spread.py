@@ -19,7 +19,7 @@ from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole, whole_bar
 
 # A signature's usual reach counts once it has shown up in this many windows;
 # before that it is not routine, and reaching many assets is news.
@@ -41,7 +41,7 @@ class _Reach:
         self.spans: list[list[float]] = []
         # the asset count that opens a spread in the current tumbling window (a function of
         # the baseline, which only a roll changes; not saved)
-        self.bar: float = 0
+        self.bar: int | float = 0
 
 
 class SpreadDetector(Detector):
@@ -53,6 +53,7 @@ class SpreadDetector(Detector):
         self.profile = profile
         self.width = float(window_seconds)
         self.min_assets = min_assets
+        self._floor_bar = whole(min_assets)
         self.ratio = ratio
         self.span = baseline_windows
         self.origin: float | None = None
@@ -119,10 +120,10 @@ class SpreadDetector(Detector):
             episode_events=ep.events,
         )]
 
-    def _bar(self, r: _Reach) -> float:
-        """The asset count that opens a spread (episode_step's threshold) while the baseline stays as it is."""
+    def _bar(self, r: _Reach) -> int | float:
+        """The least asset count that opens a spread (episode_step's threshold) while the baseline stays as it is."""
         base = r.baseline
-        return max(self.min_assets, self.ratio * (base.level if base.windows >= ROUTINE_WINDOWS else 0.0))
+        return whole_bar(self._floor_bar, self.ratio * (base.level if base.windows >= ROUTINE_WINDOWS else 0.0))
 
     def covers(self, signature_key: str, start: float, end: float) -> bool:
         """Did a spread of this signature overlap ``start..end``?"""
