@@ -70,6 +70,7 @@ class AnomalyDetector(Detector):
         self.min_events = rate_min_events
         # the trailing 24 hours: [hour, events, new signatures at each severity rank 0..7]
         self.ring: list[list[Any]] = []
+        self._top: list[Any] | None = None      # ring[-1]
         # new signatures in their hold: [due, key, ts, event id, asset, severity, bits, new, events, count]
         self.pending: list[list[Any]] = []
         # key -> [hour, count, hourly level, hour-of-day levels, threshold, last anomalous hour,
@@ -79,29 +80,31 @@ class AnomalyDetector(Detector):
     def learn_one(self, obs: Observation) -> list[Finding]:
         ts = obs.ts
         key = obs.signature_key
-        hour = int(ts // 3600)
-        ring = self.ring
-        if ring and hour <= ring[-1][0]:
-            ring[-1][1] += 1
+        prof = self.profile
+        hour = prof.hour        # int(ts // 3600), which the profile has just worked out
+        top = self._top
+        if top is not None and hour <= top[0]:
+            top[1] += 1
         else:
-            ring.append([hour, 1, [0] * 8])
+            ring = self.ring
+            top = self._top = [hour, 1, [0] * 8]
+            ring.append(top)
             while ring[0][0] <= hour - 24:
                 del ring[0]
         out: list[Finding] = _NOTHING
         if self.pending:
             out = self._watch(obs)
-        prof = self.profile
         if prof.created:
             if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
                 # as surprising as new signatures this severe are rare here
-                events = sum(r[1] for r in ring) - 1
-                new = sum(sum(r[2][:obs.severity + 1]) for r in ring)
+                events = sum(r[1] for r in self.ring) - 1
+                new = sum(sum(r[2][:obs.severity + 1]) for r in self.ring)
                 bits = -math.log2((new + 1) / (events + 2))
                 p = [ts + self.hold, key, ts, obs.event_id, obs.asset, obs.severity, round(bits, 2), new, events, 1]
                 if len(self.pending) < _MAX_PENDING:    # a flood of new signatures is not followed one by one
                     self.pending.append(p)
-            ring[-1][2][min(max(obs.severity, 0), 7)] += 1
-        elif key in self.novel:
+            top[2][min(max(obs.severity, 0), 7)] += 1
+        elif self.novel and key in self.novel:
             out = self._superseded(key, ts, out)
         r = self.rates.get(key)
         if r is None:
@@ -219,6 +222,7 @@ class AnomalyDetector(Detector):
 
     def load_state(self, state: dict[str, Any]) -> None:
         self.ring = [list(x) for x in state.get("ring", [])]
+        self._top = self.ring[-1] if self.ring else None
         self.pending = [list(x) for x in state.get("pending", [])]
         self.novel = {k: list(p) for k, p in state.get("novel", {}).items()}
         self.rates = {k: list(v) for k, v in state.get("rates", {}).items()}

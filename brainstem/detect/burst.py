@@ -21,24 +21,30 @@ signature already holds (one line from many hosts) is left to the spread.
 """
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole, whole_bar
+
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 class _Rate:
-    __slots__ = ("times", "baseline", "episode", "bursts", "max_peak", "spans")
+    __slots__ = ("times", "head", "baseline", "episode", "bursts", "max_peak", "spans", "bar")
 
     def __init__(self, width: float, span: int):
-        self.times: deque[float] = deque()
+        # the sliding window is times[head:] (a list and a start, cheaper per event than a deque)
+        self.times: list[float] = []
+        self.head = 0
         self.baseline = TumblingBaseline(width, span)
         self.episode: Episode | None = None
         self.bursts = 0
         self.max_peak = 0
         self.spans: list[list[float]] = []     # [start, end] of the latest episodes
+        # the least count that opens a burst in the current tumbling window (a function of
+        # the baseline, which only a roll changes; not saved)
+        self.bar: int | float = 0
 
 
 class BurstDetector(Detector):
@@ -51,6 +57,7 @@ class BurstDetector(Detector):
         self.spread = None          # a SpreadDetector whose spreads this detector leaves alone
         self.window = float(window_seconds)
         self.min_events = min_events
+        self._floor_bar = whole(min_events)
         self.ratio = ratio
         self.span = baseline_windows
         self.origin: float | None = None
@@ -58,23 +65,44 @@ class BurstDetector(Detector):
 
     def learn_one(self, obs: Observation) -> list[Finding]:
         ts = obs.ts
-        if self.origin is None:
-            self.origin = ts
         r = self.rates.get(obs.signature_key)
         if r is None:
-            r = self.rates[obs.signature_key] = _Rate(self.window, self.span)
+            r = self._track(obs.signature_key, ts)
         base = r.baseline
-        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+        if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
-        base.value += 1
+            r.bar = self._bar(r)
+        base.value += 1.0
         times = r.times
         times.append(ts)
         horizon = ts - self.window
-        while times and times[0] <= horizon:
-            times.popleft()
-        n = len(times)
+        head = r.head
+        if times[head] <= horizon:      # the oldest events leave the window, as from the front of a queue
+            head += 1
+            while times[head] <= horizon:   # stops at ts at the latest
+                head += 1
+            if head > 64 and 2 * head > len(times):
+                del times[:head]
+                head = 0
+            r.head = head
+        if len(times) - head < r.bar and r.episode is None:
+            return _NOTHING     # the usual case: below the bar, nothing open (what episode_step would say)
+        return self._judge(r, obs)
+
+    def _track(self, key: str, ts: float) -> _Rate:
+        if self.origin is None:
+            self.origin = ts
+        r = self.rates[key] = _Rate(self.window, self.span)
+        r.bar = self._bar(r)
+        return r
+
+    def _judge(self, r: _Rate, obs: Observation) -> list[Finding]:
+        """Open, continue or close the episode (the rare events at or above the bar, or in a burst)."""
+        ts = obs.ts
+        times = r.times
+        n = len(times) - r.head
         ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.window * self.span,
-                                  floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[0])
+                                  floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[r.head])
         if ep is None:
             return []
         if opened:
@@ -103,6 +131,10 @@ class BurstDetector(Detector):
             episode_events=ep.events,
         )]
 
+    def _bar(self, r: _Rate) -> int | float:
+        """The least count that opens a burst (episode_step's threshold) while the baseline stays as it is."""
+        return whole_bar(self._floor_bar, self.ratio * r.baseline.level)
+
     def covers(self, signature_key: str, start: float, end: float) -> bool:
         """Did a burst of this signature overlap ``start..end``?"""
         r = self.rates.get(signature_key)
@@ -110,7 +142,7 @@ class BurstDetector(Detector):
 
     def to_state(self) -> dict[str, Any]:
         return {"origin": self.origin, "rates": {
-            k: [list(r.times), r.baseline.to_state(), r.episode.to_state() if r.episode else None, r.bursts,
+            k: [r.times[r.head:], r.baseline.to_state(), r.episode.to_state() if r.episode else None, r.bursts,
                 r.max_peak, r.spans]
             for k, r in self.rates.items()}}
 
@@ -119,10 +151,11 @@ class BurstDetector(Detector):
         self.rates = {}
         for k, (times, base, ep, bursts, peak, spans) in state.get("rates", {}).items():
             r = _Rate(self.window, self.span)
-            r.times.extend(times)
+            r.times = list(times)
             r.baseline.load(base)
             r.episode = Episode.from_state(ep) if ep else None
             r.bursts, r.max_peak, r.spans = bursts, peak, spans
+            r.bar = self._bar(r)
             self.rates[k] = r
 
     def tracked(self) -> list[str]:

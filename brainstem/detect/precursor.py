@@ -70,7 +70,8 @@ class PrecursorDetector(Detector):
         self._assets_cap = _MAX_RECENT_ASSETS
 
     def learn_one(self, obs: Observation) -> list[Finding]:
-        if self.profile is not None and self.profile.steady:
+        prof = self.profile
+        if prof is not None and prof.steady:
             return _NOTHING     # steady background begins before nothing and is no failure to predict
         ts = obs.ts
         key = obs.signature_key

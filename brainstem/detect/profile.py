@@ -76,6 +76,9 @@ class ActivityProfile(Detector):
         self.created = False    # it is the signature's first event
         self.startup = False    # it came while the tenant was starting up
         self.steady = False     # its signature is steady background (judged once an hour)
+        self.hour = -1          # its hour, int(ts // HOUR)
+        # [start, end) of the hour self.cell in seconds: an event inside it needs no division
+        self._cell_span = (float("inf"), float("-inf"))
 
     # -- learning ------------------------------------------------------------------
     def learn_one(self, obs: Observation) -> tuple:
@@ -92,22 +95,11 @@ class ActivityProfile(Detector):
         startup = self.startup = ts - self.awake_since < self.startup_seconds
         if self.waking is not None and ts - self.awake_since >= self.confirm_seconds:
             self.waking = None      # it stayed awake: a real start-up, its marks stay
-        cell = int(ts // HOUR)
-        if cell != self.cell:
-            if cell > self.cell:
-                self.cell = cell
-                since = ts - 86400
-                self.fleet = sum(1 for last in self.assets.values() if last >= since) or 1
-            day = cell // DAY_HOURS
-            mask = self.days.get(day)
-            if mask is None:
-                self.days[day] = 1 << (cell % DAY_HOURS)
-                if len(self.days) > self.keep_days:
-                    self._prune(self.days)
-                self._version += 1
-            elif not mask & 1 << (cell % DAY_HOURS):
-                self.days[day] = mask | 1 << (cell % DAY_HOURS)
-                self._version += 1
+        lo, hi = self._cell_span
+        if lo <= ts < hi:
+            cell = self.hour = self.cell      # the latest hour, as most events are
+        else:
+            cell = self.hour = self._new_cell(ts)
         assets = self.assets
         assets[obs.asset] = ts
         if len(assets) > _MAX_ASSETS:
@@ -120,6 +112,32 @@ class ActivityProfile(Detector):
             self.fresh = False
             self.steady = s.steady
             return _NOTHING
+        return self._sig_hour(obs, s, cell, startup)
+
+    def _new_cell(self, ts: float) -> int:
+        """The hour of an event outside the latest hour: a new hour for the tenant, or a late event."""
+        cell = int(ts // HOUR)
+        if cell != self.cell:
+            if cell > self.cell:
+                self.cell = cell
+                self._cell_span = (cell * float(HOUR), (cell + 1) * float(HOUR))
+                since = ts - 86400
+                self.fleet = sum(1 for last in self.assets.values() if last >= since) or 1
+            day = cell // DAY_HOURS
+            mask = self.days.get(day)
+            if mask is None:
+                self.days[day] = 1 << (cell % DAY_HOURS)
+                if len(self.days) > self.keep_days:
+                    self._prune(self.days)
+                self._version += 1
+            elif not mask & 1 << (cell % DAY_HOURS):
+                self.days[day] = mask | 1 << (cell % DAY_HOURS)
+                self._version += 1
+        return cell
+
+    def _sig_hour(self, obs: Observation, s: _SigProfile, cell: int, startup: bool) -> tuple:
+        """The signature's first event in a while in hour ``cell`` (or an older event of a new hour)."""
+        ts = obs.ts
         s.cell = cell
         day = cell // DAY_HOURS
         bit = 1 << (cell % DAY_HOURS)
@@ -261,6 +279,8 @@ class ActivityProfile(Detector):
             s.days = {d: [m, sm] for d, m, sm in days}
             s.steady = steady
         self.assets = dict(state.get("assets", {}))
+        c = self.cell
+        self._cell_span = (c * float(HOUR), (c + 1) * float(HOUR)) if c >= 0 else (float("inf"), float("-inf"))
         self._background = {}
         self._version += 1
 

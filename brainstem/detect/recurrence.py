@@ -142,8 +142,12 @@ class RecurrenceDetector(Detector):
         if t is None:
             t = self.tracks[key] = _Track()
         assets = t.assets       # every event counts, so the hosts do not depend on who logged first
-        if len(assets) < _MAX_ASSETS or obs.asset in assets:
-            assets[obs.asset] = assets.get(obs.asset, 0) + 1
+        asset = obs.asset
+        seen = assets.get(asset)
+        if seen is not None:
+            assets[asset] = seen + 1
+        elif len(assets) < _MAX_ASSETS:
+            assets[asset] = 1
         if not prof.fresh or prof.steady:
             return _NOTHING     # only a new hour can change the picture; steady chatter never recurs
         # A recovery message ("changed state to up", "Started ...") coming back

@@ -38,6 +38,8 @@ for _p, _r in POLARITY.items():
 _WORD = re.compile(r"[A-Za-z]+")
 _TRUE = (True, 1, "true", "True", "TRUE", "1", "yes")
 _MAX_OPEN_ALERTS = 50_000
+_UNSEEN = ("", False)    # a template whose polarity is not worked out yet (no real answer is this object)
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 def alert_of(fields: dict[str, Any]) -> tuple[str, str, bool] | None:
@@ -93,13 +95,13 @@ class SelfHealDetector(Detector):
     def learn_one(self, obs: Observation) -> list[Finding]:
         if obs.alert is not None:
             return self._alert(obs)
-        pol = self._polarity.get(obs.template)
+        pol = self._polarity.get(obs.template, _UNSEEN)
         if pol is None:
-            if obs.template in self._polarity:
-                return []
+            return _NOTHING         # no state word: most templates
+        if pol is _UNSEEN:
             pol = self._polarity[obs.template] = polarity(obs.template)
             if pol is None:
-                return []
+                return _NOTHING
         key, is_problem = pol
         slot = obs.asset + "\x1f" + key
         if is_problem:

@@ -19,15 +19,16 @@ from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
-from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans
+from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole, whole_bar
 
 # A signature's usual reach counts once it has shown up in this many windows;
 # before that it is not routine, and reaching many assets is news.
 ROUTINE_WINDOWS = 2
+_NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 class _Reach:
-    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets", "spans")
+    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets", "spans", "bar")
 
     def __init__(self, width: float, span: int):
         self.window: deque[tuple[float, str]] = deque()
@@ -38,6 +39,9 @@ class _Reach:
         self.spreads = 0
         self.max_assets = 0
         self.spans: list[list[float]] = []
+        # the asset count that opens a spread in the current tumbling window (a function of
+        # the baseline, which only a roll changes; not saved)
+        self.bar: int | float = 0
 
 
 class SpreadDetector(Detector):
@@ -49,6 +53,7 @@ class SpreadDetector(Detector):
         self.profile = profile
         self.width = float(window_seconds)
         self.min_assets = min_assets
+        self._floor_bar = whole(min_assets)
         self.ratio = ratio
         self.span = baseline_windows
         self.origin: float | None = None
@@ -56,22 +61,26 @@ class SpreadDetector(Detector):
 
     def learn_one(self, obs: Observation) -> list[Finding]:
         ts = obs.ts
-        if self.origin is None:
-            self.origin = ts
         r = self.reach.get(obs.signature_key)
         if r is None:
+            if self.origin is None:
+                self.origin = ts
             r = self.reach[obs.signature_key] = _Reach(self.width, self.span)
+            r.bar = self._bar(r)
         base = r.baseline
-        if ts // base.width > base.window:     # a new tumbling window (what roll() looks at first)
+        if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
             r.seen.clear()
-        r.seen.add(obs.asset)
-        base.value = len(r.seen)
-        r.window.append((ts, obs.asset))
-        counts = r.counts
-        counts[obs.asset] = counts.get(obs.asset, 0) + 1
-        horizon = ts - self.width
+            r.bar = self._bar(r)
+        asset = obs.asset
+        seen = r.seen
+        seen.add(asset)
+        base.value = len(seen)
         window = r.window
+        window.append((ts, asset))
+        counts = r.counts
+        counts[asset] = counts.get(asset, 0) + 1
+        horizon = ts - self.width
         while window and window[0][0] <= horizon:
             _, old = window.popleft()
             left = counts[old] - 1
@@ -80,7 +89,9 @@ class SpreadDetector(Detector):
             else:
                 del counts[old]
         n = len(counts)
-        usual = r.baseline.level if r.baseline.windows >= ROUTINE_WINDOWS else 0.0
+        if n < r.bar and r.episode is None:
+            return _NOTHING     # the usual case: below the bar, nothing open (what episode_step would say)
+        usual = base.level if base.windows >= ROUTINE_WINDOWS else 0.0
         ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.width * self.span,
                                   floor=self.min_assets, ratio=self.ratio, usual=usual, start=window[0][0])
         if ep is None:
@@ -109,6 +120,11 @@ class SpreadDetector(Detector):
             episode_events=ep.events,
         )]
 
+    def _bar(self, r: _Reach) -> int | float:
+        """The least asset count that opens a spread (episode_step's threshold) while the baseline stays as it is."""
+        base = r.baseline
+        return whole_bar(self._floor_bar, self.ratio * (base.level if base.windows >= ROUTINE_WINDOWS else 0.0))
+
     def covers(self, signature_key: str, start: float, end: float) -> bool:
         """Did a spread of this signature overlap ``start..end``?"""
         r = self.reach.get(signature_key)
@@ -132,6 +148,7 @@ class SpreadDetector(Detector):
             r.seen = set(seen)
             r.episode = Episode.from_state(ep) if ep else None
             r.spreads, r.max_assets, r.spans = spreads, max_assets, spans
+            r.bar = self._bar(r)
             self.reach[k] = r
 
     def tracked(self) -> list[str]:

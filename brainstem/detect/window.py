@@ -1,7 +1,10 @@
 """Pieces the windowed detectors share: a baseline over tumbling windows, episodes."""
 from __future__ import annotations
 
+from math import ceil, floor
 from typing import Any
+
+_INF = float("inf")
 
 
 class TumblingBaseline:
@@ -17,7 +20,7 @@ class TumblingBaseline:
     however quiet the minutes between).
     """
 
-    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows")
+    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows", "next", "whole")
 
     def __init__(self, width: float, span: int, *, skip_empty: bool = False):
         self.width = width
@@ -28,11 +31,19 @@ class TumblingBaseline:
         self.skip_empty = skip_empty
         self.seeded = False
         self.windows = 0          # windows folded in that had something in them
+        # no event before this opens a new window: the hot paths compare with it before
+        # they divide (``ts >= next and ts // width > window`` is what roll() tests)
+        self.whole = width > 0 and float(width).is_integer()
+        self.next = _edge(width, -1)
 
     def roll(self, ts: float) -> None:
-        k = int(ts // self.width)
-        if k <= self.window:
-            return
+        width = self.width
+        if self.next <= ts < self.next + width:
+            k = self.window + 1     # the next window, as int(ts // width) says (next is exact when finite)
+        else:
+            k = floor(ts // width)
+            if k <= self.window:
+                return
         if self.window >= 0:
             if self.value:
                 self.windows += 1
@@ -44,8 +55,10 @@ class TumblingBaseline:
                 self.level = self.level * keep + self.alpha * self.value
             gap = k - self.window - 1
             if gap and not self.skip_empty:
-                self.level *= keep ** min(gap, 10_000)
+                self.level *= keep ** (gap if gap < 10_000 else 10_000)
         self.window = k
+        edge = (k + 1) * width
+        self.next = edge if self.whole and -_EXACT < edge < _EXACT else _NEVER     # _edge(width, k), inline
         self.value = 0.0
 
     def to_state(self) -> list[Any]:
@@ -53,6 +66,24 @@ class TumblingBaseline:
 
     def load(self, state: list[Any]) -> None:
         self.level, self.window, self.value, self.seeded, self.windows = state
+        self.next = _edge(self.width, self.window)
+
+
+def _edge(width: float, window: int) -> float:
+    """Where window ``window + 1`` begins: the least ``ts`` with ``ts // width > window``.
+
+    Exact when the width is a whole number of seconds (``(window + 1) * width`` is then an
+    integer float, and float floor division is exact below 2**53); otherwise -inf, so that
+    every event takes the division.
+    """
+    edge = (window + 1) * width
+    if width > 0 and float(width).is_integer() and -_EXACT < edge < _EXACT:
+        return float(edge)
+    return _NEVER
+
+
+_EXACT = 2.0 ** 52
+_NEVER = float("-inf")
 
 
 class Episode:
@@ -111,6 +142,25 @@ def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, flo
         return None, False
     ep = holder.episode = Episode(start, usual, threshold)
     return ep, True
+
+
+def whole(x: float) -> int | float:
+    """The least whole number at or above ``x`` (inf and nan stay as they are)."""
+    return ceil(x) if -_INF < x < _INF else x
+
+
+def whole_bar(floor_bar: int | float, threshold: float) -> int | float:
+    """The least whole count that reaches ``max(floor, threshold)``, given ``floor_bar = whole(floor)``.
+
+    For a whole ``n``, ``n < whole_bar(...)`` implies ``n < max(floor, threshold)`` (and is the
+    same test for finite values), and an int compares with an int faster than with a float. A nan
+    anywhere gives nan, which no count is below: the caller then takes its exact path.
+    """
+    if threshold <= floor_bar:
+        return floor_bar
+    if floor_bar != floor_bar:
+        return floor_bar
+    return ceil(threshold) if threshold < _INF else threshold
 
 
 def recent_spans(spans: list[list[float]], start: float, end: float) -> bool:
