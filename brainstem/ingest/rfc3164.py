@@ -14,10 +14,11 @@ Accepted headers (PRI optional everywhere)::
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from .levels import FACILITY_NAMES, SEVERITY_NAMES
 from .record import Record
-from .timestamps import MONTHS, YearResolver, make_dt
+from .timestamps import MONTHS, UTC, YearResolver, make_dt
 
 _BSD = re.compile(
     r"(?:<(\d{1,3})>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (?:(\d{4}) )?(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?:? +")
@@ -41,7 +42,14 @@ _FAST = re.compile(
     r"(?:<(\d{1,3})>)?([A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d) (\S*[^\s:]) "
     r"([^\s\[\]:\d][^\s\[\]:]*)(?:\[([^\]\s]{0,32})\])?: ?(.*)", re.S)
 
+_FAST_MATCH = _FAST.match
+
 _PRI_TABLE = {str(n): (FACILITY_NAMES[n >> 3], SEVERITY_NAMES[n & 7]) for n in range(192)}
+
+# "00".."60" -> the offset into a minute (a leap second is clamped to :59, as make_dt does);
+# anything else (other Unicode digits) goes the long way
+_SECOND_DELTAS = tuple(timedelta(seconds=n) for n in range(60))
+_SECONDS = {f"{n:02d}": _SECOND_DELTAS[min(n, 59)] for n in range(61)}
 
 
 def decode_pri(pri: str) -> tuple[str, str] | None:
@@ -55,33 +63,43 @@ class Rfc3164Parser:
     name = "rfc3164"
     source_type = "syslog"
 
-    __slots__ = ("resolver", "_ts_key", "_ts_val", "_day")
+    __slots__ = ("resolver", "_ts_key", "_ts_val", "_day", "_minute_key", "_minute")
 
     def __init__(self, resolver: YearResolver) -> None:
         self.resolver = resolver
         self._ts_key = None
         self._ts_val = None
         self._day: tuple[str, int, int, int] | None = None   # ('Oct 11', year, month, day) of the last line
+        self._minute_key: str | None = None   # 'Oct 11 22:14' of the last line: a minute of self._day
+        self._minute: datetime | None = None  # ... and its start
 
     def parse(self, text: str, path: str, line_no: int) -> Record | None:
-        f = _FAST.match(text)
+        f = _FAST_MATCH(text)
         if f is not None:
-            pri = f[1]
-            facility = severity = None
-            if pri is not None:
+            pri, ts_text, host, tag, pid, message = f.groups()
+            if pri is None:
+                facility = severity = None
+            else:
                 fs = _PRI_TABLE.get(pri)
                 if fs is None:
                     return None
                 facility, severity = fs
-            ts_text = f[2]
             if ts_text == self._ts_key:
                 ts = self._ts_val
             else:
-                ts = self._bsd_text_ts(ts_text)
-                if ts is None:
-                    return None
-            tag = f[4]
-            message = f[6]
+                # the minute of the line before, with the resolver where that line left it
+                # (see _bsd_text_ts): its start plus the seconds
+                r = self.resolver
+                last = self._day
+                second = _SECONDS.get(ts_text[-2:]) if ts_text[:-3] == self._minute_key else None
+                if second is not None and r.year == last[1] and r.last_month == last[2]:
+                    ts = self._minute + second
+                    self._ts_key = ts_text
+                    self._ts_val = ts
+                else:
+                    ts = self._bsd_text_ts(ts_text)
+                    if ts is None:
+                        return None
             fields = {}
             if tag[-1] == ")":
                 pm = _PROG_MODULE.fullmatch(tag)
@@ -93,7 +111,7 @@ class Rfc3164Parser:
                 if k is not None:
                     fields["uptime"] = float(k[1])
                     message = message[k.end():]
-            return Record(ts, message.strip(), text, "syslog", path, line_no, f[3], tag, f[5] or None,
+            return Record(ts, message.strip(), text, "syslog", path, line_no, host, tag, pid or None,
                           severity, facility, fields, {"format": "rfc3164"})
         return self.parse_general(text, path, line_no)
 
@@ -152,13 +170,24 @@ class Rfc3164Parser:
         if last is not None and last[0] == day_text and r.year == last[1] and r.last_month == last[2]:
             year, month, day = last[1], last[2], last[3]
         else:
+            self._minute_key = None   # a minute belongs to self._day
             month = MONTHS.get(ts_text[:3])
             if month is None:
                 return None
             day = int(day_text[4:])
             year = r.year_for(month, day)
             self._day = (day_text, year, month, day)
-        ts = make_dt(year, month, day, int(ts_text[-8:-6]), int(ts_text[-5:-3]), int(ts_text[-2:]))
+        ts = None   # a time past the calendar (Feb 30, 25:00, :61) is remembered too
+        ss = int(ts_text[-2:])
+        if ss <= 60:
+            try:
+                minute = datetime(year, month, day, int(ts_text[-8:-6]), int(ts_text[-5:-3]), tzinfo=UTC)
+            except (ValueError, OverflowError):
+                pass
+            else:
+                self._minute_key = ts_text[:-3]
+                self._minute = minute
+                ts = minute + _SECOND_DELTAS[min(ss, 59)]   # a leap second is clamped, as make_dt does
         self._ts_key = ts_text
         self._ts_val = ts
         return ts
