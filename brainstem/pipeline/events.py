@@ -43,13 +43,9 @@ def normalize_message(message: str) -> str:
     return message.strip()
 
 
-def _event_id(tenant_id: str, raw: str, inherited: object, ordinal: int) -> str:
-    """``stable_id("ev_", ...)`` without the generic join: this runs once per line."""
-    text = f"{tenant_id}\x1f{raw}\x1f{inherited}\x1f{ordinal}"
-    return "ev_" + blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-# the end of _event_id's text for a line's first occurrence at a time it carries
+# Event ids are stable_id("ev_", tenant, line, inherited time or "", ordinal), hashed from a
+# state that has read the tenant (tests/pipeline/test_events.py checks the two agree).
+# The end of that text for a line's first occurrence at a time it carries:
 _FIRST_OWN_TIME = b"\x1f\x1f0"
 
 
@@ -77,7 +73,7 @@ class EventFactory:
         self._files: dict[str, _FileState] = {}
         self._now_s = 0.0
         self._now = None
-        # the hash state of _event_id's text up to the raw line: copied once per event
+        # the hash state of the id's text up to the raw line: copied once per event
         self._id_prefix = blake2b(f"{tenant_id}\x1f".encode("utf-8", "surrogatepass"), digest_size=12)
 
     # the factory's memory as data, for a worker that takes a tenant over mid-stream: the
@@ -119,7 +115,7 @@ class EventFactory:
         key = raw if "\n" not in raw else head_line(raw)
         n = ordinals.get(key, 0)
         ordinals[key] = n + 1
-        # _event_id(tid, key, inherited time or "", n), from a hash state that has read the tenant:
+        # the id's text after the tenant;
         # a time the line does not carry (inherited, or the arrival time of a live message) is
         # part of the id, so the same text at another time is another event
         h = self._id_prefix.copy()
@@ -128,13 +124,8 @@ class EventFactory:
             h.update(f"\x1f{ts.timestamp()}\x1f{n}".encode())
         else:
             h.update(_FIRST_OWN_TIME if n == 0 else f"\x1f\x1f{n}".encode())
-        msg = rec.message
-        # normalize_message, inline
-        if "  " in msg or "\t" in msg or "\n" in msg or "\r" in msg:
-            message = _SPACES.sub(" ", msg).strip()
-            sig_message = message if "\n" not in msg else normalize_message(signature_text(msg))
-        else:
-            message = sig_message = msg.strip()
+        message = normalize_message(rec.message)
+        sig_message = message if "\n" not in rec.message else normalize_message(signature_text(rec.message))
         service = rec.service
         if inherited:
             meta["time_inherited"] = True

@@ -51,11 +51,21 @@ def test_template_severity_words():
     assert template_severity("Started Session <*> of user root") == 6
 
 
-def test_event_id_is_the_documented_stable_id():
+def test_event_ids_are_the_documented_stable_id():
+    """make() hashes from a state that has read the tenant; its ids must be exactly
+    stable_id("ev_", tenant, first line, inherited time or "", ordinal) in every case."""
     from brainstem.models import stable_id
-    from brainstem.pipeline.events import _event_id
-    assert _event_id("tn_a", "raw line", "", 2) == stable_id("ev_", "tn_a", "raw line", "", 2)
-    assert _event_id("tn_a", "x\udcff", 1.5, 0) == stable_id("ev_", "tn_a", "x\udcff", 1.5, 0)
+    f = EventFactory("tn_a")
+    raw = "Mar  2 02:00:01 h1 sshd[1]: x\udcff é"
+    own = [f.make(_rec(raw, line=i)).event_id for i in range(3)]          # repeated at one time
+    assert own == [stable_id("ev_", "tn_a", raw, "", n) for n in range(3)]
+    inherited = f.make(_rec("    at Thread.run", ts=None, line=4))        # time from the line before
+    assert inherited.event_id == stable_id("ev_", "tn_a", "    at Thread.run", T.timestamp(), 0)
+    joined = f.make(_rec("boom\n  at a\n  at b", line=5))                # identified by its first line
+    assert joined.event_id == stable_id("ev_", "tn_a", "boom", "", 0)
+    live = _rec("ping", line=6)
+    live.metadata["time_from_arrival"] = True                             # a time the line does not carry
+    assert f.make(live).event_id == stable_id("ev_", "tn_a", "ping", T.timestamp(), 0)
 
 
 def test_every_event_field_comes_from_its_record_field():
