@@ -34,9 +34,14 @@ def test_event_rows_write_times_and_metadata_as_the_generic_encoder_does():
     from brainstem.models import iso
 
     t = datetime(2026, 3, 2, 5, 23, 4, tzinfo=timezone.utc)
-    times = [t, t, t.replace(microsecond=7), t.astimezone(timezone(timedelta(hours=-5))), t + timedelta(seconds=1)]
+    times = [t, t, t.replace(microsecond=7), t.astimezone(timezone(timedelta(hours=-5))), t + timedelta(seconds=1),
+             t, t, t, t]
+    # the usual {"format", "line"} shape twice (the second from the cached prefix), and
+    # near misses: keys in the other order, a bool or list where a str or int belongs
     metas = [{"format": "rfc3164", "line": 1}, {"format": 'we"ird é', "line": 22}, {"line": 3, "format": "x"},
-             {"format": "rfc3164", "line": True}, {"format": "rfc3164", "time_inherited": True, "line": 5}]
+             {"format": "rfc3164", "line": True}, {"format": "rfc3164", "time_inherited": True, "line": 5},
+             {"format": "rfc3164", "line": 6}, {"format": ["rfc3164"], "line": 7}, {"line": 8, "format": "rfc3164"},
+             {"format": 'we"ird é', "line": 9}]
     evs = [Event(event_id=f"ev_{i}", tenant_id="tn", timestamp=ts, message_raw="r", ingest_metadata=m)
            for i, (ts, m) in enumerate(zip(times, metas))]
     rows = EventEncoder().encode_all(evs)
