@@ -20,6 +20,14 @@ from brainstem.store.sql import SQLStore
 # returns None for None without a Python frame. What is bound is the same NULL.
 sqlite3.register_adapter(type(None), {}.get)
 
+# The page size of a new database file (an existing file keeps its own). SQLite's
+# default, 4 KiB, made an ingest write its 110 MB of events as ~70,000 WAL frames
+# and copy them back at each checkpoint, a system call per frame: 16 KiB pages
+# cut the ingest's system time by half and its instructions by 0.7% (the 156k
+# week, bench/ingest.py --peer). Fewer levels and fewer overflow pages for the
+# long rows a JSON log makes, too.
+PAGE_SIZE = 16384
+
 
 class SQLiteStore(SQLStore):
     """A brainstem database in one SQLite file (``:memory:`` works for tests)."""
@@ -44,6 +52,8 @@ class SQLiteStore(SQLStore):
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             # first, so that everything below waits for another process instead of failing
             self.conn.execute("PRAGMA busy_timeout=30000")
+            # before anything is written (switching to WAL writes the header); a no-op on an existing file
+            self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             _set_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=OFF")

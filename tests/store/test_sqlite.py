@@ -7,11 +7,16 @@ from brainstem.store import SQLiteStore, StoreError, WriteBatch, open_store
 from brainstem.store.migrations import LATEST, MIGRATIONS
 
 
-def test_a_new_file_uses_wal(tmp_path):
+def test_a_new_file_uses_wal_and_large_pages(tmp_path):
+    from brainstem.store.sqlite import PAGE_SIZE
+
     store = open_store(tmp_path / "b.db")
     assert isinstance(store, SQLiteStore)
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     store.close()
+    raw = sqlite3.connect(tmp_path / "b.db")      # read from the file, not from the store's own setting
+    assert raw.execute("PRAGMA page_size").fetchone()[0] == PAGE_SIZE > 4096
+    raw.close()
 
 
 def test_bad_paths_are_clear_errors(tmp_path):
@@ -53,6 +58,11 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path):
     assert s.aliases("tn_old") == {"a": "b"}
     s.close()
     assert open_store(path).schema_version() == LATEST
+    # a file made with SQLite's default pages keeps them (and its data) when opened again
+    raw = sqlite3.connect(path)
+    assert raw.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert raw.execute("SELECT name FROM tenants").fetchall() == [("Old",)]
+    raw.close()
 
 
 def test_newer_schema_is_refused(tmp_path):
