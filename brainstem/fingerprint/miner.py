@@ -184,13 +184,13 @@ class TemplateMiner:
         if changed:
             c = self._merge_around(c)
         self._touch(c, time)
-        params = self._params(c, tokens)
+        names, values = self._param_items(c, tokens)
         if not changed:
             if len(self._msg_cache) < self._cache_max:
-                self._msg_cache[message] = (c.cid, tuple(params), tuple(params.values()))
+                self._msg_cache[message] = (c.cid, names, values)
             if self._decided < self._cache_max:
-                self._decide(dkey, c, sh, len(own_masked), message, params)
-        return Match(c.key, c.text, c.version, dict(params), False, changed)
+                self._decide(dkey, c, sh, len(own_masked), message, names, values)
+        return Match(c.key, c.text, c.version, dict(zip(names, values)), False, changed)
 
     def match(self, message: str) -> Match | None:
         """The template ``learn`` would assign, without changing anything; None if it would make one."""
@@ -330,7 +330,7 @@ class TemplateMiner:
         return c
 
     def _decide(self, dkey: bytes | tuple[bytes | str, ...], c: Cluster, sh: Shape, n: int, message: str,
-                params: dict[str, str]) -> None:
+                names: tuple[str, ...], values: tuple[str, ...]) -> None:
         """Remember that messages of this signature (and soft words) take ``c`` unchanged.
 
         What is remembered is where each parameter value is in the message
@@ -357,24 +357,28 @@ class TemplateMiner:
                 else:
                     where.append((0, 0))
         if not sh.plain:  # a normalized message's values are always such slices
-            for (s, e), value in zip(where, params.values()):
+            for (s, e), value in zip(where, values):
                 if message[s:e] != value:
                     return
         decided = self._decisions.get(n)
         if decided is None:
             decided = self._decisions[n] = {}
-        decided[dkey] = (c.cid, tuple(params), tuple(where))
+        decided[dkey] = (c.cid, names, tuple(where))
         self._decided += 1
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
+        return dict(zip(*self._param_items(c, tokens)))
+
+    def _param_items(self, c: Cluster, tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names and the values of the parameters of a message of ``c`` (see :class:`Match`)."""
         # without the leading space (str.removeprefix is tok[1:] if tok[:1] == " " else tok)
-        values = list(map(str.removeprefix, map(tokens.__getitem__, c.wild_at), repeat(" ")))
+        values = tuple(map(str.removeprefix, map(tokens.__getitem__, c.wild_at), repeat(" ")))
         if not values:
-            return {}
+            return (), ()
         ctx = c.names
         if ctx is None:
             ctx = c.names = context_names(c.tokens, c.wild)
-        return dict(zip(unique_names(tuple([n or value_name(v) for n, v in zip(ctx, values)])), values))
+        return unique_names(tuple([n or value_name(v) for n, v in zip(ctx, values)])), values
 
     # -- changing state -------------------------------------------------------
 
