@@ -115,13 +115,17 @@ def _classify(core: str) -> str | None:
 _HEX_DIGITS = "0123456789abcdefABCDEF"
 
 
-def _hex_kind(core: str) -> str | None:
-    """``_classify(core)`` for 8 or more hex digits, a decimal one among them (ids, hashes); else None.
+def _quick_kind(core: str) -> str | None:
+    """``_classify(core)`` for a number of ASCII digits (ports, sizes, pids) or for 8 or more
+    hex digits, a decimal one among them (ids, hashes); else None.
 
     Cheaper than :func:`_classify`, and needs no memo: none of the tests
-    before ``_HEX`` but the duration and the number can hold for such a core
-    (it holds no ``/ \\ ~ . : @ -`` or space), and ``_HEX`` holds for it.
+    before ``_NUM`` and ``_HEX`` but the duration and the number can hold for
+    such a core (it holds no ``/ \\ ~ . : @ -`` or space), ``_NUM`` holds for
+    digits and ``_HEX`` for the hex digits.
     """
+    if core.isdigit() and core.isascii():
+        return "num"
     if len(core) < 8 or core.strip(_HEX_DIGITS) or core.isalpha():  # isalpha: no decimal digit
         return None
     if core[-1] == "d" and _DURATION.fullmatch(core):
@@ -167,8 +171,8 @@ def kind(core: str) -> str | None:
     k = _memo.get(core, _UNKNOWN)
     if k is not _UNKNOWN:
         return k  # type: ignore[return-value]
-    k = _hex_kind(core)
-    if k is not None:  # a new id or hash, most likely never seen again: not memoized
+    k = _quick_kind(core)
+    if k is not None:  # a new number, id or hash, most likely never seen again: not memoized
         return k
     if core:
         sig = signature(core)
@@ -234,7 +238,7 @@ def value_name(value: str) -> str | None:
     name = _value_names.get(value, _UNKNOWN)
     if name is not _UNKNOWN:
         return name  # type: ignore[return-value]
-    name = _hex_kind(value)
+    name = _quick_kind(value)
     if name is not None:  # its kind (not memoized, see kind())
         return name
     # the name does not depend on which digit is where either: a new value of a known

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from brainstem.fingerprint import masking
-from brainstem.fingerprint.masking import _classify, _hex_kind, kind, value_name
+from brainstem.fingerprint.masking import _classify, _quick_kind, kind, value_name
 
 
 @pytest.mark.parametrize("token, expected", [
@@ -49,6 +49,7 @@ def test_value_names():
 _hexish = st.one_of(
     st.text(alphabet="0123456789abcdefABCDEF", min_size=1, max_size=20),
     st.text(alphabet="0123456789de", min_size=1, max_size=12),
+    st.text(alphabet="0123456789", min_size=1, max_size=12),
     st.text(alphabet="0123456789abcdefxXghsmGZ.:-_/@ µ٣", min_size=1, max_size=14),
     st.sampled_from(["1d2d3d4d", "12345678d", "1234e5678", "1234E567kB", "0123456789", "deadbeef",
                      "deadbeef1", "f5e008d6af57", "0F51431193", "12345678", "1234567d", "1d1d1d1d1d"]),
@@ -57,12 +58,14 @@ _hexish = st.one_of(
 
 @settings(max_examples=3000, deadline=None)
 @given(_hexish)
-def test_the_hex_shortcut_agrees_with_the_classifier(core):
-    got = _hex_kind(core)
+def test_the_number_and_hex_shortcut_agrees_with_the_classifier(core):
+    got = _quick_kind(core)
     if got is not None:
         assert got == _classify(core)
     if len(core) >= 8 and not core.strip("0123456789abcdefABCDEF") and any(c.isdigit() for c in core):
         assert got in ("hex", "num", "time")
+    if core and not core.strip("0123456789"):
+        assert got == "num"
     masking._memo.clear()
     masking._sig_memo.clear()
     masking._value_names.clear()
