@@ -36,7 +36,7 @@ from .templates import (
     EVIDENCE, SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
 )
-from .shapes import Shape, _shapes, shape
+from .shapes import Shape, _shapes, new_shape, shape
 
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 2
@@ -44,6 +44,7 @@ STATE_VERSION = 2
 _READS = (1, 2)
 _V1_KNOBS = {"similarity": 0.5, "evidence": 3}
 _CACHE_MAX = 1 << 16
+_NOT_CACHED = object()
 _EVICT_SHARE = 0.1
 
 
@@ -130,7 +131,7 @@ class TemplateMiner:
         sh = _shapes.get(sig)
         tokens = None
         if sh is None:
-            sh, tokens = shape(sig, message)
+            sh, tokens = new_shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         decided = self._decisions.get(len(sh.masked))
         done = decided.get(dkey) if decided else None
@@ -253,8 +254,10 @@ class TemplateMiner:
         shape = tuple(masked)
         n = len(masked)
         cache = self._shape_cache.get(n)
-        if cache is not None and shape in cache:
-            return cache[shape]
+        if cache is not None:
+            got = cache.get(shape, _NOT_CACHED)  # one lookup: None is a cached answer
+            if got is not _NOT_CACHED:
+                return got  # type: ignore[return-value]
         cands: list[Cluster] = []
         buckets = self._buckets
         flex = self._flex

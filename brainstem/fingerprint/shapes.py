@@ -117,6 +117,11 @@ def shape(sig: bytes, message: str) -> tuple[Shape, list[str] | None]:
     got = _shapes.get(sig)
     if got is not None:
         return got, None
+    return new_shape(sig, message)
+
+
+def new_shape(sig: bytes, message: str) -> tuple[Shape, list[str]]:
+    """:func:`shape` for a signature that has none yet (memoized): the shape and the tokens."""
     plain = is_normalized(message)
     tokens = tokenize_plain(message) if plain else tokenize(message)
     got = Shape(message, tokens, plain)
