@@ -166,7 +166,8 @@ def kind(core: str) -> str | None:
     Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``, ``bool``,
     ``uuid``, ``hex``, ``id``.
     Memoized per string, and per :func:`signature` (the kind does not depend
-    on which digit is where), so a new IP of a known shape costs no regex.
+    on which digit is where), so a new IP of a known shape costs no regex;
+    numbers and long hex ids are answered by :func:`_quick_kind` instead.
     """
     k = _memo.get(core, _UNKNOWN)
     if k is not _UNKNOWN:

@@ -11,7 +11,7 @@ import re
 from itertools import filterfalse
 from operator import ne as _ne
 
-from .masking import VAR, _quick_kind, kind, signature
+from .masking import VAR, kind, signature
 from .tokens import MESSAGE_KEYS as _MESSAGE_KEYS
 
 # The defaults of the miner's two knobs (TemplateMiner(similarity=..., evidence=...)):
@@ -206,10 +206,10 @@ def _learn_token(tok: str) -> tuple[str, int]:
     never seen before is looked up by its signature before it is classified:
     ``10.0.0.1`` is answered by what ``10.0.0.7`` found.
     """
-    core = tok[1:] if tok[0] == " " else tok
-    if _quick_kind(core) is not None:  # a number, id or hash (a new one, usually): no signature needed
-        got = (True, VALUE)
-    elif (got := _token_sig_memo.get(sig := signature(tok))) is None:
+    sig = signature(tok)
+    got = _token_sig_memo.get(sig)
+    if got is None:
+        core = tok[1:] if tok[0] == " " else tok
         if kind(core):
             got = (True, VALUE)
         else:
