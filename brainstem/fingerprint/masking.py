@@ -112,6 +112,29 @@ def _classify(core: str) -> str | None:
     return ""
 
 
+_HEX_DIGITS = "0123456789abcdefABCDEF"
+
+
+def _quick_kind(core: str) -> str | None:
+    """``_classify(core)`` for a number of ASCII digits (ports, sizes, pids) or for 8 or more
+    hex digits, a decimal one among them (ids, hashes); else None.
+
+    Cheaper than :func:`_classify`, and needs no memo: none of the tests
+    before ``_NUM`` and ``_HEX`` but the duration and the number can hold for
+    such a core (it holds no ``/ \\ ~ . : @ -`` or space), ``_NUM`` holds for
+    digits and ``_HEX`` for the hex digits.
+    """
+    if core.isdigit() and core.isascii():
+        return "num"
+    if len(core) < 8 or core.strip(_HEX_DIGITS) or core.isalpha():  # isalpha: no decimal digit
+        return None
+    if core[-1] == "d" and _DURATION.fullmatch(core):
+        return "time"
+    if _NUM.fullmatch(core):
+        return "num"
+    return "hex"
+
+
 _ALL_DIGITS = bytes.maketrans(b"0123456789", b"1111111111")
 _NONZERO_DIGITS = bytes.maketrans(b"123456789", b"111111111")
 
@@ -143,11 +166,15 @@ def kind(core: str) -> str | None:
     Kinds: ``path``, ``file``, ``url``, ``email``, ``time``, ``ip``, ``mac``, ``host`` (``host:port``), ``num``, ``bool``,
     ``uuid``, ``hex``, ``id``.
     Memoized per string, and per :func:`signature` (the kind does not depend
-    on which digit is where), so a new IP of a known shape costs no regex.
+    on which digit is where), so a new IP of a known shape costs no regex;
+    numbers and long hex ids are answered by :func:`_quick_kind` instead.
     """
     k = _memo.get(core, _UNKNOWN)
     if k is not _UNKNOWN:
         return k  # type: ignore[return-value]
+    k = _quick_kind(core)
+    if k is not None:  # a new number, id or hash, most likely never seen again: not memoized
+        return k
     if core:
         sig = signature(core)
         k = _sig_memo.get(sig, _UNKNOWN)
@@ -212,6 +239,9 @@ def value_name(value: str) -> str | None:
     name = _value_names.get(value, _UNKNOWN)
     if name is not _UNKNOWN:
         return name  # type: ignore[return-value]
+    name = _quick_kind(value)
+    if name is not None:  # its kind (not memoized, see kind())
+        return name
     # the name does not depend on which digit is where either: a new value of a known
     # shape (a new IP address, port, id) is answered by its signature
     sig = signature(value)

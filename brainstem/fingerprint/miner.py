@@ -36,7 +36,7 @@ from .templates import (
     EVIDENCE, SIMILARITY, STRETCH, Cluster, align, compatible, differences, head, head_patterns,
     similarity, stretch_cut, union,
 )
-from .shapes import Shape, _shapes, shape
+from .shapes import Shape, _shapes, new_shape, shape
 
 STATE_FORMAT = "brainstem.miner"
 STATE_VERSION = 2
@@ -44,6 +44,7 @@ STATE_VERSION = 2
 _READS = (1, 2)
 _V1_KNOBS = {"similarity": 0.5, "evidence": 3}
 _CACHE_MAX = 1 << 16
+_NOT_CACHED = object()
 _EVICT_SHARE = 0.1
 
 
@@ -130,7 +131,7 @@ class TemplateMiner:
         sh = _shapes.get(sig)
         tokens = None
         if sh is None:
-            sh, tokens = shape(sig, message)
+            sh, tokens = new_shape(sig, message)
         dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         decided = self._decisions.get(len(sh.masked))
         done = decided.get(dkey) if decided else None
@@ -184,13 +185,13 @@ class TemplateMiner:
         if changed:
             c = self._merge_around(c)
         self._touch(c, time)
-        params = self._params(c, tokens)
+        names, values = self._param_items(c, tokens)
         if not changed:
             if len(self._msg_cache) < self._cache_max:
-                self._msg_cache[message] = (c.cid, tuple(params), tuple(params.values()))
+                self._msg_cache[message] = (c.cid, names, values)
             if self._decided < self._cache_max:
-                self._decide(dkey, c, sh, len(own_masked), message, params)
-        return Match(c.key, c.text, c.version, dict(params), False, changed)
+                self._decide(dkey, c, sh, len(own_masked), message, names, values)
+        return Match(c.key, c.text, c.version, dict(zip(names, values)), False, changed)
 
     def match(self, message: str) -> Match | None:
         """The template ``learn`` would assign, without changing anything; None if it would make one."""
@@ -253,8 +254,10 @@ class TemplateMiner:
         shape = tuple(masked)
         n = len(masked)
         cache = self._shape_cache.get(n)
-        if cache is not None and shape in cache:
-            return cache[shape]
+        if cache is not None:
+            got = cache.get(shape, _NOT_CACHED)  # one lookup: None is a cached answer
+            if got is not _NOT_CACHED:
+                return got  # type: ignore[return-value]
         cands: list[Cluster] = []
         buckets = self._buckets
         flex = self._flex
@@ -330,7 +333,7 @@ class TemplateMiner:
         return c
 
     def _decide(self, dkey: bytes | tuple[bytes | str, ...], c: Cluster, sh: Shape, n: int, message: str,
-                params: dict[str, str]) -> None:
+                names: tuple[str, ...], values: tuple[str, ...]) -> None:
         """Remember that messages of this signature (and soft words) take ``c`` unchanged.
 
         What is remembered is where each parameter value is in the message
@@ -357,24 +360,28 @@ class TemplateMiner:
                 else:
                     where.append((0, 0))
         if not sh.plain:  # a normalized message's values are always such slices
-            for (s, e), value in zip(where, params.values()):
+            for (s, e), value in zip(where, values):
                 if message[s:e] != value:
                     return
         decided = self._decisions.get(n)
         if decided is None:
             decided = self._decisions[n] = {}
-        decided[dkey] = (c.cid, tuple(params), tuple(where))
+        decided[dkey] = (c.cid, names, tuple(where))
         self._decided += 1
 
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
+        return dict(zip(*self._param_items(c, tokens)))
+
+    def _param_items(self, c: Cluster, tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The names and the values of the parameters of a message of ``c`` (see :class:`Match`)."""
         # without the leading space (str.removeprefix is tok[1:] if tok[:1] == " " else tok)
-        values = list(map(str.removeprefix, map(tokens.__getitem__, c.wild_at), repeat(" ")))
+        values = tuple(map(str.removeprefix, map(tokens.__getitem__, c.wild_at), repeat(" ")))
         if not values:
-            return {}
+            return (), ()
         ctx = c.names
         if ctx is None:
             ctx = c.names = context_names(c.tokens, c.wild)
-        return dict(zip(unique_names(tuple([n or value_name(v) for n, v in zip(ctx, values)])), values))
+        return unique_names(tuple([n or value_name(v) for n, v in zip(ctx, values)])), values
 
     # -- changing state -------------------------------------------------------
 

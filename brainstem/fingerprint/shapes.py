@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 
 from .templates import mask_shape
-from .tokens import _PLAIN_TOKEN_RE, _TOKEN_RE, is_normalized, tokenize
+from .tokens import _TOKEN_RE, is_normalized, tokenize, tokenize_plain
 
 _SHAPES_MAX = 50_000
 _shapes: dict[bytes, Shape] = {}
@@ -81,7 +81,7 @@ class Shape:
     def tokens(self, message: str) -> list[str]:
         """``tokenize(message)`` for a message of this shape."""
         if self.plain:
-            return _PLAIN_TOKEN_RE.findall(message)
+            return tokenize_plain(message)
         return tokenize(message)
 
     def masked_for(self, message: str) -> tuple[str, ...] | list[str]:
@@ -117,8 +117,13 @@ def shape(sig: bytes, message: str) -> tuple[Shape, list[str] | None]:
     got = _shapes.get(sig)
     if got is not None:
         return got, None
+    return new_shape(sig, message)
+
+
+def new_shape(sig: bytes, message: str) -> tuple[Shape, list[str]]:
+    """:func:`shape` for a signature that has none yet (memoized): the shape and the tokens."""
     plain = is_normalized(message)
-    tokens = _PLAIN_TOKEN_RE.findall(message) if plain else tokenize(message)
+    tokens = tokenize_plain(message) if plain else tokenize(message)
     got = Shape(message, tokens, plain)
     if len(_shapes) >= _SHAPES_MAX:
         _shapes.clear()

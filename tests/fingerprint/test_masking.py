@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from brainstem.fingerprint.masking import kind, value_name
+from brainstem.fingerprint import masking
+from brainstem.fingerprint.masking import _classify, _quick_kind, kind, value_name
 
 
 @pytest.mark.parametrize("token, expected", [
@@ -39,3 +42,36 @@ def test_value_names():
     assert value_name("https://x.example.com/") == "url"
     assert value_name("a@example.com") == "email"
     assert value_name("word") is None
+
+
+# Hex-looking cores and their neighbours: digits, hex letters (d for days, e for
+# exponents), other letters and the characters that lead elsewhere in _classify.
+_hexish = st.one_of(
+    st.text(alphabet="0123456789abcdefABCDEF", min_size=1, max_size=20),
+    st.text(alphabet="0123456789de", min_size=1, max_size=12),
+    st.text(alphabet="0123456789", min_size=1, max_size=12),
+    st.text(alphabet="0123456789abcdefxXghsmGZ.:-_/@ µ٣", min_size=1, max_size=14),
+    st.sampled_from(["1d2d3d4d", "12345678d", "1234e5678", "1234E567kB", "0123456789", "deadbeef",
+                     "deadbeef1", "f5e008d6af57", "0F51431193", "12345678", "1234567d", "1d1d1d1d1d"]),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_hexish)
+def test_the_number_and_hex_shortcut_agrees_with_the_classifier(core):
+    got = _quick_kind(core)
+    if got is not None:
+        assert got == _classify(core)
+    if len(core) >= 8 and not core.strip("0123456789abcdefABCDEF") and any(c.isdigit() for c in core):
+        assert got in ("hex", "num", "time")
+    if core and not core.strip("0123456789"):
+        assert got == "num"
+    masking._memo.clear()
+    masking._sig_memo.clear()
+    masking._value_names.clear()
+    masking._value_sig_names.clear()
+    assert kind(core) == _classify(core)
+    name = value_name(core)
+    assert name == value_name(core)  # again, from the memo if memoized
+    assert name == (_classify(core) or ("host" if _classify(core) is None and masking._HOST_RE.fullmatch(core)
+                                        else None))

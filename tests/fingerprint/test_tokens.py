@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from brainstem.fingerprint.tokens import normalize, tokenize
+from brainstem.fingerprint.tokens import (
+    _PLAIN_TOKEN_RE, _SIMPLE_TOKEN_RE, is_normalized, is_simple, normalize, tokenize, tokenize_plain,
+)
 
 
 def cores(message: str) -> list[str]:
@@ -76,3 +80,37 @@ def test_tokens(message, expected):
 def test_whitespace_inside_a_joined_token_is_folded():
     assert tokenize('t="2024-01-02  03:04:05" tag="a \t b"') == [
         "t", "=", '"', "2024-01-02 03:04:05", '"', " tag", "=", '"', "a b", '"']
+
+
+# Pieces of messages that come close to every special token the simple tokenizer
+# must not miss (see tokens._SIMPLE_TOKEN_RE): clocks, dates, month and day names,
+# thousands, paths, IPv6, host:port, e-mail, quotes, hex, dots, unicode.
+_NEAR = st.sampled_from([
+    "Jun", "Dec", "Mon,", "Mon", "20", "2005", "03", "40", "59", "03:40", "03:40:59", "12:", "12,", "1,234",
+    "1, 234", "2024-01-02", "2024-01-02T03", "10/Oct/2000", "Oct", "UTC", "-0700", "+02", "Z", "T",
+    "..", ".", "...", "./a", "~", "~x", "\\x\\y", "C:", "C:\\x", "[", "]", "[::1]", "::", "fe80", "a:b", "x:1",
+    "db.example.com", "db.example.com:", "host-1", "localhost", "a@b.com", "@", '"', "'", "msg=", "=", "(", ")",
+    "{", "}", "|", "<", ">", ";", "0x1f", "deadbeef", "f5e008d6af57", "10.0.0.1", "10.0.0.1:", "ssh2",
+    "Main.java", "é", "ü1", "٣", "µs", "%", "+", "-", "_", "a.", "a..", ".a", "a.b.", "x1.2.3",
+])
+_near_message = st.lists(st.one_of(_NEAR, st.text(alphabet="aZ09.:,-_[]~\\\"'@/ é٣", max_size=5)),
+                         max_size=16).map(" ".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(_near_message, st.text(max_size=40)))
+def test_the_simple_tokenizer_finds_what_the_full_one_finds(text):
+    message = normalize(text)
+    if not is_normalized(message):  # a control character: tokenize_plain is not for it
+        return
+    assert tokenize_plain(message) == _PLAIN_TOKEN_RE.findall(message)
+    if is_simple(message):
+        assert _SIMPLE_TOKEN_RE.findall(message) == _PLAIN_TOKEN_RE.findall(message)
+
+
+def test_simple_messages_are_recognized():
+    assert is_simple("kernel: [UFW BLOCK] IN=eth0 OUT= SRC=10.1.2.3 LEN=60 TOS=0x00 PROTO=TCP")
+    assert is_simple("systemd: Starting ssh.service...")
+    assert is_simple("a, b: c, d:")
+    for not_simple in ("at 12:30:01 ok", "x,1", "a:b", 'say "hi"', "it's", "u@h", "/var/log", "::1"):
+        assert not is_simple(not_simple), not_simple
