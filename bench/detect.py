@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The detector stage alone: the Observations of the generated week through the detector set.
 
-    .venv/bin/python bench/detect.py [--obs FILE] [--plain] [--repeat 3]
+    .venv/bin/python bench/detect.py [--obs FILE] [--plain] [--repeat 3] [--events N]
     valgrind --tool=callgrind .venv/bin/python bench/detect.py --repeat 1
 
 The first run ingests the week of ``bench/ingest.py --peer`` (156,000 lines)
@@ -102,11 +102,12 @@ def main() -> None:
     ap.add_argument("--obs", type=Path, default=Path(tempfile.gettempdir()) / "brainstem-week-observations.pickle")
     ap.add_argument("--plain", action="store_true", help="Each detector in turn, not the set's learn_one.")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--events", type=int, default=None, help="Only the first N observations.")
     ap.add_argument("--load-only", action="store_true")
     a = ap.parse_args()
     if not a.obs.exists():
         capture(a.obs)
-    stream = load(a.obs)
+    stream = load(a.obs)[:a.events]
     if a.load_only:
         print(f"{len(stream):,} observations")
         return
