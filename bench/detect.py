@@ -77,8 +77,10 @@ def run(stream: list, plain: bool) -> tuple[list, list]:
     found = []
     if plain:
         for o in stream:
-            for d in detectors:
-                found += d.learn_one(o)
+            for d in detectors:     # as the pipeline's loop was
+                f = d.learn_one(o)
+                if f:
+                    found += f
     else:
         learn = detectors.learn_one
         for o in stream:
