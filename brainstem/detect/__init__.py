@@ -1,11 +1,13 @@
 """Detectors on event time: recurrence, burst, spread, self-heal, precursor, anomaly.
 
 Every tenant runs one :class:`ActivityProfile` first (what is usual for the
-tenant), then the six detectors, which read it.
+tenant), then the six detectors, which read it; :class:`DetectorSet` runs them
+all, in that order, in one call per event.
 """
 from brainstem.detect.anomaly import AnomalyDetector
 from brainstem.detect.base import SEVERITY_RANK, Detector, Finding, Observation
 from brainstem.detect.burst import BurstDetector
+from brainstem.detect.chain import DetectorSet
 from brainstem.detect.precursor import PrecursorDetector
 from brainstem.detect.profile import ActivityProfile
 from brainstem.detect.recurrence import RecurrenceDetector
@@ -13,7 +15,7 @@ from brainstem.detect.self_heal import SelfHealDetector, alert_of
 from brainstem.detect.spread import SpreadDetector
 
 
-def build_detectors(settings) -> list[Detector]:
+def build_detectors(settings) -> DetectorSet:
     """The detector set a tenant runs, configured from the settings table (the profile first)."""
     s = settings
     profile = ActivityProfile(background_hours=s.profile_background_hours, silence_seconds=s.profile_silence_seconds,
@@ -37,20 +39,13 @@ def build_detectors(settings) -> list[Detector]:
                                   min_lead_seconds=s.precursor_min_lead_seconds, min_support=s.precursor_min_support,
                                   min_confidence=s.precursor_min_confidence, min_lift=s.precursor_min_lift,
                                   max_target_rank=target)
-    return [
-        profile,
-        recurrence,
-        burst,
-        spread,
-        self_heal,
-        precursor,
-        AnomalyDetector(profile, burst=burst, spread=spread, self_heal=self_heal, recurrence=recurrence,
-                        precursor=precursor, baseline_seconds=s.anomaly_baseline_seconds,
-                        hold_seconds=s.anomaly_hold_seconds, rate_ratio=s.anomaly_rate_ratio,
-                        rate_min_events=s.anomaly_rate_min_events),
-    ]
+    anomaly = AnomalyDetector(profile, burst=burst, spread=spread, self_heal=self_heal, recurrence=recurrence,
+                              precursor=precursor, baseline_seconds=s.anomaly_baseline_seconds,
+                              hold_seconds=s.anomaly_hold_seconds, rate_ratio=s.anomaly_rate_ratio,
+                              rate_min_events=s.anomaly_rate_min_events)
+    return DetectorSet(profile, recurrence, burst, spread, self_heal, precursor, anomaly)
 
 
-__all__ = ["SEVERITY_RANK", "ActivityProfile", "AnomalyDetector", "BurstDetector", "Detector", "Finding",
-           "Observation", "PrecursorDetector", "RecurrenceDetector", "SelfHealDetector", "SpreadDetector",
-           "alert_of", "build_detectors"]
+__all__ = ["SEVERITY_RANK", "ActivityProfile", "AnomalyDetector", "BurstDetector", "Detector", "DetectorSet",
+           "Finding", "Observation", "PrecursorDetector", "RecurrenceDetector", "SelfHealDetector",
+           "SpreadDetector", "alert_of", "build_detectors"]

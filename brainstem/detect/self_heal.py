@@ -85,7 +85,9 @@ class SelfHealDetector(Detector):
         self.profile = profile
         self.window = float(window_seconds)
         self.min_pairs = min_pairs
-        self._polarity: dict[str, tuple[str, bool] | None] = {}
+        # template -> polarity(template), remembered (a pure function; never saved). The detector
+        # set reads it too: a template known to have no state word needs no call here.
+        self.polarities: dict[str, tuple[str, bool] | None] = {}
         self.open: dict[str, list[Any]] = {}            # asset \x1f pair key -> [ts, problem sig, event id, severity]
         self.pairs: dict[str, list[Any]] = {}           # problem+recovery sig -> [count, total secs, assets{}, first]
         self.alerts: dict[str, list[Any]] = {}          # alert id -> [ts, sig, event id, acknowledged, severity]
@@ -95,11 +97,11 @@ class SelfHealDetector(Detector):
     def learn_one(self, obs: Observation) -> list[Finding]:
         if obs.alert is not None:
             return self._alert(obs)
-        pol = self._polarity.get(obs.template, _UNSEEN)
+        pol = self.polarities.get(obs.template, _UNSEEN)
         if pol is None:
             return _NOTHING         # no state word: most templates
         if pol is _UNSEEN:
-            pol = self._polarity[obs.template] = polarity(obs.template)
+            pol = self.polarities[obs.template] = polarity(obs.template)
             if pol is None:
                 return _NOTHING
         key, is_problem = pol

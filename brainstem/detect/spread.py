@@ -14,7 +14,6 @@ of 12 hosts".
 """
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
@@ -28,11 +27,16 @@ _NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
 class _Reach:
-    __slots__ = ("window", "counts", "baseline", "seen", "episode", "spreads", "max_assets", "spans", "bar")
+    __slots__ = ("times", "hosts", "head", "counts", "baseline", "seen", "episode", "spreads", "max_assets", "spans",
+                 "bar")
 
     def __init__(self, width: float, span: int):
-        self.window: deque[tuple[float, str]] = deque()
-        self.counts: dict[str, int] = {}
+        # the sliding window is times[head:] and hosts[head:], its events' times and assets (two lists
+        # and a start: no tuple per event, and no deque)
+        self.times: list[float] = []
+        self.hosts: list[str] = []
+        self.head = 0
+        self.counts: dict[str, int] = {}        # asset -> its events in the window
         self.baseline = TumblingBaseline(width, span, skip_empty=True)
         self.seen: set[str] = set()          # assets in the current tumbling window
         self.episode: Episode | None = None
@@ -71,35 +75,55 @@ class SpreadDetector(Detector):
         if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
             r.seen.clear()
-            r.bar = self._bar(r)
+            bar = self.ratio * (base.level if base.windows >= ROUTINE_WINDOWS else 0.0)   # self._bar(r), its
+            r.bar = self._floor_bar if bar <= self._floor_bar else self._bar(r)          # usual answer inline
         asset = obs.asset
         seen = r.seen
         seen.add(asset)
         base.value = len(seen)
-        window = r.window
-        window.append((ts, asset))
+        times = r.times
+        times.append(ts)
+        hosts = r.hosts
+        hosts.append(asset)
         counts = r.counts
         counts[asset] = counts.get(asset, 0) + 1
         horizon = ts - self.width
-        while window and window[0][0] <= horizon:
-            _, old = window.popleft()
-            left = counts[old] - 1
-            if left:
-                counts[old] = left
-            else:
-                del counts[old]
+        head = r.head
+        if times[head] <= horizon:      # the oldest events leave the window, as from the front of a queue
+            size = len(times)
+            while head < size and times[head] <= horizon:
+                old = hosts[head]
+                head += 1
+                left = counts[old] - 1
+                if left:
+                    counts[old] = left
+                else:
+                    del counts[old]
+            if head > 64 and 2 * head > size:
+                del times[:head]
+                del hosts[:head]
+                head = 0
+            r.head = head
         n = len(counts)
         if n < r.bar and r.episode is None:
             return _NOTHING     # the usual case: below the bar, nothing open (what episode_step would say)
+        return self._judge(r, obs, n)
+
+    def _judge(self, r: _Reach, obs: Observation, n: int) -> list[Finding]:
+        """Open, continue or close the episode (the rare events at or above the bar, or in a spread)."""
+        ts = obs.ts
+        base = r.baseline
+        head = r.head
         usual = base.level if base.windows >= ROUTINE_WINDOWS else 0.0
         ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.width * self.span,
-                                  floor=self.min_assets, ratio=self.ratio, usual=usual, start=window[0][0])
+                                  floor=self.min_assets, ratio=self.ratio, usual=usual, start=r.times[head])
         if ep is None:
             return []
         if opened:
             r.spreads += 1
-            ep.events = len(window) - 1   # the window's earlier events belong to the spread too
-            for _, asset in list(window)[:-1]:
+            earlier = r.hosts[head:-1]    # the window's earlier events belong to the spread too
+            ep.events = len(earlier)
+            for asset in earlier:
                 ep.assets[asset] = ep.assets.get(asset, 0) + 1
             r.spans.append([ep.start, ep.end])
             del r.spans[:-4]
@@ -132,7 +156,7 @@ class SpreadDetector(Detector):
 
     def to_state(self) -> dict[str, Any]:
         return {"origin": self.origin, "reach": {
-            k: [[list(p) for p in r.window], r.baseline.to_state(), sorted(r.seen),
+            k: [[[t, a] for t, a in zip(r.times[r.head:], r.hosts[r.head:])], r.baseline.to_state(), sorted(r.seen),
                 r.episode.to_state() if r.episode else None, r.spreads, r.max_assets, r.spans]
             for k, r in self.reach.items()}}
 
@@ -142,7 +166,8 @@ class SpreadDetector(Detector):
         for k, (window, base, seen, ep, spreads, max_assets, spans) in state.get("reach", {}).items():
             r = _Reach(self.width, self.span)
             for ts, asset in window:
-                r.window.append((ts, asset))
+                r.times.append(ts)
+                r.hosts.append(asset)
                 r.counts[asset] = r.counts.get(asset, 0) + 1
             r.baseline.load(base)
             r.seen = set(seen)

@@ -20,11 +20,13 @@ class TumblingBaseline:
     however quiet the minutes between).
     """
 
-    __slots__ = ("width", "alpha", "level", "window", "value", "skip_empty", "seeded", "windows", "next", "whole")
+    __slots__ = ("width", "alpha", "keep", "level", "window", "value", "skip_empty", "seeded", "windows", "next",
+                 "whole")
 
     def __init__(self, width: float, span: int, *, skip_empty: bool = False):
         self.width = width
         self.alpha = 2.0 / (span + 1)
+        self.keep = 1.0 - self.alpha
         self.level = 0.0
         self.window = -1
         self.value = 0.0
@@ -38,24 +40,28 @@ class TumblingBaseline:
 
     def roll(self, ts: float) -> None:
         width = self.width
-        if self.next <= ts < self.next + width:
-            k = self.window + 1     # the next window, as int(ts // width) says (next is exact when finite)
+        window = self.window
+        edge = self.next
+        if edge <= ts < edge + width:
+            k = window + 1          # the next window, as int(ts // width) says (next is exact when finite)
         else:
             k = floor(ts // width)
-            if k <= self.window:
+            if k <= window:
                 return
-        if self.window >= 0:
-            if self.value:
+        if window >= 0:
+            value = self.value
+            if value:
                 self.windows += 1
-            keep = 1.0 - self.alpha
             if self.skip_empty and not self.seeded:
-                self.level = self.value
+                self.level = value
                 self.seeded = True
             else:
-                self.level = self.level * keep + self.alpha * self.value
-            gap = k - self.window - 1
-            if gap and not self.skip_empty:
-                self.level *= keep ** (gap if gap < 10_000 else 10_000)
+                keep = self.keep
+                level = self.level * keep + self.alpha * value
+                gap = k - window - 1
+                if gap and not self.skip_empty:
+                    level *= keep ** (gap if gap < 10_000 else 10_000)
+                self.level = level
         self.window = k
         edge = (k + 1) * width
         self.next = edge if self.whole and -_EXACT < edge < _EXACT else _NEVER     # _edge(width, k), inline

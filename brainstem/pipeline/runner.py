@@ -190,11 +190,8 @@ class TenantPipeline:
         obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern,
                           alert)
         apply = self.book.apply
-        for d in self.detectors:
-            found = d.learn_one(obs)
-            if found:
-                for f in found:
-                    apply(f)
+        for f in self.detectors.learn_one(obs):
+            apply(f)
         if self.incidents.by_key:
             self.incidents.observe(e, key, ts)
         if self.rules is not None:
@@ -383,5 +380,4 @@ class TenantPipeline:
             rank = sig.metadata.get("severity_rank", 6) if sig else 6
             alert = alert_of(e.structured_fields) if e.source_type == "logicmonitor" else None
             obs = Observation(ts, e.event_id, m.key, e.host or "-", rank, sig.normalized_pattern if sig else "", alert)
-            for d in self.detectors:
-                d.learn_one(obs)
+            self.detectors.learn_one(obs)
