@@ -179,6 +179,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+# A window of no time (the detectors' sliding windows) or a batch of no events is a
+# mistake, not a way to turn something off: refused where it is read, naming it.
+_POSITIVE = frozenset({"batch_size"} | {s.name for s in SETTINGS if s.name.endswith("_window_seconds")})
 
 # tables of brainstem.toml that are not settings but the service's sections
 SERVICE_SECTIONS = ("listener", "route", "follow", "webhook", "logicmonitor")
@@ -189,6 +192,13 @@ class SettingsError(ValueError):
 
 
 def _coerce(setting: Setting, value: Any, where: str) -> Any:
+    value = _coerce_type(setting, value, where)
+    if setting.name in _POSITIVE and not value > 0:
+        raise SettingsError(f"{where}: {setting.name} must be more than 0, got {value!r}")
+    return value
+
+
+def _coerce_type(setting: Setting, value: Any, where: str) -> Any:
     kind = type(setting.default)
     if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
         return value

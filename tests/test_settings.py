@@ -31,6 +31,21 @@ def test_bad_values_name_their_source(tmp_path):
         load_settings(tmp_path / "missing.toml", env={})
 
 
+def test_windows_and_batches_of_nothing_are_refused(tmp_path):
+    """A zero sliding window made the burst detector fail with an IndexError mid-ingest."""
+    with pytest.raises(SettingsError, match="BRAINSTEM_BURST_WINDOW_SECONDS.*more than 0, got 0"):
+        load_settings(env={"BRAINSTEM_BURST_WINDOW_SECONDS": "0"})
+    cfg = tmp_path / "b.toml"
+    cfg.write_text("spread_window_seconds = -5\n")
+    with pytest.raises(SettingsError, match=f"{cfg}: spread_window_seconds must be more than 0"):
+        load_settings(cfg, env={})
+    with pytest.raises(SettingsError, match="batch_size"):
+        load_settings(env={}, batch_size=0)
+    with pytest.raises(SettingsError, match="self_heal_window_seconds"):
+        load_settings(env={}).replace(self_heal_window_seconds=0)
+    assert load_settings(env={}, burst_window_seconds=1).burst_window_seconds == 1
+
+
 def test_every_setting_is_documented():
     doc = (REPO / "docs" / "settings.md").read_text()
     assert settings_markdown() in doc, "docs/settings.md is stale: regenerate it from settings_markdown()"
