@@ -300,7 +300,7 @@ def _read(fh, path: str, fmt: str, json_mapping, report: IngestReport, reference
             report.note(path, f"layout: {app.layout.describe()}")
             skip = app.layout.header_line
         syslog = (Rfc5424Parser(), Rfc3164Parser(resolver)) if primary is None else None
-        parsed = _parse(itertools.chain(sample, lines), path, report, primary, secondary, app_parse,
+        parsed = _parse((sample, lines), path, report, primary, secondary, app_parse,
                         fh.tell, on_progress, progress, syslog, skip)
         yield from assign_times(parsed, path=path, file_time=file_time or reference_time, report=report,
                                 mode=continuation, max_lines=continuation_max_lines, counter=counter)
@@ -339,51 +339,53 @@ def _note_inferred(report: IngestReport, path: str, ctx: TimeContext, reference:
         report.note(path, f"times without a date: dates taken from {where}")
 
 
-def _parse(items, path: str, report: IngestReport, primary, secondary, app_parse, tell, on_progress,
+def _parse(sources, path: str, report: IngestReport, primary, secondary, app_parse, tell, on_progress,
            progress: list, syslog=None, skip: str | None = None) -> Iterator[Record]:
-    """One record per line (the hot loop): the file's parser, the other syslog
-    flavour, then the app-log parser; a bad line is reported and skipped.
+    """One record per line (the hot loop) of each of ``sources`` (the lines a format was
+    learned from, then the rest), each (line_no, text, truncated): the file's parser, the
+    other syslog flavour, then the app-log parser; a bad line is reported and skipped.
     ``skip``: a CSV header row, read but not an event."""
     primary_parse = primary.parse if primary is not None else None
     secondary_parse = secondary.parse if secondary is not None else None
     n = 0
-    for line_no, text, truncated in items:
-        n += 1
-        if on_progress is not None and n % PROGRESS_EVERY == 0:
-            pos = tell()
-            on_progress(pos - progress[0])
-            progress[0] = pos
-        if skip is not None and text == skip:
-            skip = None
-            continue
-        rec = None
-        try:
-            if primary_parse is not None:
-                rec = primary_parse(text, path, line_no)
-                if rec is None and secondary_parse is not None:
-                    rec = secondary_parse(text, path, line_no)
-            if rec is None:
-                if not text.isprintable() and _is_garbage(text):
-                    report.add_bad(path, line_no, "binary or non-text data")
-                    continue
-                rec = app_parse(text, path, line_no)
+    for items in sources:   # not itertools.chain: one iterator less per line
+        for line_no, text, truncated in items:
+            n += 1
+            if on_progress is not None and n % PROGRESS_EVERY == 0:
+                pos = tell()
+                on_progress(pos - progress[0])
+                progress[0] = pos
+            if skip is not None and text == skip:
+                skip = None
+                continue
+            rec = None
+            try:
                 if primary_parse is not None:
-                    rec.metadata["fallback"] = "app_log"
-                    report.fallback_lines += 1
-                elif rec.timestamp is None and text[0] == "<" and syslog is not None:
-                    # a syslog line among app lines is an event of its own, not a continuation
-                    rec = syslog[0].parse(text, path, line_no) or syslog[1].parse(text, path, line_no) or rec
-        except BadLine as e:
-            report.add_bad(path, line_no, str(e))
-            continue
-        except Exception as e:  # a parser defect costs its line, never the file
-            report.add_bad(path, line_no, f"could not parse ({type(e).__name__}: {e})")
-            continue
-        if truncated or len(text) > MAX_MESSAGE_CHARS:
-            if len(rec.message) > MAX_MESSAGE_CHARS:
-                rec.message = rec.message[:MAX_MESSAGE_CHARS]
-            if len(rec.raw) > MAX_MESSAGE_CHARS:
-                rec.raw = rec.raw[:MAX_MESSAGE_CHARS]
-            rec.metadata["truncated"] = True
-            report.truncated_lines += 1
-        yield rec
+                    rec = primary_parse(text, path, line_no)
+                    if rec is None and secondary_parse is not None:
+                        rec = secondary_parse(text, path, line_no)
+                if rec is None:
+                    if not text.isprintable() and _is_garbage(text):
+                        report.add_bad(path, line_no, "binary or non-text data")
+                        continue
+                    rec = app_parse(text, path, line_no)
+                    if primary_parse is not None:
+                        rec.metadata["fallback"] = "app_log"
+                        report.fallback_lines += 1
+                    elif rec.timestamp is None and text[0] == "<" and syslog is not None:
+                        # a syslog line among app lines is an event of its own, not a continuation
+                        rec = syslog[0].parse(text, path, line_no) or syslog[1].parse(text, path, line_no) or rec
+            except BadLine as e:
+                report.add_bad(path, line_no, str(e))
+                continue
+            except Exception as e:  # a parser defect costs its line, never the file
+                report.add_bad(path, line_no, f"could not parse ({type(e).__name__}: {e})")
+                continue
+            if truncated or len(text) > MAX_MESSAGE_CHARS:
+                if len(rec.message) > MAX_MESSAGE_CHARS:
+                    rec.message = rec.message[:MAX_MESSAGE_CHARS]
+                if len(rec.raw) > MAX_MESSAGE_CHARS:
+                    rec.raw = rec.raw[:MAX_MESSAGE_CHARS]
+                rec.metadata["truncated"] = True
+                report.truncated_lines += 1
+            yield rec

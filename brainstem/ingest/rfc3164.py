@@ -86,6 +86,8 @@ class Rfc3164Parser:
                 facility, severity = fs
             if ts_text == self._ts_key:
                 ts = self._ts_val
+                if ts is None:   # a time past the calendar, seen again: not syslog, as the first time
+                    return None
             else:
                 # the minute of the line before, with the resolver where that line left it
                 # (see _bsd_text_ts): its start plus the seconds

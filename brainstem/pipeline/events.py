@@ -16,8 +16,6 @@ from brainstem.ingest.continuation import head_line, signature_text
 from brainstem.ingest.record import Record
 from brainstem.models import Event, utcnow
 
-_SPACES = re.compile(r"\s+")
-
 # words that say how bad a message is when the source did not say it
 _SEVERITY_WORDS = (
     (2, re.compile(r"\b(panic|fatal|emerg\w*|critical|crit|kernel bug|segfault|out of memory|oom-killer)\b", re.I)),
@@ -39,7 +37,8 @@ def template_severity(template: str) -> int:
 def normalize_message(message: str) -> str:
     """Whitespace folded, ends trimmed: what the template miner learns from."""
     if "  " in message or "\t" in message or "\n" in message or "\r" in message:
-        return _SPACES.sub(" ", message).strip()
+        # split() cuts at exactly the characters regex \s matches; 5x cheaper than re.sub
+        return " ".join(message.split())
     return message.strip()
 
 
@@ -71,7 +70,7 @@ class EventFactory:
         self.max_sources = max_sources
         self.fallback = fallback or datetime.fromtimestamp(0, timezone.utc)
         self._files: dict[str, _FileState] = {}
-        self._now_s = 0.0
+        self._now_s = float("-inf")   # so the first event reads the clock
         self._now = None
         # the hash state of the id's text up to the raw line: copied once per event
         self._id_prefix = blake2b(f"{tenant_id}\x1f".encode("utf-8", "surrogatepass"), digest_size=12)
@@ -124,8 +123,15 @@ class EventFactory:
             h.update(f"\x1f{ts.timestamp()}\x1f{n}".encode())
         else:
             h.update(_FIRST_OWN_TIME if n == 0 else f"\x1f\x1f{n}".encode())
-        message = normalize_message(rec.message)
-        sig_message = message if "\n" not in rec.message else normalize_message(signature_text(rec.message))
+        # normalize_message, inline (a call per line costs as much as its checks)
+        text = rec.message
+        if "\n" in text:   # a joined event: the fingerprint sees its first line and its cause
+            message = " ".join(text.split())
+            sig_message = normalize_message(signature_text(text))
+        elif "  " in text or "\t" in text or "\r" in text:
+            message = sig_message = " ".join(text.split())
+        else:
+            message = sig_message = text.strip()
         service = rec.service
         if inherited:
             meta["time_inherited"] = True
@@ -133,7 +139,7 @@ class EventFactory:
         # created_at: now, read again when a tenth of a second has passed (a clock read with a
         # time zone per event cost ~4% of ingest, and the store keeps one created_at per batch)
         t = _monotonic()
-        if t - self._now_s >= 0.1 or self._now is None:
+        if t - self._now_s >= 0.1:
             self._now_s, self._now = t, utcnow()
         # positional, in Event's field order (half the cost of keywords, once per line)
         return Event(

@@ -150,6 +150,21 @@ def test_invalid_date_falls_back(lines_file):
     assert r.metadata.get("fallback") == "app_log" and rep.bad_lines == 0
 
 
+@pytest.mark.parametrize("stamp", ["Feb 30 10:00:00", "Feb 28 25:00:00", "Feb 28 10:61:00", "Feb 28 10:00:61"])
+def test_an_impossible_time_falls_back_every_time_it_appears(lines_file, stamp):
+    # the parser remembers the last time it read; a repeat of an impossible one must not be
+    # taken for a syslog line without a time (which would inherit the event before it)
+    lines = ["Feb 28 09:00:00 h a: before", f"{stamp} h a: x", f"{stamp} h a: y", f"{stamp} h a: x"]
+    before, *recs = lines_file(*lines, fmt="rfc3164")[0]
+    assert before.metadata == {"format": "rfc3164"}
+    first, other, again = recs
+    assert first.source_type == "app_log" and first.metadata["fallback"] == "app_log"
+
+    def shape(r):
+        return r.timestamp, r.source_type, r.host, r.service, r.message.replace(": y", ": x"), r.metadata
+    assert shape(other) == shape(first) and shape(again) == shape(first)
+
+
 def test_bad_pri_falls_back(lines_file):
     recs, rep = lines_file("<999>Oct 11 22:14:15 h a: x", "<13>Oct 11 22:14:15 h a: y", fmt="rfc3164")
     assert recs[0].metadata["fallback"] == "app_log" and recs[0].message == "<999>Oct 11 22:14:15 h a: x"

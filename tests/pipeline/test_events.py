@@ -1,4 +1,7 @@
+import re
 from datetime import datetime, timezone
+
+from hypothesis import given, settings, strategies as st
 
 from brainstem.ingest import Record
 from brainstem.pipeline.events import EventFactory, normalize_message, template_severity
@@ -42,6 +45,22 @@ def test_signature_input_carries_the_program_and_folds_whitespace():
     assert e.message_normalized == "Failed password for root"
     assert e.signature_input == "sshd: Failed password for root"
     assert normalize_message("a  b") == "a b"
+
+
+_WHITESPACE = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_WHITESPACE + [" ", " ", "  "]), st.text(max_size=4)), max_size=12))
+def test_normalize_message_folds_exactly_what_regex_whitespace_matches(parts):
+    """The reference: every run of \\s (Unicode) becomes one space, ends stripped, when the
+    message has a double space, a tab, a newline or a carriage return; else ends stripped."""
+    text = "".join(parts)
+    folds = "  " in text or "\t" in text or "\n" in text or "\r" in text
+    expected = re.sub(r"\s+", " ", text).strip() if folds else text.strip()
+    assert normalize_message(text) == expected
+    made = EventFactory("tn_a").make(_rec("raw", msg=text or "x", service=None))
+    assert made.message_normalized == normalize_message(text or "x")
 
 
 def test_template_severity_words():
