@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from brainstem.gcpause import collect_less
+from brainstem.gcpause import INGEST_GEN0, collect_less
 from brainstem.ingest import IngestReport, JsonMapping, Record, expand_paths, open_records
 from brainstem.models import Tenant
 from brainstem.pipeline.events import EventFactory
@@ -67,7 +67,7 @@ def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, f
                              on_progress=on_progress, reference_time=reference_time,
                              continuation=settings.continuation,
                              continuation_max_lines=settings.continuation_max_lines)
-    with collect_less():
+    with collect_less(INGEST_GEN0):
         pipeline.process(records, stats, factory)
         pipeline.finish(stats)
     stats.lines_read = report.lines_read

@@ -347,7 +347,7 @@ def test_two_processes_ingesting_two_tenants_into_one_postgresql(tmp_path, scena
 def test_ingest_collects_garbage_less_and_restores_the_collector(open_ws, scenario):
     import gc
 
-    from brainstem.gcpause import STREAM_GEN0 as GC_GEN0
+    from brainstem.gcpause import INGEST_GEN0 as GC_GEN0
 
     before = gc.get_threshold()
     during = []
