@@ -71,8 +71,7 @@ class BurstDetector(Detector):
         base = r.baseline
         if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
-            bar = self.ratio * base.level       # self._bar(r), its usual answer inline
-            r.bar = self._floor_bar if bar <= self._floor_bar else self._bar(r)
+            r.bar = self._bar(r)
         base.value += 1.0
         times = r.times
         times.append(ts)

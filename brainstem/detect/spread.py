@@ -75,8 +75,7 @@ class SpreadDetector(Detector):
         if ts >= base.next and ts // base.width > base.window:     # a new tumbling window (as roll() sees it)
             base.roll(ts)
             r.seen.clear()
-            bar = self.ratio * (base.level if base.windows >= ROUTINE_WINDOWS else 0.0)   # self._bar(r), its
-            r.bar = self._floor_bar if bar <= self._floor_bar else self._bar(r)          # usual answer inline
+            r.bar = self._bar(r)
         asset = obs.asset
         seen = r.seen
         seen.add(asset)

@@ -123,15 +123,8 @@ class EventFactory:
             h.update(f"\x1f{ts.timestamp()}\x1f{n}".encode())
         else:
             h.update(_FIRST_OWN_TIME if n == 0 else f"\x1f\x1f{n}".encode())
-        # normalize_message, inline (a call per line costs as much as its checks)
-        text = rec.message
-        if "\n" in text:   # a joined event: the fingerprint sees its first line and its cause
-            message = " ".join(text.split())
-            sig_message = normalize_message(signature_text(text))
-        elif "  " in text or "\t" in text or "\r" in text:
-            message = sig_message = " ".join(text.split())
-        else:
-            message = sig_message = text.strip()
+        message = normalize_message(rec.message)
+        sig_message = message if "\n" not in rec.message else normalize_message(signature_text(rec.message))
         service = rec.service
         if inherited:
             meta["time_inherited"] = True

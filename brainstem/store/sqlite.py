@@ -21,11 +21,12 @@ from brainstem.store.sql import SQLStore
 sqlite3.register_adapter(type(None), {}.get)
 
 # The page size of a new database file (an existing file keeps its own). SQLite's
-# default, 4 KiB, made an ingest write its 110 MB of events as ~70,000 WAL frames
-# and copy them back at each checkpoint, a system call per frame: 16 KiB pages
-# cut the ingest's system time by half and its instructions by 0.7% (the 156k
-# week, bench/ingest.py --peer). Fewer levels and fewer overflow pages for the
-# long rows a JSON log makes, too.
+# default, 4 KiB, made an ingest write its 110 MB of events as over 27,000 WAL frames
+# and copy them back at each checkpoint, a system call per frame; 16 KiB pages
+# write a quarter as many and cost 0.7% fewer instructions (callgrind, 40k lines
+# of the week; 8 KiB -0.45%, 32 KiB -0.47%). The system time fell too, but by
+# how much stayed within the machine's noise. Fewer overflow pages for the long
+# rows a JSON log makes, too.
 PAGE_SIZE = 16384
 
 
