@@ -30,10 +30,13 @@ unless --lines says otherwise), in this one process and alternately
   journal and synchronous settings), the templates written at the end;
 - ``brainstem ingest`` of the same file into a fresh SQLite database, in this
   process (``Workspace.ingest``, what the command calls, without the CLI's
-  start-up).
+  start-up), with its default settings: its SQLite transactions run in a
+  second process (write-behind, ``write_behind_min_events``), whose CPU time
+  is counted in brainstem's.
 
 and prints lines/s of both by wall time and per CPU-second, CPU seconds, and
-the ratio brainstem/peer (per CPU-second, and by wall time).
+the ratio brainstem/peer (per CPU-second, and by wall time; each the best of
+the rounds, the least wall time and the least CPU time taken separately).
 
 Prints its figures; asserts nothing.
 """
@@ -280,6 +283,16 @@ def peer_ingest(log: Path, db: Path, year: int, batch: int = 5000) -> tuple[int,
     return stored, bad, n
 
 
+def _best(so_far: tuple[float, float] | None, wall: float, cpu: float) -> tuple[float, float]:
+    """The least wall time and the least CPU time over the rounds (each its own best)."""
+    return (wall, cpu) if so_far is None else (min(so_far[0], wall), min(so_far[1], cpu))
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def _fresh(db: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
@@ -302,21 +315,24 @@ def peer_main(a) -> None:
         print(f"round {rnd + 1} peer (regex + Drain3 + SQLite): {stored:,} events, {bad} bad lines, "
               f"{templates} templates: {wall:.2f}s wall, {cpu:.2f} CPU-s = {lines / wall:,.0f} lines/s wall, "
               f"{lines / cpu:,.0f} per CPU-second")
-        best["peer"] = min(best.get("peer", (wall, cpu)), (wall, cpu), key=lambda x: x[1])
+        best["peer"] = _best(best.get("peer"), wall, cpu)
 
         db = work / "brainstem.db"
         _fresh(db)
         ws = Workspace(db, load_settings(env={}))
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
         stats = ws.ingest([str(log)], tenant="bench")
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        # the CPU of its writer process too (reaped when the ingest ends)
+        wall, cpu, writer = time.perf_counter() - t0, time.process_time() - c0, _children_cpu() - k0
+        cpu += writer
         sigs = len(ws.signatures("bench", limit=100000))
         cands = len(ws.candidates("bench", limit=100000))
         ws.close()
         print(f"round {rnd + 1} brainstem ingest (in process): {stats.events_stored:,} events, {stats.bad_lines} bad "
-              f"lines, {sigs} signatures, {cands} candidates: {wall:.2f}s wall, {cpu:.2f} CPU-s = "
+              f"lines, {sigs} signatures, {cands} candidates: {wall:.2f}s wall, {cpu:.2f} CPU-s "
+              f"({writer:.2f} of them in its writer process) = "
               f"{lines / wall:,.0f} lines/s wall, {lines / cpu:,.0f} per CPU-second")
-        best["brainstem"] = min(best.get("brainstem", (wall, cpu)), (wall, cpu), key=lambda x: x[1])
+        best["brainstem"] = _best(best.get("brainstem"), wall, cpu)
     (pw, pc), (bw, bc) = best["peer"], best["brainstem"]
     how = f"best of {a.repeat} alternating rounds" if a.repeat > 1 else "one round"
     print(f"peer:      {lines / pw:9,.0f} lines/s wall, {lines / pc:9,.0f} per CPU-second ({pc:.2f} CPU-s)")

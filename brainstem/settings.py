@@ -25,6 +25,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     # ingest
     Setting("batch_size", 10000, "Events written per store transaction (and held in memory before it)."),
+    Setting("write_behind_min_events", 5000,
+            "A file ingest into SQLite hands its writes to a second process once one batch holds this many "
+            "events, so storing overlaps reading and fingerprinting (0: always write in the ingest's own process)."),
     Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
     # ingest: timestamps and continuation lines (docs/ingest.md)
     Setting("continuation", "join",
@@ -182,6 +185,7 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 # A window of no time (the detectors' sliding windows) or a batch of no events is a
 # mistake, not a way to turn something off: refused where it is read, naming it.
 _POSITIVE = frozenset({"batch_size"} | {s.name for s in SETTINGS if s.name.endswith("_window_seconds")})
+_NOT_NEGATIVE = frozenset({"write_behind_min_events"})     # where 0 turns something off
 
 # tables of brainstem.toml that are not settings but the service's sections
 SERVICE_SECTIONS = ("listener", "route", "follow", "webhook", "logicmonitor")
@@ -195,6 +199,8 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
     value = _coerce_type(setting, value, where)
     if setting.name in _POSITIVE and not value > 0:
         raise SettingsError(f"{where}: {setting.name} must be more than 0, got {value!r}")
+    if setting.name in _NOT_NEGATIVE and value < 0:
+        raise SettingsError(f"{where}: {setting.name} must be 0 or more, got {value!r}")
     return value
 
 

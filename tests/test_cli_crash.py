@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.test_cli import run
 
 LINES = 80_000
@@ -43,11 +45,16 @@ def _snapshot(db):
         conn.close()
 
 
-def test_kill_9_at_several_points_then_a_rerun_equals_a_clean_run(tmp_path):
+@pytest.mark.parametrize("behind", ["5000", "0"], ids=["write-behind", "inline"])
+def test_kill_9_at_several_points_then_a_rerun_equals_a_clean_run(tmp_path, monkeypatch, behind):
+    """With write-behind, the kill reaches the ingest and leaves its writer process
+    to commit what it had been sent whole, and nothing after it."""
     log = _log(tmp_path / "week.log")
     clean = tmp_path / "clean.db"
+    monkeypatch.setenv("BRAINSTEM_WRITE_BEHIND_MIN_EVENTS", "0")
     run("ingest", str(log), "--tenant", "acme", db=clean)
     want = _snapshot(clean)
+    monkeypatch.setenv("BRAINSTEM_WRITE_BEHIND_MIN_EVENTS", behind)
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     env.pop("BRAINSTEM_DB", None)
     db = tmp_path / "killed.db"

@@ -67,9 +67,12 @@ def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, f
                              on_progress=on_progress, reference_time=reference_time,
                              continuation=settings.continuation,
                              continuation_max_lines=settings.continuation_max_lines)
-    with collect_less(INGEST_GEN0):
+    with collect_less(INGEST_GEN0), store.writing_behind(settings.write_behind_min_events) as behind:
         pipeline.process(records, stats, factory)
         pipeline.finish(stats)
+    # events another writer stored between the duplicate check and the write
+    stats.events_stored -= behind.already_stored
+    stats.duplicates += behind.already_stored
     stats.lines_read = report.lines_read
     stats.bad_lines = report.bad_lines
     stats.bad = list(report.bad)

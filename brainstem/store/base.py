@@ -11,7 +11,7 @@ is not a brainstem database, a schema newer than this code).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ContextManager, Iterable, Iterator
@@ -44,6 +44,13 @@ class WriteBatch:
     def __bool__(self) -> bool:
         return any((self.events, self.assets, self.signatures, self.groups, self.candidates,
                     self.incidents, self.links, self.aliases, self.state))
+
+
+@dataclass
+class WriteBehindResult:
+    """What ``Store.writing_behind`` yields: filled in when its block ends."""
+
+    already_stored: int = 0     # events ``write`` counted as stored that the database already held
 
 
 @dataclass
@@ -112,6 +119,16 @@ class Store(ABC):
         group commits each write as it comes, which is as correct: every write is whole.
         A worker uses it to store many tenants' batches with one commit (one WAL flush)."""
         return nullcontext()
+
+    @contextmanager
+    def writing_behind(self, min_events: int) -> Iterator[WriteBehindResult]:
+        """A block in which ``write`` may return before its batch is committed, for a
+        one-shot bulk ingest: a write of at least ``min_events`` events starts it (0:
+        never). Reads inside the block still see every write made before them, and the
+        block ends when all of them are committed. A backend that cannot do it writes
+        as ever. What the block yields says, after it, how many events ``write`` counted
+        as stored that the database turned out to hold already."""
+        yield WriteBehindResult()
 
     @abstractmethod
     def event_high_water(self, tenant_id: str) -> int:

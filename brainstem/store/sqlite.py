@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
 from brainstem.models import iso, utcnow
-from brainstem.store.base import StoreError, WriteBatch
+from brainstem.store.base import StoreError, WriteBatch, WriteBehindResult
+from brainstem.store.behind import WriteBehind, run_statements
 from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
 from brainstem.store.sql import SQLStore
@@ -50,18 +52,7 @@ class SQLiteStore(SQLStore):
             if not create and not p.exists():
                 raise StoreError(f"{p}: no such database (run `brainstem ingest` first)")
         try:
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            # first, so that everything below waits for another process instead of failing
-            self.conn.execute("PRAGMA busy_timeout=30000")
-            # before anything is written (switching to WAL writes the header); a no-op on an existing file
-            self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
-            _set_wal(self.conn)
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=OFF")
-            # Ingest touches three event indexes per row: keep their pages in
-            # memory (64 MiB) and let the WAL grow to ~40 MiB between checkpoints.
-            self.conn.execute("PRAGMA cache_size=-8192" if reader else "PRAGMA cache_size=-65536")
-            self.conn.execute("PRAGMA wal_autocheckpoint=10000")
+            self.conn = connect(self.path, reader=reader)
             tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a brainstem database ({exc})") from None
@@ -111,12 +102,18 @@ class SQLiteStore(SQLStore):
         return applied
 
     def close(self) -> None:
+        if self._behind is not None:
+            self._stop_behind()
         self.conn.close()
 
     def _tx(self):
+        if self._behind is not None:
+            self._behind.drain()
         return _Transaction(self.conn, self.path)
 
     def _rows(self, sql: str, params: Iterable[Any] = ()):
+        if self._behind is not None:
+            self._behind.drain()
         return self.conn.execute(sql, params)
 
     def _upsert_sql(self, kind: str) -> str:
@@ -124,12 +121,21 @@ class SQLiteStore(SQLStore):
 
     # -- the write path -------------------------------------------------------
     _json_each = True
+    _behind: WriteBehind | None = None
+    _behind_from = 0            # events in one write that start the write-behind process (0: never)
 
     def existing_event_ids(self, event_ids: Iterable[str]) -> set[str]:
         """One statement and one parameter for the whole batch: binding 10,000 ids
-        500 at a time cost a third more than SQLite reading them as one JSON array."""
+        500 at a time cost a third more than SQLite reading them as one JSON array.
+        Under write-behind, the ids of batches not yet committed count as stored."""
+        ids = list(event_ids)
+        found = self._committed_ids(ids)
+        if self._behind is not None:
+            found |= self._behind.pending_ids(ids)
+        return found
+
+    def _committed_ids(self, ids: list[str]) -> set[str]:
         if self._json_each:
-            ids = list(event_ids)
             try:
                 return {r[0] for r in self.conn.execute("SELECT e.event_id FROM json_each(?) AS j "
                                                         "JOIN events AS e ON e.event_id = j.value", (json.dumps(ids),))}
@@ -137,50 +143,101 @@ class SQLiteStore(SQLStore):
                 if "json_each" not in str(exc):
                     raise
                 self._json_each = False     # an SQLite built without its JSON functions
-            event_ids = ids
-        return super().existing_event_ids(event_ids)
+        return super().existing_event_ids(ids)
+
+    def _statements(self, batch: WriteBatch) -> list[tuple[str, list, bool]]:
+        """What ``write`` executes for ``batch``: (sql, rows, counts as stored events)."""
+        ops: list[tuple[str, list, bool]] = []
+        if batch.events:
+            ops.append((EVENT_INSERT, self._events.encode_all(batch.events), True))
+        for kind, objs in (("asset", batch.assets), ("signature", batch.signatures), ("group", batch.groups),
+                           ("candidate", batch.candidates), ("incident_memory", batch.incidents)):
+            if objs:
+                t = TABLES[kind]
+                ops.append((t.insert_sql, list(map(t.encode, objs)), False))
+        if batch.links:
+            t = TABLES["link"]
+            ops.append((t.insert_sql.replace("OR REPLACE", "OR IGNORE"), list(map(t.encode, batch.links)), False))
+        if batch.aliases:
+            now = iso(utcnow())
+            ops.append(("INSERT OR REPLACE INTO signature_aliases VALUES (?, ?, ?, ?)",
+                        [(t, o, n, now) for t, o, n in batch.aliases], False))
+        if batch.state:
+            now = iso(utcnow())
+            ops.append(("INSERT OR REPLACE INTO pipeline_state VALUES (?, ?, ?, ?, ?)",
+                        [(t, c, v, dumps(d), now) for t, c, v, d in batch.state], False))
+        return ops
 
     def write(self, batch: WriteBatch) -> int:
-        rows = self._events.encode_all(batch.events) if batch.events else None
+        ops = self._statements(batch)
+        if self._behind is None and self._behind_from and len(batch.events) >= self._behind_from:
+            self._behind = WriteBehind(self.path)
+        if self._behind is not None:
+            # counted as stored now; what the child finds already there is settled at the end
+            rows = ops[0][1] if batch.events else ()
+            self._behind.submit(ops, {r[0] for r in rows}, len(rows))
+            return len(rows)
         with self._tx():
-            before = self.conn.total_changes
-            if rows:
-                self.conn.executemany(EVENT_INSERT, rows)
-            stored = self.conn.total_changes - before
-            for kind, objs in (("asset", batch.assets), ("signature", batch.signatures), ("group", batch.groups),
-                               ("candidate", batch.candidates), ("incident_memory", batch.incidents)):
-                if objs:
-                    t = TABLES[kind]
-                    self.conn.executemany(t.insert_sql, map(t.encode, objs))
-            if batch.links:
-                t = TABLES["link"]
-                self.conn.executemany(t.insert_sql.replace("OR REPLACE", "OR IGNORE"), map(t.encode, batch.links))
-            if batch.aliases:
-                now = iso(utcnow())
-                self.conn.executemany("INSERT OR REPLACE INTO signature_aliases VALUES (?, ?, ?, ?)",
-                                      [(t, o, n, now) for t, o, n in batch.aliases])
-            if batch.state:
-                now = iso(utcnow())
-                self.conn.executemany("INSERT OR REPLACE INTO pipeline_state VALUES (?, ?, ?, ?, ?)",
-                                      [(t, c, v, dumps(d), now) for t, c, v, d in batch.state])
-        return stored
+            return run_statements(self.conn, ops)
+
+    @contextmanager
+    def writing_behind(self, min_events: int):
+        """Within the block, a write of at least ``min_events`` events (0: none) hands this
+        and every later write to a second process (:mod:`brainstem.store.behind`); the
+        block waits for all of them to commit before it ends. A database in memory
+        cannot be shared with another process: there the block changes nothing."""
+        result = WriteBehindResult()
+        if self.path == ":memory:" or min_events <= 0:
+            yield result
+            return
+        self._behind_from = min_events
+        try:
+            yield result
+            if self._behind is not None:
+                self._behind.drain()
+                result.already_stored = self._behind.shortfall
+        finally:
+            self._behind_from = 0
+            if self._behind is not None:
+                self._stop_behind()
+
+    def _stop_behind(self) -> None:
+        behind, self._behind = self._behind, None
+        behind.close()
 
     def event_high_water(self, tenant_id: str) -> int:
-        row = self.conn.execute("SELECT MAX(rowid) FROM events WHERE tenant_id = ?", (tenant_id,)).fetchone()
+        row = self._rows("SELECT MAX(rowid) FROM events WHERE tenant_id = ?", (tenant_id,)).fetchone()
         return row[0] or 0
 
     def events_after(self, tenant_id: str, mark: int):
         t = TABLES["event"]
-        cur = self.conn.execute(f"{t.select_sql} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid", (tenant_id, mark))
+        cur = self._rows(f"{t.select_sql} WHERE tenant_id = ? AND rowid > ? ORDER BY rowid", (tenant_id, mark))
         for row in cur:
             yield t.decode(row)
 
     def events_since(self, tenant_id: str, since):
         t = TABLES["event"]
-        cur = self.conn.execute(f"{t.select_sql} WHERE tenant_id = ? AND timestamp >= ? ORDER BY timestamp, rowid",
-                                (tenant_id, iso(since)))
+        cur = self._rows(f"{t.select_sql} WHERE tenant_id = ? AND timestamp >= ? ORDER BY timestamp, rowid",
+                         (tenant_id, iso(since)))
         for row in cur:
             yield t.decode(row)
+
+
+def connect(path: str, *, reader: bool = False) -> sqlite3.Connection:
+    """A connection with the settings every brainstem connection to a file uses."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    # first, so that everything below waits for another process instead of failing
+    conn.execute("PRAGMA busy_timeout=30000")
+    # before anything is written (switching to WAL writes the header); a no-op on an existing file
+    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+    _set_wal(conn)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    # Ingest touches three event indexes per row: keep their pages in
+    # memory (64 MiB) and let the WAL grow to ~40 MiB between checkpoints.
+    conn.execute("PRAGMA cache_size=-8192" if reader else "PRAGMA cache_size=-65536")
+    conn.execute("PRAGMA wal_autocheckpoint=10000")
+    return conn
 
 
 def _set_wal(conn: sqlite3.Connection, patience: float = 30.0) -> None:

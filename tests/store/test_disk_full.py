@@ -38,8 +38,10 @@ def _event_ids(db):
         conn.close()
 
 
-def test_disk_full_stops_with_one_line_and_a_rerun_after_freeing_space_is_exact(tmp_path, small_fs, monkeypatch):
+@pytest.mark.parametrize("behind", ["1", "0"], ids=["write-behind", "inline"])
+def test_disk_full_stops_with_one_line_and_a_rerun_after_freeing_space_is_exact(tmp_path, small_fs, monkeypatch, behind):
     monkeypatch.setenv("BRAINSTEM_BATCH_SIZE", "2000")   # several batches commit before the 6 MB fill up
+    monkeypatch.setenv("BRAINSTEM_WRITE_BEHIND_MIN_EVENTS", behind)
     log = _log(tmp_path / "big.log", 60_000)
     clean = tmp_path / "clean.db"
     run("ingest", str(log), "--tenant", "acme", db=clean)

@@ -1,0 +1,177 @@
+"""Write-behind: an ingest's SQLite transactions committed by a second process, with the guarantees of one."""
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from brainstem.models import Event, Tenant
+from brainstem.pipeline.ingest import ingest_paths
+from brainstem.settings import load_settings
+from brainstem.store import SQLiteStore, StoreError, WriteBatch
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+
+
+def _events(start: int, n: int, tenant: str = "tn_a") -> list[Event]:
+    return [Event(f"ev_{i:06d}", tenant, T0 + timedelta(seconds=i), f"line {i}", message_normalized=f"line {i}",
+                  signature_key="k1") for i in range(start, start + n)]
+
+
+def _stored_ids(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT event_id FROM events ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+def test_writes_go_to_another_process_and_reads_see_them_at_once(tmp_path):
+    store = SQLiteStore(tmp_path / "b.db")
+    blocker = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    with store.writing_behind(1) as result:
+        blocker.execute("BEGIN IMMEDIATE")      # the writer process waits for this lock
+        assert store.write(WriteBatch(events=_events(0, 300))) == 300
+        child = store._behind.proc
+        assert child.pid != os.getpid() and child.poll() is None
+        # the duplicate check answers for the batch in flight as for a committed one
+        assert _stored_ids(tmp_path / "b.db") == []
+        assert store.existing_event_ids(["ev_000000", "ev_000299", "ev_000300"]) == {"ev_000000", "ev_000299"}
+        blocker.execute("COMMIT")
+        assert store.write(WriteBatch(events=_events(300, 300))) == 300
+        # any other read waits for what was written before it
+        assert store.event_high_water("tn_a") == 600
+        assert [e.event_id for e in store.events_after("tn_a", 598)] == ["ev_000598", "ev_000599"]
+        store.write(WriteBatch(state=[("tn_a", "pipeline", 1, {"high_water": 600})]))
+        assert store.load_state("tn_a", "pipeline") == (1, {"high_water": 600})
+    assert child.wait(10) == 0 and store._behind is None
+    blocker.close()
+    assert result.already_stored == 0
+    assert _stored_ids(tmp_path / "b.db") == [f"ev_{i:06d}" for i in range(600)]   # in the order written
+    store.close()
+
+
+def test_small_writes_and_a_database_in_memory_stay_in_process(tmp_path):
+    store = SQLiteStore(tmp_path / "b.db")
+    with store.writing_behind(1000):
+        store.write(WriteBatch(events=_events(0, 999)))
+        assert store._behind is None
+    with store.writing_behind(0):
+        store.write(WriteBatch(events=_events(999, 5000)))
+        assert store._behind is None
+    store.close()
+    mem = SQLiteStore(":memory:")
+    with mem.writing_behind(1):
+        mem.write(WriteBatch(events=_events(0, 10)))
+        assert mem._behind is None and mem.event_high_water("tn_a") == 10
+    mem.close()
+
+
+def test_events_already_stored_by_another_writer_are_settled_as_duplicates(tmp_path):
+    store = SQLiteStore(tmp_path / "b.db")
+    other = SQLiteStore(tmp_path / "b.db")
+    other.write(WriteBatch(events=_events(0, 40)))      # between the duplicate check and the write
+    with store.writing_behind(1) as result:
+        assert store.write(WriteBatch(events=_events(0, 100))) == 100
+    assert result.already_stored == 40
+    assert len(_stored_ids(tmp_path / "b.db")) == 100
+    other.close()
+    store.close()
+
+
+def test_after_a_failed_transaction_nothing_later_is_committed(tmp_path):
+    path = tmp_path / "b.db"
+    store = SQLiteStore(path)
+    store.conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.event_id = 'ev_000150' "
+                       "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END")
+    with pytest.raises(sqlite3.Error, match="refused by a test trigger"):
+        with store.writing_behind(1):
+            store.write(WriteBatch(events=_events(0, 100)))
+            store.write(WriteBatch(events=_events(100, 100)))      # fails in the child
+            store.write(WriteBatch(events=_events(200, 100)))      # sent before the failure was known
+            store.write(WriteBatch(events=_events(300, 100)))
+    assert _stored_ids(path) == [f"ev_{i:06d}" for i in range(100)]
+    # the store is usable again, inline
+    store.write(WriteBatch(events=_events(1000, 5)))
+    assert len(_stored_ids(path)) == 105
+    store.close()
+
+
+def test_a_writer_process_that_dies_is_a_clear_error_and_loses_nothing_committed(tmp_path):
+    path = tmp_path / "b.db"
+    store = SQLiteStore(path)
+    with pytest.raises(StoreError, match=r"database writer process \(pid \d+\) ended"):
+        with store.writing_behind(1):
+            store.write(WriteBatch(events=_events(0, 100)))
+            store.existing_event_ids(["x"])
+            assert store.event_high_water("tn_a") == 100      # committed
+            store._behind.proc.send_signal(signal.SIGKILL)
+            store._behind.proc.wait(10)
+            store.write(WriteBatch(events=_events(100, 100)))
+            store.event_high_water("tn_a")
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert _stored_ids(path) == [f"ev_{i:06d}" for i in range(100)]
+    store.close()
+
+
+def _logs(root: Path) -> list[Path]:
+    """Three interleaved files and a copy of one, with repeated lines and a few that are not syslog (kept as events)."""
+    files = []
+    for f in range(3):
+        p = root / f"host{f}.log"
+        with open(p, "w") as fh:
+            for i in range(2500):
+                t = i * 7 + f * 3
+                if i % 400 == 17:
+                    fh.write("<<< not a log line >>>\n")
+                    continue
+                if f == 0 and 1500 <= i < 1600:
+                    msg = "app[7]: database connection refused"     # a burst
+                elif i % 5:
+                    msg = f"sshd[{i % 90}]: Failed password for user{i % 13} from 10.{f}.{i % 7}.{i % 250} port {2000 + i}"
+                else:
+                    msg = f"kernel: eth{i % 3}: link down" if i % 10 else "cron[42]: job done"
+                fh.write(f"Mar  2 {t // 3600 % 24:02d}:{t // 60 % 60:02d}:{t % 60:02d} h{f}-{i % 4} {msg}\n")
+        files.append(p)
+    copy = root / "host1-again.log"     # the same lines through another path: all duplicates
+    copy.write_bytes(files[1].read_bytes())
+    return files + [copy]
+
+
+def _dump(path: Path) -> dict[str, list]:
+    conn = sqlite3.connect(path)
+    out = {}
+    try:
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'schema_version'"):
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                    if r[1] not in ("created_at", "updated_at", "applied_at")]
+            order = "rowid" if table == "events" else ", ".join(cols)
+            out[table] = conn.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY {order}").fetchall()
+    finally:
+        conn.close()
+    return out
+
+
+def test_an_ingest_stores_exactly_what_it_stores_inline(tmp_path):
+    files = _logs(tmp_path)
+    got = {}
+    for behind in (0, 1):
+        settings = load_settings(env={"BRAINSTEM_BATCH_SIZE": "700", "BRAINSTEM_WRITE_BEHIND_MIN_EVENTS": str(behind)})
+        db = tmp_path / f"b{behind}.db"
+        store = SQLiteStore(db)
+        tenant = Tenant(tenant_id="tn_acme", name="acme", slug="acme")
+        store.put_tenant(tenant)
+        first = ingest_paths(store, settings, tenant, files)
+        again = ingest_paths(store, settings, tenant, files)
+        store.close()
+        got[behind] = (first.events_stored, first.duplicates, first.bad_lines, again.events_stored, again.duplicates,
+                       _dump(db))
+    assert got[0][:5] == got[1][:5] == (7500, 2500, 0, 0, 10000)
+    assert got[0][5] == got[1][5]
+    assert len(got[1][5]["candidates"]) > 0
