@@ -103,7 +103,10 @@ class WriteBehind:
         self._send_error: BaseException | None = None
         self._sender = threading.Thread(target=self._send_loop, name="brainstem-write-behind", daemon=True)
         self._sender.start()
-        self.in_flight: list[tuple[set[str], int]] = []   # (event ids, events submitted) per message
+        # (event ids, events submitted) per message; the lock lets another thread read the
+        # store meanwhile (it waits like the ingest's own reads)
+        self.in_flight: list[tuple[set[str], int]] = []
+        self._lock = threading.Lock()
         self.failed: str | None = None      # what the child's failed transaction said
         self.died: str | None = None
         self.shortfall = 0      # events submitted that the child found already stored
@@ -123,26 +126,28 @@ class WriteBehind:
 
     def submit(self, ops: list, event_ids: set[str], submitted: int) -> None:
         """Queue one transaction; waits while MAX_IN_FLIGHT are already queued."""
-        self._check()
-        self._collect(block=False)
-        while len(self.in_flight) >= MAX_IN_FLIGHT:
-            self._collect(block=True)
-        self.in_flight.append((event_ids, submitted))
-        self._sends.put(_frame(ops))
+        data = _frame(ops)
+        with self._lock:
+            self._check()
+            self._collect(block=False)
+            while len(self.in_flight) >= MAX_IN_FLIGHT:
+                self._collect(block=True)
+            self.in_flight.append((event_ids, submitted))
+            self._sends.put(data)
 
     def drain(self) -> None:
         """Return once everything submitted is committed (or raise what went wrong)."""
-        while self.in_flight:
-            self._collect(block=True)
-        self._check()
+        with self._lock:
+            while self.in_flight:
+                self._collect(block=True)
+            self._check()
 
     def pending_ids(self, ids: list[str]) -> set[str]:
         """Those of ``ids`` that are in a transaction not yet acknowledged."""
-        if not self.in_flight:
-            return set()
         out: set[str] = set()
-        for flight, _ in self.in_flight:
-            out.update(flight.intersection(ids))
+        with self._lock:
+            for flight, _ in self.in_flight:
+                out.update(flight.intersection(ids))
         return out
 
     def _collect(self, block: bool) -> None:

@@ -171,7 +171,10 @@ class SQLiteStore(SQLStore):
     def write(self, batch: WriteBatch) -> int:
         ops = self._statements(batch)
         if self._behind is None and self._behind_from and len(batch.events) >= self._behind_from:
-            self._behind = WriteBehind(self.path)
+            try:
+                self._behind = WriteBehind(self.path)
+            except OSError:             # no second process to be had: write as ever
+                self._behind_from = 0
         if self._behind is not None:
             # counted as stored now; what the child finds already there is settled at the end
             rows = ops[0][1] if batch.events else ()
