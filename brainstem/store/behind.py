@@ -100,7 +100,6 @@ class WriteBehind:
         # A thread feeds the pipe: one os.write per message, which blocks (without the
         # GIL) until the child has read all of it, while the ingest goes on.
         self._sends: queue.Queue[bytes | None] = queue.Queue()
-        self._send_error: BaseException | None = None
         self._sender = threading.Thread(target=self._send_loop, name="brainstem-write-behind", daemon=True)
         self._sender.start()
         # (event ids, events submitted) per message; the lock lets another thread read the
@@ -120,8 +119,7 @@ class WriteBehind:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(self._out, view):]
-            except OSError as exc:      # the child is gone: the next ack read says so
-                self._send_error = exc
+            except OSError:     # the child is gone: reading its next answer says so
                 break
 
     def submit(self, ops: list, event_ids: set[str], submitted: int) -> None:
