@@ -8,6 +8,9 @@ How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
    digits, the usual case, with a few slices.
 2. Otherwise the message is tokenized (:mod:`.tokens`) and its obvious
    variables are masked (:mod:`.masking`), once per signature (:mod:`.shapes`).
+   A second decision cache keyed by the masked tokens and their classes, all
+   that steps 3 and 4 read of a message, answers a new signature that a
+   template already takes unchanged (an address or a count with more digits).
 3. Candidate templates are those with the same token count and the same first
    token (or a variable first token). Each is scored by the share of positions
    that agree: equal tokens, a ``<*>`` in the template, or digits on both sides
@@ -98,7 +101,8 @@ class TemplateMiner:
         self._seq = 0
         # Caches (see _changed): message -> (cluster id, parameter names, values);
         # per token count, masked tokens -> cluster and signature (and soft words) ->
-        # (cluster id, parameter names, where the values are in the message).
+        # (cluster id, parameter names, where the values are in the message);
+        # per token count, masked tokens and classes -> cluster id (see _fit).
         # Clusters are held by id, so that entries are tuples of strings and ints,
         # which the garbage collector stops tracking.
         self._cache_max = _CACHE_MAX
@@ -108,7 +112,6 @@ class TemplateMiner:
         self._decisions: dict[int, dict[bytes | tuple[bytes | str, ...],
                                         tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]]] = {}
         self._decided = 0
-        # per token count, (masked tokens, classes) -> id of the cluster that takes them unchanged
         self._fits: dict[int, dict[tuple[tuple[str, ...], bytes], int]] = {}
         self._fitted = 0
 
