@@ -8,6 +8,9 @@ How a message finds its template (the hot path is :meth:`TemplateMiner.learn`):
    digits, the usual case, with a few slices.
 2. Otherwise the message is tokenized (:mod:`.tokens`) and its obvious
    variables are masked (:mod:`.masking`), once per signature (:mod:`.shapes`).
+   A second decision cache keyed by the masked tokens and their classes, all
+   that steps 3 and 4 read of a message, answers a new signature that a
+   template already takes unchanged (an address or a count with more digits).
 3. Candidate templates are those with the same token count and the same first
    token (or a variable first token). Each is scored by the share of positions
    that agree: equal tokens, a ``<*>`` in the template, or digits on both sides
@@ -98,7 +101,8 @@ class TemplateMiner:
         self._seq = 0
         # Caches (see _changed): message -> (cluster id, parameter names, values);
         # per token count, masked tokens -> cluster and signature (and soft words) ->
-        # (cluster id, parameter names, where the values are in the message).
+        # (cluster id, parameter names, where the values are in the message);
+        # per token count, masked tokens and classes -> cluster id (see _fit).
         # Clusters are held by id, so that entries are tuples of strings and ints,
         # which the garbage collector stops tracking.
         self._cache_max = _CACHE_MAX
@@ -108,6 +112,8 @@ class TemplateMiner:
         self._decisions: dict[int, dict[bytes | tuple[bytes | str, ...],
                                         tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]]]] = {}
         self._decided = 0
+        self._fits: dict[int, dict[tuple[tuple[str, ...], bytes], int]] = {}
+        self._fitted = 0
 
     # -- public API ---------------------------------------------------------
 
@@ -153,6 +159,21 @@ class TemplateMiner:
         else:  # the shape was just made from this message: its soft words are this message's
             masked = sh.masked
         cls = sh.cls
+        n = len(masked)
+        # A new signature with masked tokens and classes seen before: the template
+        # that took them unchanged takes this message unchanged too (see _fit).
+        fkey = (masked if type(masked) is tuple else tuple(masked), cls)
+        fits = self._fits.get(n)
+        fit = fits.get(fkey) if fits else None
+        if fit is not None:
+            c = self._clusters[fit]
+            self._touch(c, time)
+            names, values = self._param_items(c, tokens)
+            if len(self._msg_cache) < self._cache_max:
+                self._msg_cache[message] = (c.cid, names, values)
+            if self._decided < self._cache_max:
+                self._decide(dkey, c, sh, n, message, names, values)
+            return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
         c = self._find(masked, cls)
         stretched = False
         if c is None:
@@ -190,7 +211,9 @@ class TemplateMiner:
             if len(self._msg_cache) < self._cache_max:
                 self._msg_cache[message] = (c.cid, names, values)
             if self._decided < self._cache_max:
-                self._decide(dkey, c, sh, len(own_masked), message, names, values)
+                self._decide(dkey, c, sh, n, message, names, values)
+            if c.flex < 0 and self._fitted < self._cache_max:
+                self._fit(n, fkey, c)
         return Match(c.key, c.text, c.version, dict(zip(names, values)), False, changed)
 
     def match(self, message: str) -> Match | None:
@@ -369,6 +392,25 @@ class TemplateMiner:
         decided[dkey] = (c.cid, names, tuple(where))
         self._decided += 1
 
+    def _fit(self, n: int, fkey: tuple[tuple[str, ...], bytes], c: Cluster) -> None:
+        """Remember that messages of ``n`` tokens masked as ``fkey`` (masked tokens, classes) take ``c`` unchanged.
+
+        All that the slow path reads of a message to choose a template and to
+        see that it changes nothing are its masked tokens and their classes
+        (``_find``, ``differences``); the template's counts, times and evidence
+        (``seen``, read only at positions that would change something) do not
+        matter. So the decision holds for every message masked the same way
+        until the templates change (:meth:`_changed`). Not for a stretchable
+        template (its view of the message depends on the message's length);
+        the parameters are still read from each message (their names may
+        depend on the values' shapes).
+        """
+        fits = self._fits.get(n)
+        if fits is None:
+            fits = self._fits[n] = {}
+        fits[fkey] = c.cid
+        self._fitted += 1
+
     def _params(self, c: Cluster, tokens: list[str]) -> dict[str, str]:
         return dict(zip(*self._param_items(c, tokens)))
 
@@ -397,7 +439,8 @@ class TemplateMiner:
         if length is None:
             self._shape_cache.clear()
             self._decisions.clear()
-            self._shape_cached = self._decided = 0
+            self._fits.clear()
+            self._shape_cached = self._decided = self._fitted = 0
             return
         cache = self._shape_cache.pop(length, None)
         if cache:
@@ -405,6 +448,9 @@ class TemplateMiner:
         decided = self._decisions.pop(length, None)
         if decided:
             self._decided -= len(decided)
+        fits = self._fits.pop(length, None)
+        if fits:
+            self._fitted -= len(fits)
 
     def _touch(self, c: Cluster, time: float | None) -> None:
         c.count += 1

@@ -190,9 +190,9 @@ _masked_memo: dict[str, str] = {}
 _class_memo: dict[str, int] = {}
 # token signature (see shapes.signature) -> (hard variable, class before context or SOFT)
 _token_sig_memo: dict[bytes, tuple[bool, int]] = {}
-# masked tokens -> (classes as bytes, soft indexes), see mask_shape
+# masked tokens -> (classes as bytes, soft indexes, the masked tokens), see mask_shape
 _CONTEXT_MEMO_MAX = 50_000
-_context_memo: dict[tuple[str, ...], tuple[bytes, tuple[int, ...]]] = {}
+_context_memo: dict[tuple[str, ...], tuple[bytes, tuple[int, ...], tuple[str, ...]]] = {}
 
 
 _SPACED_VAR = " " + VAR
@@ -273,18 +273,21 @@ def mask_shape(tokens: list[str]) -> tuple[tuple[str, ...], bytes, tuple[int, ..
     # variable, whose class is VALUE, as for a literal "<*>"; and the context
     # rules read only masked tokens and their leading spaces (a token's). So they
     # are memoized by the masked tokens, which messages of many signatures share.
+    # The memo also holds the first tuple of those masked tokens, returned instead
+    # of an equal new one: the shapes of those signatures keep one tuple, not one
+    # each, and the miner's lookups by masked tokens find their keys by identity.
     try:
         masked = tuple(map(_masked_memo.__getitem__, tokens))
         got = _context_memo.get(masked)
         if got is None:
-            got = _context(tokens, masked)
+            got = (*_context(tokens, masked), masked)
             if len(_context_memo) >= _CONTEXT_MEMO_MAX:
                 _context_memo.clear()
             _context_memo[masked] = got
     except KeyError:  # another thread emptied the memos meanwhile
         ml, cl, sl = mask_soft_slow(tokens)
         return tuple(ml), bytes(cl), tuple(sl)
-    return masked, got[0], got[1]
+    return got[2], got[0], got[1]
 
 
 def _context(tokens: list[str], masked: tuple[str, ...]) -> tuple[bytes, tuple[int, ...]]:

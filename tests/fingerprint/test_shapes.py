@@ -1,6 +1,9 @@
 """The cold-path caches (message shapes by signature, decisions) never change a result."""
 from __future__ import annotations
 
+import json
+import re
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +33,12 @@ digit_message = st.lists(st.one_of(digity, message), max_size=12).map(" ".join)
 def redigit(text: str, draw_digit) -> str:
     """``text`` with every ASCII digit replaced by another one."""
     return "".join(draw_digit() if "0" <= ch <= "9" else ch for ch in text)
+
+
+def recount(text: str, rnd) -> str:
+    """``text`` with every run of ASCII digits replaced by a run of 1 to 6 random digits
+    (another signature, mostly the same masked tokens: the masked-token decisions are used)."""
+    return re.sub(r"[0-9]+", lambda _: "".join(rnd.choice("0123456789") for _ in range(rnd.randint(1, 6))), text)
 
 
 @settings(max_examples=500, deadline=None)
@@ -90,6 +99,8 @@ def test_caches_agree_with_the_slow_path(fams, extra, rnd, max_templates):
     lines = expand(fams) + extra
     # variants differing only in digits (and whitespace), so the signature caches are used
     lines += [redigit(x, lambda: rnd.choice("0123456789")) for x in lines for _ in range(2)]
+    # and in how many digits each run has, so the decisions by masked tokens are used
+    lines += [recount(x, rnd) for x in lines for _ in range(2)]
     lines += [x.replace(" ", "  ", 1) for x in lines[:5]]
     rnd.shuffle(lines)
     lines = lines * 2
@@ -108,3 +119,74 @@ def test_values_with_irregular_whitespace_come_from_the_message():
     got = miner.learn("job 7 took  9  ms at Jun  2 03:04:09")
     assert got.params == {"num": "7", "num_2": "9", "time": "Jun 2 03:04:09"}
     assert normalize("job 7 took  9  ms") == "job 7 took 9 ms"
+
+
+def test_a_decision_by_masked_tokens_reads_the_names_from_each_message():
+    miner = TemplateMiner()
+    miner.learn("job 1.2.3.4 done")
+    assert miner.learn("job 10.20.30.40 done").params == {"ip": "10.20.30.40"}  # taken unchanged: remembered
+    # a new signature, the same masked tokens: the same template, the names of this message's values
+    got = miner.learn("job 12345 done")
+    assert (got.template, got.params, got.changed) == ("job <*> done", {"num": "12345"}, False)
+    assert miner.learn("job 1.2.3.44 done").params == {"ip": "1.2.3.44"}
+
+
+def test_a_digit_count_that_changes_the_masking_is_not_decided_alike():
+    miner = TemplateMiner()
+    first = miner.learn("session u1 opened after 5 s")
+    assert miner.learn("session u1 opened after 55 s").template == "session u1 opened after <*> s"
+    # u123 is an id (masked), u1 a soft word (kept): not the decision made for u1
+    got = miner.learn("session u123 opened after 555 s")
+    assert (got.key, got.template, got.changed) == (first.key, "session <*> opened after <*> s", True)
+
+
+def test_a_decision_by_masked_tokens_holds_this_message_s_soft_words():
+    miner = TemplateMiner()
+    first = miner.learn("link eth0 up after 5 s")
+    assert not miner.learn("link eth0 up after 55 s").changed
+    # the signature of the first message, another soft word: the template must generalize
+    got = miner.learn("link eth1 up after 5 s")
+    assert (got.key, got.template, got.changed) == (first.key, "link <*> up after <*> s", True)
+    assert got.params == {"var1": "eth1", "num": "5"}
+
+
+def test_a_decision_by_masked_tokens_follows_a_merge():
+    miner = TemplateMiner()
+    root = miner.learn("sshd: Failed password for root from 1.2.3.4 port 22 ssh2")
+    admin = miner.learn("sshd: Failed password for admin from 1.2.3.5 port 22 ssh2")
+    assert admin.is_new and admin.key != root.key
+    # remembered: admin's masked tokens take admin's template unchanged
+    assert miner.learn("sshd: Failed password for admin from 10.2.3.5 port 222 ssh2").key == admin.key
+    miner.learn("sshd: Failed password for guest from 1.2.3.6 port 22 ssh2")  # generalizes root, absorbs admin
+    got = miner.learn("sshd: Failed password for admin from 100.2.3.5 port 2222 ssh2")
+    assert (got.key, got.template) == (root.key, "sshd: Failed password for <*> from <*> port <*> ssh2")
+    assert got.params == {"var1": "admin", "ip": "100.2.3.5", "port": "2222"}
+
+
+def test_a_decision_by_masked_tokens_follows_an_eviction_and_a_restore():
+    lines = [f"worker {i} took {7 * i} ms" for i in range(1, 30)]
+    # another token count: a new template of this length leaves the decisions of the other length,
+    # an eviction must not
+    lines += [f"cache {w} of {10 ** (i % 5)} entries now" for i, w in enumerate(["miss", "hit", "full"] * 9)]
+    lines += [f"worker {10 ** i} took {i} ms" for i in range(6)]
+    for max_templates in (1, 2, 50000):
+        whole = TemplateMiner(max_templates)
+        expected = [whole.learn(x) for x in lines]
+        slow = uncached(max_templates)
+        assert [slow.learn(x) for x in lines] == expected
+        for cut in (3, 31, 50):
+            part = TemplateMiner(max_templates)
+            got = [part.learn(x) for x in lines[:cut]]
+            part = TemplateMiner.from_state(json.loads(json.dumps(part.to_state())))
+            got += [part.learn(x) for x in lines[cut:]]
+            assert got == expected
+
+
+def test_the_decisions_by_masked_tokens_are_bounded_and_counted():
+    miner = TemplateMiner()
+    miner._cache_max = 5
+    words = [a + b for a in "abcdefgh" for b in "xyz"]
+    for i, word in enumerate(words):  # after three words "job for <*> took <*> ms", each word another masked form
+        got = miner.learn(f"job for {word} took {10 ** (i % 7)} ms")
+        assert miner._fitted == sum(map(len, miner._fits.values())) <= 5
+    assert got.template == "job for <*> took <*> ms" and miner._fitted == 5
