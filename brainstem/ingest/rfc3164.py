@@ -43,6 +43,8 @@ _FAST = re.compile(
     r"([^\s\[\]:\d][^\s\[\]:]*)(?:\[([^\]\s]{0,32})\])?: ?(.*)", re.S)
 
 _FAST_MATCH = _FAST.match
+_new_object = object.__new__
+_init_record = Record.__init__
 
 _PRI_TABLE = {str(n): (FACILITY_NAMES[n >> 3], SEVERITY_NAMES[n & 7]) for n in range(192)}
 
@@ -113,8 +115,12 @@ class Rfc3164Parser:
                 if k is not None:
                     fields["uptime"] = float(k[1])
                     message = message[k.end():]
-            return Record(ts, message.strip(), text, "syslog", path, line_no, host, tag, pid or None,
-                          severity, facility, fields, {"format": "rfc3164"})
+            # Record's __init__ called directly runs in this interpreter loop; calling the class
+            # would go through C and start another
+            rec = _new_object(Record)
+            _init_record(rec, ts, message.strip(), text, "syslog", path, line_no, host, tag, pid or None,
+                         severity, facility, fields, {"format": "rfc3164"})
+            return rec
         return self.parse_general(text, path, line_no)
 
     def parse_general(self, text: str, path: str, line_no: int) -> Record | None:

@@ -9,6 +9,7 @@ merged in consecutive groups.
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,17 +38,20 @@ def merged_records(files: list[Path], *, fmt: str | None, json_mapping: JsonMapp
                    report: IngestReport, on_progress: Callable[[int], None] | None,
                    reference_time: datetime | None = None, **options) -> Iterator[Record]:
     """Records of all ``files`` in event-time order (a k-way merge); ``options``
-    go to read_records (continuation handling)."""
-    for start in range(0, len(files), MERGE_FANOUT):
-        group = files[start:start + MERGE_FANOUT]
-        opened = open_records(group, report=report, fmt=fmt, json_mapping=json_mapping,
-                              reference_time=reference_time, on_progress=on_progress, **options)
-        opened = list(opened)
+    go to read_records (continuation handling). Up to ``MERGE_FANOUT`` files are
+    opened now; beyond that, each group when the one before it is done."""
+    def group_records(group: list[Path]) -> Iterator[Record]:
+        opened = list(open_records(group, report=report, fmt=fmt, json_mapping=json_mapping,
+                                   reference_time=reference_time, on_progress=on_progress, **options))
         if len(opened) == 1:
-            yield from opened[0][1]      # one file: nothing to merge
-            continue
+            return opened[0][1]      # one file: nothing to merge, and no generator between it and the pipeline
         streams = [_keyed(recs, i, p.stat().st_mtime) for i, (p, recs) in enumerate(opened)]
-        yield from (item[3] for item in heapq.merge(*streams))
+        return (item[3] for item in heapq.merge(*streams))
+
+    if len(files) <= MERGE_FANOUT:
+        return group_records(files)
+    groups = (files[start:start + MERGE_FANOUT] for start in range(0, len(files), MERGE_FANOUT))
+    return itertools.chain.from_iterable(group_records(g) for g in groups)
 
 
 def ingest_paths(store: Store, settings, tenant: Tenant, files: list[Path], *, fmt: str | None = None,

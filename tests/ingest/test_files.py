@@ -199,6 +199,36 @@ def test_line_longer_than_read_limit(tmp_path):
     assert recs[0].metadata["truncated"] is True and recs[1].message == "hello"
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 7, 64])
+def test_lines_across_read_chunks_decode_as_line_by_line(tmp_path, monkeypatch, chunk):
+    # every line straddles reads: a character split between two reads, CRLF split
+    # between them, a bad byte, blank lines, a BOM, no newline at the end
+    from brainstem.ingest import files
+    monkeypatch.setattr(files, "READ_CHUNK", chunk)
+    lines = [b"\xef\xbb\xbfOct 11 22:14:15 h a: caf\xc3\xa9 \xe2\x82\xac", b"", b"Oct 11 22:14:16 h a: bad \xff\xc3 byte\r",
+             b"   ", b"Oct 11 22:14:17 h a: \xf0\x9f\x98\x80 last\r\r"]
+    p = write(tmp_path / "f.log", b"\n".join(lines) + b"\nOct 11 22:14:18 h a: no newline")
+    recs, rep = read(p)
+    assert [(r.line_no, r.message) for r in recs] == [
+        (1, "caf\u00e9 \u20ac"), (3, "bad \ufffd\ufffd byte"), (5, "\U0001f600 last"), (6, "no newline")]
+    assert rep.lines_read == 6
+
+
+def test_line_of_exactly_the_read_limit(tmp_path, monkeypatch):
+    from brainstem.ingest import files
+    monkeypatch.setattr(files, "READ_CHUNK", 1000)
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 4096)
+    head = "2015-10-18 18:01:47,978 INFO [main] org.x.Y: "
+    fits = head + "a" * (4095 - len(head))         # 4095 bytes and its newline: whole
+    limit = head + "b" * (4096 - len(head))        # 4096 bytes: cut (nothing after the limit, but no room for the newline)
+    p = write(tmp_path / "f.log", fits + "\n" + limit + "\n" + head + "c" * 9000 + "\n" + APP)
+    recs, rep = read(p)
+    assert [r.line_no for r in recs] == [1, 2, 3, 4]
+    assert [len(r.raw) for r in recs[:3]] == [4095, 4096, 4096]
+    assert ["truncated" in r.metadata for r in recs] == [False, True, True, False]
+    assert recs[3].message == "hello" and rep.lines_read == 4
+
+
 def test_truncated_gzip_keeps_what_was_read(tmp_path):
     data = gzip.compress("".join(f"Oct 11 22:14:15 h a: line {i}\n" for i in range(20000)).encode())
     p = write(tmp_path / "cut.log.gz", data[: len(data) // 2])

@@ -361,3 +361,29 @@ def test_ingest_collects_garbage_less_and_restores_the_collector(open_ws, scenar
     with pytest.raises(RuntimeError):
         ws.ingest([str(scenario)], tenant="other", on_progress=boom)
     assert gc.get_threshold() == before, "an ingest that fails must restore the collector too"
+
+
+def test_files_beyond_the_merge_fanout_are_read_group_after_group(tmp_path):
+    from brainstem.pipeline import ingest as ingest_mod
+    lines = [f"Oct 11 22:14:{s:02d} h{f} a: line {f}.{s}\n" for f in range(5) for s in range(3)]
+    paths = []
+    for f in range(5):
+        p = tmp_path / f"f{f}.log"
+        p.write_text("".join(lines[f * 3:f * 3 + 3]))
+        paths.append(p)
+    paths.append(tmp_path / "gone.log")   # vanishes between expansion and reading: reported, skipped
+    report = IngestReport()
+    opened = []
+    real_open = ingest_mod.open_records
+    ingest_mod_open = lambda group, **kw: (opened.append(len(group)), real_open(group, **kw))[1]  # noqa: E731
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ingest_mod, "MERGE_FANOUT", 2)
+        mp.setattr(ingest_mod, "open_records", ingest_mod_open)
+        recs = ingest_mod.merged_records(paths, fmt=None, json_mapping=None, report=report, on_progress=None)
+        got = [next(recs).message]
+        assert opened == [2]          # at most MERGE_FANOUT files open: a group is opened when reached
+        got += [r.message for r in recs]
+    assert opened == [2, 2, 2]
+    # each group of two merged by time, the groups one after the other
+    assert got == [f"line {f}.{s}" for g in (0, 2, 4) for s in range(3) for f in (g, g + 1) if f < 5]
+    assert report.bad == [(str(tmp_path / "gone.log"), 0, f"{tmp_path / 'gone.log'}: cannot open: No such file or directory")]
