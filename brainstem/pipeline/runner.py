@@ -166,14 +166,17 @@ class TenantPipeline:
             sig.signature_version = m.version
             self._note_aliases()
         sig.occurrence_count += 1
-        if sig.last_seen_at is None or e.timestamp > sig.last_seen_at:
-            sig.last_seen_at = e.timestamp
-        if e.timestamp < sig.first_seen_at:
-            sig.first_seen_at = e.timestamp
-        rank = SEVERITY_RANK.get(e.severity, 6) if e.severity else 6
+        when = e.timestamp
+        last = sig.last_seen_at
+        if last is None or when > last:
+            sig.last_seen_at = when
+        if when < sig.first_seen_at:
+            sig.first_seen_at = when
         smeta = sig.metadata
-        if rank < smeta["severity_rank"]:
-            smeta["severity_rank"] = rank
+        rank = smeta["severity_rank"]       # the signature's worst, this event's with it
+        own = SEVERITY_RANK.get(e.severity, 6)      # 6 (info) for None and "" too
+        if own < rank:
+            smeta["severity_rank"] = rank = own
         self.dirty_sigs.add(key)
         host = e.host
         if host:
@@ -182,22 +185,25 @@ class TenantPipeline:
                 aid = self._new_asset(host)
             e.asset_id = aid
         meta = self.meta            # self._clock(ts), inline: once per event
-        if meta["first_ts"] is None or ts < meta["first_ts"]:
+        first = meta["first_ts"]
+        if first is None or ts < first:
             meta["first_ts"] = ts
-        if meta["last_ts"] is None or ts > meta["last_ts"]:
+        last_ts = meta["last_ts"]
+        if last_ts is None or ts > last_ts:
             meta["last_ts"] = ts
         alert = alert_of(e.structured_fields) if e.source_type == "logicmonitor" else None
-        obs = Observation(ts, e.event_id, key, host or "-", min(rank, smeta["severity_rank"]), sig.normalized_pattern,
-                          alert)
-        apply = self.book.apply
-        for f in self.detectors.learn_one(obs):
-            apply(f)
+        found = self.detectors.learn_one(Observation(ts, e.event_id, key, host or "-", rank, sig.normalized_pattern,
+                                                     alert))
+        if found:
+            apply = self.book.apply
+            for f in found:
+                apply(f)
         if self.incidents.by_key:
             self.incidents.observe(e, key, ts)
         if self.rules is not None:
             for f in self.rules.observe(e, sig):
                 stats.rule_firings += 1
-                apply(f)
+                self.book.apply(f)
 
     def _clock(self, ts: float) -> None:
         """The tenant's timeline so far (novelty is judged against it)."""
