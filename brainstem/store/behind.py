@@ -102,7 +102,8 @@ class WriteBehind:
         self._sends: queue.Queue[bytes | None] = queue.Queue()
         self._sender = threading.Thread(target=self._send_loop, name="brainstem-write-behind", daemon=True)
         self._sender.start()
-        # (event ids, events submitted) per message; the lock lets another thread read the
+        # (ids of the events and objects it writes, events submitted) per message; the lock
+        # lets another thread read the
         # store meanwhile (it waits like the ingest's own reads)
         self.in_flight: list[tuple[set[str], int]] = []
         self._lock = threading.Lock()
@@ -122,7 +123,7 @@ class WriteBehind:
             except OSError:     # the child is gone: reading its next answer says so
                 break
 
-    def submit(self, ops: list, event_ids: set[str], submitted: int) -> None:
+    def submit(self, ops: list, held: set[str], submitted: int) -> None:
         """Queue one transaction; waits while MAX_IN_FLIGHT are already queued."""
         data = _frame(ops)
         with self._lock:
@@ -130,7 +131,7 @@ class WriteBehind:
             self._collect(block=False)
             while len(self.in_flight) >= MAX_IN_FLIGHT:
                 self._collect(block=True)
-            self.in_flight.append((event_ids, submitted))
+            self.in_flight.append((held, submitted))
             self._sends.put(data)
 
     def drain(self) -> None:
@@ -141,12 +142,17 @@ class WriteBehind:
             self._check()
 
     def pending_ids(self, ids: list[str]) -> set[str]:
-        """Those of ``ids`` that are in a transaction not yet acknowledged."""
+        """Those of ``ids`` that a transaction not yet acknowledged writes."""
         out: set[str] = set()
         with self._lock:
-            for flight, _ in self.in_flight:
-                out.update(flight.intersection(ids))
+            for held, _ in self.in_flight:
+                out.update(held.intersection(ids))
         return out
+
+    def holds(self, object_id: str) -> bool:
+        """Whether a transaction not yet acknowledged writes ``object_id``."""
+        with self._lock:
+            return any(object_id in held for held, _ in self.in_flight)
 
     def _collect(self, block: bool) -> None:
         while self.in_flight:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable
 
-from brainstem.models import iso, utcnow
+from brainstem.models import iso, object_type_of, utcnow
 from brainstem.store.base import StoreError, WriteBatch, WriteBehindResult
 from brainstem.store.behind import WriteBehind, run_statements
 from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
@@ -145,8 +145,9 @@ class SQLiteStore(SQLStore):
                 self._json_each = False     # an SQLite built without its JSON functions
         return super().existing_event_ids(ids)
 
-    def _statements(self, batch: WriteBatch) -> list[tuple[str, list, bool]]:
-        """What ``write`` executes for ``batch``: (sql, rows, counts as stored events)."""
+    def _statements(self, batch: WriteBatch) -> tuple[list[tuple[str, list, bool]], list[list[tuple]]]:
+        """What ``write`` executes for ``batch``: (sql, rows, counts as stored events);
+        and those row lists whose first column is an object's id."""
         ops: list[tuple[str, list, bool]] = []
         if batch.events:
             ops.append((EVENT_INSERT, self._events.encode_all(batch.events), True))
@@ -158,6 +159,7 @@ class SQLiteStore(SQLStore):
         if batch.links:
             t = TABLES["link"]
             ops.append((t.insert_sql.replace("OR REPLACE", "OR IGNORE"), list(map(t.encode, batch.links)), False))
+        keyed = [rows for _, rows, _ in ops]
         if batch.aliases:
             now = iso(utcnow())
             ops.append(("INSERT OR REPLACE INTO signature_aliases VALUES (?, ?, ?, ?)",
@@ -166,10 +168,10 @@ class SQLiteStore(SQLStore):
             now = iso(utcnow())
             ops.append(("INSERT OR REPLACE INTO pipeline_state VALUES (?, ?, ?, ?, ?)",
                         [(t, c, v, dumps(d), now) for t, c, v, d in batch.state], False))
-        return ops
+        return ops, keyed
 
     def write(self, batch: WriteBatch) -> int:
-        ops = self._statements(batch)
+        ops, keyed = self._statements(batch)
         if self._behind is None and self._behind_from and len(batch.events) >= self._behind_from:
             try:
                 self._behind = WriteBehind(self.path)
@@ -177,11 +179,26 @@ class SQLiteStore(SQLStore):
                 self._behind_from = 0
         if self._behind is not None:
             # counted as stored now; what the child finds already there is settled at the end
-            rows = ops[0][1] if batch.events else ()
-            self._behind.submit(ops, {r[0] for r in rows}, len(rows))
-            return len(rows)
+            held = {r[0] for rows in keyed for r in rows}
+            submitted = len(ops[0][1]) if batch.events else 0
+            self._behind.submit(ops, held, submitted)
+            return submitted
         with self._tx():
             return run_statements(self.conn, ops)
+
+    def get(self, object_id: str) -> Any | None:
+        """Under write-behind, an object that no write in flight holds is read at once:
+        its row is already what those writes will leave (the candidate book reads
+        candidates and groups it has not seen yet, a dozen times a big ingest)."""
+        behind = self._behind
+        if behind is None or behind.holds(object_id):
+            return super().get(object_id)      # waits for the writes in flight
+        kind = object_type_of(object_id)
+        if kind is None or kind not in TABLES:
+            return None
+        t = TABLES[kind]
+        row = self.conn.execute(f"{t.select_sql} WHERE {t.key} = ?", (object_id,)).fetchone()
+        return t.decode(row) if row else None
 
     @contextmanager
     def writing_behind(self, min_events: int):

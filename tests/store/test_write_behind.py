@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from brainstem.models import Event, Tenant
+from brainstem.models import Asset, Event, Tenant
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.settings import load_settings
 from brainstem.store import SQLiteStore, StoreError, WriteBatch
@@ -52,6 +52,23 @@ def test_writes_go_to_another_process_and_reads_see_them_at_once(tmp_path):
     blocker.close()
     assert result.already_stored == 0
     assert _stored_ids(tmp_path / "b.db") == [f"ev_{i:06d}" for i in range(600)]   # in the order written
+    store.close()
+
+
+def test_an_object_no_write_in_flight_holds_is_read_without_waiting(tmp_path):
+    store = SQLiteStore(tmp_path / "b.db")
+    store.write(WriteBatch(assets=[Asset("as_old", "tn_a", "old-host")]))
+    blocker = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
+    with store.writing_behind(1):
+        blocker.execute("BEGIN IMMEDIATE")      # nothing the writer process is sent can commit
+        store.write(WriteBatch(events=_events(0, 10), assets=[Asset("as_new", "tn_a", "new-host")]))
+        assert store._behind.holds("as_new") and not store._behind.holds("as_old")
+        # read at once: were it waiting for the batch, it would wait for the lock
+        assert store.get("as_old").hostname == "old-host"
+        assert store.get("as_nothing") is None
+        blocker.execute("COMMIT")
+        assert store.get("as_new").hostname == "new-host"     # waited for the batch that writes it
+    blocker.close()
     store.close()
 
 
