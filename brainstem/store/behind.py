@@ -27,6 +27,7 @@ The guarantees stay those of the inline path:
 """
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import queue
@@ -203,6 +204,9 @@ def child_main(path: str) -> int:
     # An interrupt (Ctrl-C reaches the whole process group) is the parent's to handle:
     # this process finishes the message it holds and ends when the parent closes the pipe.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # what it unmarshals is tuples of strings, numbers and None, and nothing it holds
+    # outlives a message: no cycles for the collector to find
+    gc.disable()
     from brainstem.store.sqlite import connect
     conn = connect(path)
     inp, out = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
