@@ -40,6 +40,7 @@ import threading
 from pathlib import Path
 
 from brainstem.store.base import StoreError
+from brainstem.store.codec import finish_rows
 
 # Submitted but not yet committed: the parent runs ahead of the child by at
 # most this many transactions (each holds a batch's rows twice, as tuples and
@@ -73,14 +74,20 @@ def _read_frame(fd: int):
     return None if data is None else marshal.loads(data)
 
 
+# What a statement of a write is, its third element: rows of other tables, events' rows,
+# events' rows to be completed by finish_rows first.
+OTHER, EVENTS, UNFINISHED_EVENTS = 0, 1, 2
+
+
 def run_statements(conn: sqlite3.Connection, ops: list) -> int:
-    """Execute one write's statements in the open transaction; the events the first
-    one stored when it is the events insert (``ops[0][2]`` true), else 0."""
+    """Execute one write's statements in the open transaction; the events it stored."""
     stored = 0
-    for sql, rows, counts in ops:
+    for sql, rows, kind in ops:
+        if kind == UNFINISHED_EVENTS:
+            rows = finish_rows(rows)
         before = conn.total_changes
         conn.executemany(sql, rows)
-        if counts:
+        if kind != OTHER:
             stored += conn.total_changes - before
     return stored
 
@@ -125,7 +132,8 @@ class WriteBehind:
                 break
 
     def submit(self, ops: list, held: set[str], submitted: int) -> None:
-        """Queue one transaction; waits while MAX_IN_FLIGHT are already queued."""
+        """Queue one transaction; waits while MAX_IN_FLIGHT are already queued.
+        ValueError, with nothing queued, for a value marshal cannot write."""
         data = _frame(ops)
         with self._lock:
             self._check()

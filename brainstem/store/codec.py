@@ -187,6 +187,41 @@ class EventEncoder:
         self._last_dt, self._last_iso = last_dt, last_iso
         return rows
 
+    def encode_unfinished(self, events) -> list[tuple]:
+        """``encode_all`` but for the three JSON columns, left as their dicts, and the
+        signature input, left whole: :func:`finish_rows` completes them in the process
+        that writes them (write-behind), off the ingest's own core. The loop is
+        ``encode_all``'s written out again, as it runs once per event."""
+        now = iso(events[0].created_at) if events else None
+        rows = []
+        last_dt, last_iso = self._last_dt, self._last_iso
+        utc = timezone.utc
+        for e in events:
+            ts = e.timestamp
+            if ts != last_dt:
+                if ts.tzinfo is utc:
+                    last_dt, last_iso = ts, self._utc_iso(ts)
+                else:
+                    last_dt, last_iso = ts, iso(ts)
+            rows.append((e.event_id, e.tenant_id, last_iso, e.message_raw, e.source_type, e.source_path,
+                         e.asset_id, e.host, e.service, e.severity, e.facility, e.message_normalized,
+                         e.structured_fields, e.correlation_keys, e.signature_input, e.signature_key,
+                         e.ingest_metadata, now))
+        self._last_dt, self._last_iso = last_dt, last_iso
+        return rows
+
+
+def finish_rows(rows: list[tuple]) -> list[tuple]:
+    """The rows ``encode_all`` makes, from those ``encode_unfinished`` made."""
+    out = []
+    for (eid, tid, ts, raw, stype, path, aid, host, service, sev, fac, message, sf, ck, si, key, meta,
+         now) in rows:
+        if si == (f"{service}: {message}" if service else message):
+            si = ""
+        out.append((eid, tid, ts, raw, stype, path, aid, host, service, sev, fac, message,
+                    _dumps(sf) if sf else "{}", _dumps(ck) if ck else "{}", si, key, _meta_json(meta), now))
+    return out
+
 
 EVENT_COLUMNS = ("event_id", "tenant_id", "timestamp", "message_raw", "source_type", "source_path", "asset_id",
                  "host", "service", "severity", "facility", "message_normalized", "structured_fields",

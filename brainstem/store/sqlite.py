@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from brainstem.models import iso, object_type_of, utcnow
 from brainstem.store.base import StoreError, WriteBatch, WriteBehindResult
-from brainstem.store.behind import WriteBehind, run_statements
+from brainstem.store.behind import EVENTS, OTHER, UNFINISHED_EVENTS, WriteBehind, run_statements
 from brainstem.store.codec import EVENT_INSERT, TABLES, EventEncoder, dumps
 from brainstem.store.migrations import LATEST, MIGRATIONS
 from brainstem.store.sql import SQLStore
@@ -145,46 +145,55 @@ class SQLiteStore(SQLStore):
                 self._json_each = False     # an SQLite built without its JSON functions
         return super().existing_event_ids(ids)
 
-    def _statements(self, batch: WriteBatch) -> tuple[list[tuple[str, list, bool]], list[list[tuple]]]:
-        """What ``write`` executes for ``batch``: (sql, rows, counts as stored events);
-        and those row lists whose first column is an object's id."""
-        ops: list[tuple[str, list, bool]] = []
+    def _statements(self, batch: WriteBatch, *, finish: bool = True) -> tuple[list[tuple[str, list, int]],
+                                                                               list[list[tuple]]]:
+        """What ``write`` executes for ``batch``: (sql, rows, what they are: behind.EVENTS...);
+        and those row lists whose first column is an object's id. Without ``finish``,
+        the events' rows are left for ``finish_rows`` (in the writer process)."""
+        ops: list[tuple[str, list, int]] = []
         if batch.events:
-            ops.append((EVENT_INSERT, self._events.encode_all(batch.events), True))
+            if finish:
+                ops.append((EVENT_INSERT, self._events.encode_all(batch.events), EVENTS))
+            else:
+                ops.append((EVENT_INSERT, self._events.encode_unfinished(batch.events), UNFINISHED_EVENTS))
         for kind, objs in (("asset", batch.assets), ("signature", batch.signatures), ("group", batch.groups),
                            ("candidate", batch.candidates), ("incident_memory", batch.incidents)):
             if objs:
                 t = TABLES[kind]
-                ops.append((t.insert_sql, list(map(t.encode, objs)), False))
+                ops.append((t.insert_sql, list(map(t.encode, objs)), OTHER))
         if batch.links:
             t = TABLES["link"]
-            ops.append((t.insert_sql.replace("OR REPLACE", "OR IGNORE"), list(map(t.encode, batch.links)), False))
+            ops.append((t.insert_sql.replace("OR REPLACE", "OR IGNORE"), list(map(t.encode, batch.links)), OTHER))
         keyed = [rows for _, rows, _ in ops]
         if batch.aliases:
             now = iso(utcnow())
             ops.append(("INSERT OR REPLACE INTO signature_aliases VALUES (?, ?, ?, ?)",
-                        [(t, o, n, now) for t, o, n in batch.aliases], False))
+                        [(t, o, n, now) for t, o, n in batch.aliases], OTHER))
         if batch.state:
             now = iso(utcnow())
             ops.append(("INSERT OR REPLACE INTO pipeline_state VALUES (?, ?, ?, ?, ?)",
-                        [(t, c, v, dumps(d), now) for t, c, v, d in batch.state], False))
+                        [(t, c, v, dumps(d), now) for t, c, v, d in batch.state], OTHER))
         return ops, keyed
 
     def write(self, batch: WriteBatch) -> int:
-        ops, keyed = self._statements(batch)
         if self._behind is None and self._behind_from and len(batch.events) >= self._behind_from:
             try:
                 self._behind = WriteBehind(self.path)
             except OSError:             # no second process to be had: write as ever
                 self._behind_from = 0
-        if self._behind is not None:
-            # counted as stored now; what the child finds already there is settled at the end
-            held = {r[0] for rows in keyed for r in rows}
-            submitted = len(ops[0][1]) if batch.events else 0
+        if self._behind is None:
+            ops, _ = self._statements(batch)
+            with self._tx():
+                return run_statements(self.conn, ops)
+        ops, keyed = self._statements(batch, finish=False)
+        held = {r[0] for rows in keyed for r in rows}
+        # counted as stored now; what the child finds already there is settled at the end
+        submitted = len(batch.events)
+        try:
             self._behind.submit(ops, held, submitted)
-            return submitted
-        with self._tx():
-            return run_statements(self.conn, ops)
+        except ValueError:      # a field value marshal cannot carry (none a log gives): rows made here
+            self._behind.submit(self._statements(batch)[0], held, submitted)
+        return submitted
 
     def get(self, object_id: str) -> Any | None:
         """Under write-behind, an object that no write in flight holds is read at once:

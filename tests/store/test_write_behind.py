@@ -72,6 +72,41 @@ def test_an_object_no_write_in_flight_holds_is_read_without_waiting(tmp_path):
     store.close()
 
 
+def test_rows_are_completed_by_the_writer_exactly_as_inline(tmp_path):
+    """The JSON columns and the signature input are finished in the writer process; a
+    value marshal cannot carry (a datetime a library caller put in a field) is encoded
+    in the ingest's own process instead. Either way the row is the inline row."""
+    def batch(start: int) -> WriteBatch:
+        evs = _events(start, 4)
+        evs[0].structured_fields = {"user": "ana", "n": 3, "ok": True, "ratio": 0.5, "tags": ["a", "b"], "none": None}
+        evs[1].service, evs[1].signature_input = "sshd", "sshd: line 1"          # derived: stored as ''
+        evs[2].signature_input = "something else"
+        evs[2].correlation_keys = {"session": "s-1"}
+        evs[3].ingest_metadata = {"format": "rfc3164", "line": 9, "time_inherited": True}
+        return WriteBatch(events=evs)
+    odd = _events(10, 2)
+    odd[1].structured_fields = {"when": T0}
+
+    def rows(path: Path) -> list[tuple]:
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute("SELECT event_id, structured_fields, correlation_keys, signature_input, ingest_metadata "
+                                "FROM events ORDER BY rowid").fetchall()
+        finally:
+            conn.close()
+    for behind in (1, 0):
+        store = SQLiteStore(tmp_path / f"b{behind}.db")
+        with store.writing_behind(behind):
+            store.write(batch(0))
+            store.write(WriteBatch(events=odd))
+            assert (store._behind is not None) == bool(behind)
+        store.close()
+    assert rows(tmp_path / "b1.db") == rows(tmp_path / "b0.db")
+    got = dict((r[0], r[1:]) for r in rows(tmp_path / "b1.db"))
+    assert got["ev_000001"][2] == "" and got["ev_000002"][2] == "something else"
+    assert got["ev_000011"][0] == '{"when":"2026-03-01 00:00:00+00:00"}'
+
+
 def test_small_writes_and_a_database_in_memory_stay_in_process(tmp_path):
     store = SQLiteStore(tmp_path / "b.db")
     with store.writing_behind(1000):
