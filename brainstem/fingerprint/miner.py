@@ -114,6 +114,7 @@ class TemplateMiner:
         self._decided = 0
         self._fits: dict[int, dict[tuple[tuple[str, ...], bytes], int]] = {}
         self._fitted = 0
+        self._fit_once: set[bytes] = set()     # signatures answered once by _fits, not yet decided
 
     # -- public API ---------------------------------------------------------
 
@@ -171,8 +172,15 @@ class TemplateMiner:
             names, values = self._param_items(c, tokens)
             if len(self._msg_cache) < self._cache_max:
                 self._msg_cache[message] = (c.cid, names, values)
-            if self._decided < self._cache_max:
-                self._decide(dkey, c, sh, n, message, names, values)
+            # Most signatures met here are met once (a week: 31,909 new ones in 365
+            # keys): the per-signature decision is worth making at the second sighting.
+            if sig in self._fit_once:
+                if self._decided < self._cache_max:
+                    self._decide(dkey, c, sh, n, message, names, values)
+            else:
+                if len(self._fit_once) >= self._cache_max:
+                    self._fit_once.clear()
+                self._fit_once.add(sig)
             return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
         c = self._find(masked, cls)
         stretched = False

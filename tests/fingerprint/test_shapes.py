@@ -190,3 +190,25 @@ def test_the_decisions_by_masked_tokens_are_bounded_and_counted():
         got = miner.learn(f"job for {word} took {10 ** (i % 7)} ms")
         assert miner._fitted == sum(map(len, miner._fits.values())) <= 5
     assert got.template == "job for <*> took <*> ms" and miner._fitted == 5
+
+
+def test_a_signature_answered_by_masked_tokens_is_decided_at_its_second_sighting():
+    from brainstem.fingerprint.masking import signature
+
+    miner = TemplateMiner()
+    miner._cache_max = 3
+    miner.learn("job 1.2.3.4 done")
+    miner.learn("job 10.2.3.4 done")           # taken unchanged: remembered by masked tokens
+    sig = signature("job 1.2.33.4 done")
+    decided = lambda: any(sig in d for d in miner._decisions.values())  # noqa: E731
+    seen = []
+    for ip in ("1.2.33.4", "5.6.77.8", "9.1.22.3"):     # one new signature, three messages
+        seen.append(miner.learn(f"job {ip} done"))
+        if ip == "1.2.33.4":
+            assert not decided() and sig in miner._fit_once     # met once: not decided yet
+    assert decided()
+    assert [(m.key, m.params) for m in seen] == [(seen[0].key, {"ip": ip}) for ip in ("1.2.33.4", "5.6.77.8", "9.1.22.3")]
+    # signatures met once are remembered as such, within the caches' bound
+    for k in range(4, 12):
+        miner.learn(f"job {'9' * k}.2.3.4 done")
+        assert len(miner._fit_once) <= 3
