@@ -164,34 +164,13 @@ class EventEncoder:
         return prefix + _MIN_SEC[ts.minute * 60 + ts.second] + (f".{us:06d}Z" if us else ".000000Z")
 
     def encode_all(self, events) -> list[tuple]:
-        now = iso(events[0].created_at) if events else None
-        rows = []
-        last_dt, last_iso = self._last_dt, self._last_iso
-        utc = timezone.utc
-        for e in events:
-            ts = e.timestamp
-            if ts != last_dt:
-                if ts.tzinfo is utc:
-                    last_dt, last_iso = ts, self._utc_iso(ts)
-                else:
-                    last_dt, last_iso = ts, iso(ts)
-            sf = e.structured_fields
-            service, message, si = e.service, e.message_normalized, e.signature_input
-            # the miner's input is usually "service: message": not stored twice
-            if si == (f"{service}: {message}" if service else message):
-                si = ""
-            rows.append((e.event_id, e.tenant_id, last_iso, e.message_raw, e.source_type, e.source_path,
-                         e.asset_id, e.host, service, e.severity, e.facility, message,
-                         _dumps(sf) if sf else "{}", _dumps(ck) if (ck := e.correlation_keys) else "{}", si,
-                         e.signature_key, _meta_json(e.ingest_metadata), now))
-        self._last_dt, self._last_iso = last_dt, last_iso
-        return rows
+        """The events table's rows for ``events``, as both backends bind them."""
+        return finish_rows(self.encode_unfinished(events))
 
     def encode_unfinished(self, events) -> list[tuple]:
-        """``encode_all`` but for the three JSON columns, left as their dicts, and the
-        signature input, left whole: :func:`finish_rows` completes them in the process
-        that writes them (write-behind), off the ingest's own core. The loop is
-        ``encode_all``'s written out again, as it runs once per event."""
+        """The events' rows but for the three JSON columns, left as their dicts, and the
+        signature input, left whole: :func:`finish_rows` completes them, in the process
+        that writes them under write-behind, off the ingest's own core."""
         now = iso(events[0].created_at) if events else None
         rows = []
         last_dt, last_iso = self._last_dt, self._last_iso
