@@ -7,9 +7,10 @@ interpreter; a process can. The ingest keeps making, fingerprinting and
 scoring batch N+1 while the child commits batch N.
 
 What goes to the child is what ``SQLiteStore.write`` would have executed, one
-message per transaction: a list of ``(sql, rows)`` with every value already a
-str, int, float or None, framed as an 8-byte length and ``marshal`` data
-(marshal writes a batch of rows in a tenth of pickle's time). The child
+message per transaction: a list of ``(sql, rows, kind)`` whose values are
+str, int, float, None and (in events' rows still to finish) dicts and lists of
+them, framed as an 8-byte length and pickle data written without pickle's memo
+(see ``_frame``). The child
 answers each message with ``("ok", stored)``, ``("error", text)`` or, after a
 failure, ``("skipped", "")``: once one transaction has failed, it commits
 nothing more, so the database never holds a batch written after one that is
@@ -28,8 +29,9 @@ The guarantees stay those of the inline path:
 from __future__ import annotations
 
 import gc
-import marshal
+import io
 import os
+import pickle
 import queue
 import select
 import signal
@@ -44,22 +46,34 @@ from brainstem.store.codec import finish_rows
 
 # Submitted but not yet committed: the parent runs ahead of the child by at
 # most this many transactions (each holds a batch's rows twice, as tuples and
-# marshalled).
+# pickled).
 MAX_IN_FLIGHT = 2
 _HEADER = 8
 _CHILD = "import sys; from brainstem.store.behind import child_main; sys.exit(child_main(sys.argv[1]))"
 
 
-# Version 2: from version 3 on, marshal looks up every object that something else also
-# holds (all of a row's values) in a table of those already written. On the 156k week the
-# frames took 0.33-0.36 CPU-s of the ingest at version 4 and 0.24 at version 2, whose
-# output is 45% bigger and which the child reads about 0.1 s slower (it has time to spare).
-_MARSHAL_VERSION = 2
+class _RowPickler(pickle.Pickler):
+    """Pickle without its memo, and only of plain data: anything but None, bool, int,
+    float, str, bytes and containers of them is a ValueError (the caller then finishes
+    the rows itself), so the child never imports a class to read a message."""
+
+    def reducer_override(self, obj):    # pickle asks this only of other types
+        raise ValueError(f"a {type(obj).__name__} in a row")
 
 
-def _frame(obj) -> bytes:
-    data = marshal.dumps(obj, _MARSHAL_VERSION)
-    return len(data).to_bytes(_HEADER, "little") + data
+def _frame(obj) -> memoryview:
+    """The message for ``obj``. The memo (and marshal's table of objects already written,
+    from its version 3 on) is a lookup for every value that something else also holds, and
+    a batch's row values all are: on the 156k week the frames took 0.33-0.36 CPU-s of the
+    ingest with marshal version 4, 0.24 with version 2 and 0.14 with this."""
+    buf = io.BytesIO()
+    buf.write(bytes(_HEADER))
+    p = _RowPickler(buf, 5)
+    p.fast = True       # no memo: shared values are written again; rows hold no cycles
+    p.dump(obj)
+    view = buf.getbuffer()
+    view[:_HEADER] = (len(view) - _HEADER).to_bytes(_HEADER, "little")
+    return view
 
 
 def _read_exact(fd: int, n: int) -> bytes | None:
@@ -78,7 +92,7 @@ def _read_frame(fd: int):
     if head is None:
         return None
     data = _read_exact(fd, int.from_bytes(head, "little"))
-    return None if data is None else marshal.loads(data)
+    return None if data is None else pickle.loads(data)
 
 
 # What a statement of a write is, its third element: rows of other tables, events' rows,
@@ -114,7 +128,7 @@ class WriteBehind:
         self._acks = self.proc.stdout.fileno()
         # A thread feeds the pipe: one os.write per message, which blocks (without the
         # GIL) until the child has read all of it, while the ingest goes on.
-        self._sends: queue.Queue[bytes | None] = queue.Queue()
+        self._sends: queue.Queue[memoryview | None] = queue.Queue()
         self._sender = threading.Thread(target=self._send_loop, name="brainstem-write-behind", daemon=True)
         self._sender.start()
         # (ids of the events and objects it writes, events submitted) per message; the lock
@@ -140,7 +154,7 @@ class WriteBehind:
 
     def submit(self, ops: list, held: set[str], submitted: int) -> None:
         """Queue one transaction; waits while MAX_IN_FLIGHT are already queued.
-        ValueError, with nothing queued, for a value marshal cannot write."""
+        ValueError, with nothing queued, for a value a message does not carry (see _frame)."""
         data = _frame(ops)
         with self._lock:
             self._check()
@@ -219,7 +233,7 @@ def child_main(path: str) -> int:
     # An interrupt (Ctrl-C reaches the whole process group) is the parent's to handle:
     # this process finishes the message it holds and ends when the parent closes the pipe.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # what it unmarshals is tuples of strings, numbers and None, and nothing it holds
+    # what it reads is tuples of strings, numbers and None, and nothing it holds
     # outlives a message: no cycles for the collector to find
     gc.disable()
     from brainstem.store.sqlite import connect

@@ -191,7 +191,7 @@ class SQLiteStore(SQLStore):
         submitted = len(batch.events)
         try:
             self._behind.submit(ops, held, submitted)
-        except ValueError:      # a field value marshal cannot carry (none a log gives): rows made here
+        except ValueError:      # a field value a message does not carry (none a log gives): rows made here
             self._behind.submit(self._statements(batch)[0], held, submitted)
         return submitted
 

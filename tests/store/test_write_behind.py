@@ -13,6 +13,7 @@ from brainstem.models import Asset, Event, Tenant
 from brainstem.pipeline.ingest import ingest_paths
 from brainstem.settings import load_settings
 from brainstem.store import SQLiteStore, StoreError, WriteBatch
+from brainstem.store.behind import _frame, _read_frame
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -72,9 +73,29 @@ def test_an_object_no_write_in_flight_holds_is_read_without_waiting(tmp_path):
     store.close()
 
 
+def test_a_message_carries_plain_data_only_and_shared_values_whole():
+    """Without pickle's memo a value held twice is written twice, and read back equal;
+    an object of any other type, however deep, is refused (the rows are then finished
+    in the ingest's process) rather than pickled for the writer to import."""
+    fields = {"user": "ana", "tags": ["a", "b"], "n": 3, "ratio": 0.5, "ok": True, "none": None}
+    ops = [("INSERT ...", [("ev_1", "tn_a", fields), ("ev_2", "tn_a", fields)], 2)]
+    r, w = os.pipe()
+    try:
+        view = _frame(ops)
+        assert int.from_bytes(view[:8], "little") == len(view) - 8
+        os.write(w, view)
+        assert _read_frame(r) == ops
+    finally:
+        os.close(r)
+        os.close(w)
+    for odd in (T0, Path("/x"), object()):
+        with pytest.raises(ValueError):
+            _frame([("INSERT ...", [("ev_1", {"deep": [odd]})], 2)])
+
+
 def test_rows_are_completed_by_the_writer_exactly_as_inline(tmp_path):
     """The JSON columns and the signature input are finished in the writer process; a
-    value marshal cannot carry (a datetime a library caller put in a field) is encoded
+    value a message does not carry (a datetime a library caller put in a field) is encoded
     in the ingest's own process instead. Either way the row is the inline row."""
     def batch(start: int) -> WriteBatch:
         evs = _events(start, 4)
