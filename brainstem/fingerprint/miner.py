@@ -52,7 +52,7 @@ _NOT_CACHED = object()
 _EVICT_SHARE = 0.1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Match:
     key: str
     template: str
@@ -60,6 +60,17 @@ class Match:
     params: dict[str, str]
     is_new: bool
     changed: bool
+
+    # the __init__ dataclass would write, written here so that mypyc compiles it (it
+    # leaves the methods that dataclass generates interpreted: a call into Python per match)
+    def __init__(self, key: str, template: str, version: int, params: dict[str, str], is_new: bool,
+                 changed: bool) -> None:
+        self.key = key
+        self.template = template
+        self.version = version
+        self.params = params
+        self.is_new = is_new
+        self.changed = changed
 
 
 def _make_key(text: str, n: int = 0) -> str:

@@ -1,0 +1,62 @@
+"""Optional native build: mypyc compiles the miner's modules when it can (see docs/native.md).
+
+pyproject.toml holds the project's metadata; this file only adds the compiled
+extension modules. Where mypyc or a C compiler (or Python's headers) is
+missing, or the compile fails, the install goes on in pure Python, which
+behaves the same. ``BRAINSTEM_PURE=1`` skips the compile.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+# The hot modules, compiled together into one shared library inside the package.
+NATIVE = [
+    "brainstem/fingerprint/masking.py",
+    "brainstem/fingerprint/miner.py",
+    "brainstem/fingerprint/shapes.py",
+    "brainstem/fingerprint/templates.py",
+    "brainstem/fingerprint/tokens.py",
+]
+GROUP = "brainstem._native"   # the shared library: brainstem/_native__mypyc.*.so
+
+
+def _say(text: str) -> None:
+    print(f"brainstem: {text}", file=sys.stderr)
+
+
+class optional_build_ext(build_ext):
+    """build_ext whose failure leaves the pure-Python modules in place.
+
+    The compiled modules are copied next to their sources only after all of
+    them were built, so a failure leaves none (a shim without its shared
+    library would not import).
+    """
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:   # no compiler, no headers: CCompilerError, PlatformError, …
+            _say(f"native build failed ({exc}); using pure Python")
+
+
+
+def native_extensions() -> list:
+    if os.environ.get("BRAINSTEM_PURE"):
+        return []
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        _say("mypyc not available; using pure Python")
+        return []
+    try:
+        return mypycify(["--ignore-missing-imports", "--follow-imports=silent", *NATIVE], group_name=GROUP)
+    except BaseException as exc:  # a type error makes mypyc exit
+        _say(f"mypyc could not compile ({exc!r}); using pure Python")
+        return []
+
+
+setup(ext_modules=native_extensions(), cmdclass={"build_ext": optional_build_ext})
