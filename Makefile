@@ -28,6 +28,8 @@ $(VENV)/.installed-dev: pyproject.toml setup.py | $(BIN)/python
 
 # A compiled module older than its source: build again (pip's build compiles, or falls back).
 $(VENV)/.native: $(NATIVE_SRC) | $(VENV)/.installed
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
 	$(PURE_ENV) $(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(NATIVE_SAY)
 	touch $@
@@ -40,6 +42,8 @@ run: install
 # Compile the miner again (after `make pure`, or to see a compile's messages: -v).
 native: | $(VENV)/.installed
 	rm -f $(VENV)/.pure
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(NATIVE_SAY)
 	touch $(VENV)/.native
@@ -47,6 +51,7 @@ native: | $(VENV)/.installed
 # Back to pure Python (for profiling the Python code): the compiled modules removed.
 pure:
 	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
 	mkdir -p $(VENV) && touch $(VENV)/.pure
 	@if [ -x $(BIN)/python ]; then $(NATIVE_SAY); fi
 
@@ -63,3 +68,4 @@ bench: $(VENV)/.installed-dev
 clean:
 	rm -rf $(VENV) build *.egg-info brainstem.db brainstem.db-wal brainstem.db-shm
 	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json

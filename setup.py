@@ -7,6 +7,8 @@ behaves the same. ``BRAINSTEM_PURE=1`` skips the compile.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 
@@ -22,6 +24,7 @@ NATIVE = [
     "brainstem/fingerprint/tokens.py",
 ]
 GROUP = "brainstem._native"   # the shared library: brainstem/_native__mypyc.*.so
+RECORD = "brainstem/_native_sources.json"   # SHA-256 of each source as compiled (not committed)
 
 
 def _say(text: str) -> None:
@@ -37,10 +40,21 @@ class optional_build_ext(build_ext):
     """
 
     def run(self) -> None:
+        if os.path.exists(RECORD):
+            os.remove(RECORD)
         try:
             super().run()
         except Exception as exc:   # no compiler, no headers: CCompilerError, PlatformError, …
             _say(f"native build failed ({exc}); using pure Python")
+            for ext in self.extensions:   # an earlier build's copy would shadow the sources
+                stale = self.get_ext_filename(ext.name)
+                if os.path.exists(stale):
+                    os.remove(stale)
+            return
+        if self.extensions:
+            # what was compiled, so that a test can tell a compiled module from a stale one
+            with open(RECORD, "w") as f:
+                json.dump({path: hashlib.sha256(open(path, "rb").read()).hexdigest() for path in NATIVE}, f, indent=1)
 
 
 
