@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import brainstem
+from tests.conftest import SHARED
 from brainstem.fingerprint import masking, miner, shapes, templates, tokens
 
 NATIVE = [masking, miner, shapes, templates, tokens]
@@ -106,9 +107,9 @@ def test_compiled_modules_are_the_current_sources():
 
 
 @needs_compiled
-def test_compiled_and_pure_miner_assign_alike(tmp_path, loghub_dir):
+def test_compiled_and_pure_miner_assign_alike(tmp_path):
     stream = tmp_path / "stream.json"
-    stream.write_text(json.dumps(_messages(loghub_dir)))
+    stream.write_text(json.dumps(_messages(SHARED / "data" / "loghub2k")))   # without ../shared: the generated lines
     pure_root = tmp_path / "pure"
     shutil.copytree(PACKAGE, pure_root / "brainstem", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
     compiled = _run(stream, None)
