@@ -32,7 +32,7 @@ POLARITY = {
     "unhealthy": "healthy", "inactive": "active", "alarm": "cleared", "critical": "cleared",
     "failure": "recovery", "disabled": "enabled", "detached": "attached", "expired": "renewed",
 }
-_RECOVERY = {}
+_RECOVERY: dict[str, str] = {}
 for _p, _r in POLARITY.items():
     _RECOVERY.setdefault(_r, _p)
 _WORD = re.compile(r"[A-Za-z]+")
@@ -115,7 +115,9 @@ class SelfHealDetector(Detector):
         return self._healed(obs, opened[0], opened[1], opened[2], opened[3], {})
 
     def _alert(self, obs: Observation) -> list[Finding]:
-        alert_id, status, acknowledged = obs.alert
+        alert = obs.alert
+        assert alert is not None    # learn_one sends only alerts here
+        alert_id, status, acknowledged = alert
         a = self.alerts.get(alert_id)
         if status == "active":
             if a is None:
