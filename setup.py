@@ -7,6 +7,7 @@ behaves the same. ``BRAINSTEM_PURE=1`` skips the compile.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -16,6 +17,10 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # The hot modules, compiled together into one shared library inside the package.
+# Not brainstem/detect (docs/native.md): compiled, it was 1.7x faster on the week, but
+# mypyc stores an int given for a float-typed value as a float (a finding's ts 1772517599
+# became 1772517599.0, an episode's threshold 20 became 20.0), which
+# tests/fingerprint/test_native.py shows; every float annotation there needs a look first.
 NATIVE = [
     "brainstem/fingerprint/masking.py",
     "brainstem/fingerprint/miner.py",
@@ -31,6 +36,13 @@ def _say(text: str) -> None:
     print(f"brainstem: {text}", file=sys.stderr)
 
 
+def _remove_compiled() -> None:
+    """Remove every compiled module from the package (the package has no other native code): an
+    earlier build's would shadow the sources, or import a shared library that no longer has it."""
+    for built in glob.glob("brainstem/**/*.so", recursive=True) + glob.glob("brainstem/**/*.pyd", recursive=True):
+        os.remove(built)
+
+
 class optional_build_ext(build_ext):
     """build_ext whose failure leaves the pure-Python modules in place.
 
@@ -42,14 +54,14 @@ class optional_build_ext(build_ext):
     def run(self) -> None:
         if os.path.exists(RECORD):
             os.remove(RECORD)
+        _remove_compiled()
+        if not self.extensions:
+            return
         try:
             super().run()
         except Exception as exc:   # no compiler, no headers: CCompilerError, PlatformError, …
             _say(f"native build failed ({exc}); using pure Python")
-            for ext in self.extensions:   # an earlier build's copy would shadow the sources
-                stale = self.get_ext_filename(ext.name)
-                if os.path.exists(stale):
-                    os.remove(stale)
+            _remove_compiled()
             return
         if self.extensions:
             # what was compiled, so that a test can tell a compiled module from a stale one
