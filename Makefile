@@ -3,27 +3,59 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DB ?= brainstem.db
+# The modules setup.py compiles with mypyc where it can (docs/native.md); a change to
+# one of them rebuilds the compiled copy, which would otherwise shadow it.
+NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) setup.py
+# After `make pure`, installs stay pure Python until `make native`.
+PURE_ENV = $(if $(wildcard $(VENV)/.pure),BRAINSTEM_PURE=1)
+NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m; print('brainstem: the miner is', 'compiled' if m.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
 
-.PHONY: run test install bench clean conformance
+.PHONY: run test install bench clean conformance native pure
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml setup.py | $(BIN)/python
+	$(PURE_ENV) $(BIN)/python -m pip install --quiet -e .
+	@$(NATIVE_SAY)
+	touch $@ $(VENV)/.native
+
+$(VENV)/.installed-dev: pyproject.toml setup.py | $(BIN)/python
+	$(PURE_ENV) $(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(NATIVE_SAY)
+	touch $(VENV)/.installed $(VENV)/.native $@
+
+# A compiled module older than its source: build again (pip's build compiles, or falls back).
+$(VENV)/.native: $(NATIVE_SRC) | $(VENV)/.installed
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
+	$(PURE_ENV) $(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(NATIVE_SAY)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(VENV)/.installed $@
+install: $(VENV)/.installed $(VENV)/.native
 
-install: $(VENV)/.installed
-
-run: $(VENV)/.installed
+run: install
 	$(BIN)/brainstem demo --db $(DB)
 
-test: $(VENV)/.installed-dev
+# Compile the miner again (after `make pure`, or to see a compile's messages: -v).
+native: | $(VENV)/.installed
+	rm -f $(VENV)/.pure
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(NATIVE_SAY)
+	touch $(VENV)/.native
+
+# Back to pure Python (for profiling the Python code): the compiled modules removed.
+pure:
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json
+	mkdir -p $(VENV) && touch $(VENV)/.pure
+	@if [ -x $(BIN)/python ]; then $(NATIVE_SAY); fi
+
+test: $(VENV)/.installed-dev $(VENV)/.native
 	bash scripts/ensure-services
 	$(BIN)/python -m pytest -q
 
@@ -35,3 +67,5 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info brainstem.db brainstem.db-wal brainstem.db-shm
+	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
+	rm -f brainstem/_native_sources.json

@@ -95,7 +95,9 @@ class AnomalyDetector(Detector):
         if self.pending:
             out = self._watch(obs)
         if prof.created:
-            if ts - prof.first_ts >= self.baseline and not _is_recovery(obs.template):
+            first_ts = prof.first_ts
+            assert first_ts is not None     # the profile took this event first
+            if ts - first_ts >= self.baseline and not _is_recovery(obs.template):
                 # as surprising as new signatures this severe are rare here
                 events = sum(r[1] for r in self.ring) - 1
                 new = sum(sum(r[2][:obs.severity + 1]) for r in self.ring)
@@ -186,7 +188,9 @@ class AnomalyDetector(Detector):
         hod[h] = hod[h] * (1.0 - _DAILY_BETA) + _DAILY_BETA * count
         r[0], r[1], r[2] = hour, 0, level
         s = self.profile.signature(key)
-        mature = s is not None and ts - s.first >= self.baseline and ts - self.profile.first_ts >= self.baseline
+        first_ts = self.profile.first_ts
+        assert first_ts is not None     # the profile has seen events
+        mature = s is not None and ts - s.first >= self.baseline and ts - first_ts >= self.baseline
         usual = r[10] = max(level, hod[hour % 24])
         r[4] = max(self.min_events, math.ceil(self.ratio * usual)) if mature else _NEVER
         return out

@@ -25,6 +25,7 @@ from typing import Any
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
+from brainstem.detect.spread import SpreadDetector
 from brainstem.detect.window import Episode, TumblingBaseline, episode_step, recent_spans, whole, whole_bar
 
 _NOTHING: list = []     # shared "no findings" (callers only read it)
@@ -54,7 +55,7 @@ class BurstDetector(Detector):
     def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 300,
                  min_events: int = 20, ratio: float = 8.0, baseline_windows: int = 12):
         self.profile = profile
-        self.spread = None          # a SpreadDetector whose spreads this detector leaves alone
+        self.spread: SpreadDetector | None = None   # whose spreads this detector leaves alone
         self.window = float(window_seconds)
         self.min_events = min_events
         self._floor_bar = whole(min_events)
@@ -101,7 +102,9 @@ class BurstDetector(Detector):
         ts = obs.ts
         times = r.times
         n = len(times) - r.head
-        ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.window * self.span,
+        origin = self.origin
+        assert origin is not None   # set by the first event's _track
+        ep, opened = episode_step(r, n, ts, warm_until=origin + self.window * self.span,
                                   floor=self.min_events, ratio=self.ratio, usual=r.baseline.level, start=times[r.head])
         if ep is None:
             return []

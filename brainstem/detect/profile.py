@@ -28,12 +28,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from brainstem.detect.base import Detector, Observation
+from brainstem.detect.base import Detector, Finding, Observation
 
 HOUR = 3600
 DAY_HOURS = 24
 _MAX_ASSETS = 20_000
-_NOTHING: tuple = ()        # the profile never finds anything; one shared empty answer
+_NOTHING: list = []         # the profile never finds anything; one shared empty answer (callers only read it)
 STEADY = 0.5                # a signature in more than this share of the tenant's hours is steady background
 
 
@@ -81,7 +81,7 @@ class ActivityProfile(Detector):
         self._cell_span = (float("inf"), float("-inf"))
 
     # -- learning ------------------------------------------------------------------
-    def learn_one(self, obs: Observation) -> tuple:
+    def learn_one(self, obs: Observation) -> list[Finding]:
         ts = obs.ts
         if self.first_ts is None:
             self.first_ts = self.last_ts = ts
@@ -135,7 +135,7 @@ class ActivityProfile(Detector):
                 self._version += 1
         return cell
 
-    def _sig_hour(self, obs: Observation, s: _SigProfile, cell: int, startup: bool) -> tuple:
+    def _sig_hour(self, obs: Observation, s: _SigProfile, cell: int, startup: bool) -> list[Finding]:
         """The signature's first event in a while in hour ``cell`` (or an older event of a new hour)."""
         ts = obs.ts
         s.cell = cell
@@ -170,9 +170,12 @@ class ActivityProfile(Detector):
 
     def _blip(self) -> None:
         """Undo the start-up marks of a wake-up that did not last (a job on a quiet host, not a boot)."""
+        assert self.waking is not None  # learn_one calls it only during a wake-up
         for key, day, bit in self.waking:
             s = self.sigs.get(key)
-            entry = s.days.get(day) if s is not None else None
+            if s is None:
+                continue
+            entry = s.days.get(day)
             if entry is not None and entry[1] & bit:
                 entry[1] &= ~bit
                 s.changes += 1

@@ -85,6 +85,7 @@ def best_window(sig: dict[int, int], tenant: dict[int, int], first: int, last: i
                 inside += x.bit_count()
         if best is None or (hits, inside) > best[:2]:
             best = (hits, inside, start, arc)
+    assert best is not None     # masks is not empty, slots at least 1
     hits, inside, start, arc = best
     union = 0
     for m in masks:

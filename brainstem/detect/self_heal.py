@@ -19,7 +19,7 @@ before it cleared is not, and is counted as handled.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.profile import ActivityProfile
@@ -32,13 +32,16 @@ POLARITY = {
     "unhealthy": "healthy", "inactive": "active", "alarm": "cleared", "critical": "cleared",
     "failure": "recovery", "disabled": "enabled", "detached": "attached", "expired": "renewed",
 }
-_RECOVERY = {}
+_RECOVERY: dict[str, str] = {}
 for _p, _r in POLARITY.items():
     _RECOVERY.setdefault(_r, _p)
 _WORD = re.compile(r"[A-Za-z]+")
 _TRUE = (True, 1, "true", "True", "TRUE", "1", "yes")
 _MAX_OPEN_ALERTS = 50_000
-_UNSEEN = ("", False)    # a template whose polarity is not worked out yet (no real answer is this object)
+# A template whose polarity is not worked out yet (no real answer is this object). Not a
+# tuple: compiled (mypyc), a tuple[str, bool] is unboxed and boxed anew where it is
+# compared, so that ``is`` would never find it.
+_UNSEEN: object = object()
 _NOTHING: list = []     # shared "no findings" (callers only read it)
 
 
@@ -97,13 +100,15 @@ class SelfHealDetector(Detector):
     def learn_one(self, obs: Observation) -> list[Finding]:
         if obs.alert is not None:
             return self._alert(obs)
-        pol = self.polarities.get(obs.template, _UNSEEN)
-        if pol is None:
+        got = self.polarities.get(obs.template, _UNSEEN)
+        if got is None:
             return _NOTHING         # no state word: most templates
-        if pol is _UNSEEN:
+        if got is _UNSEEN:
             pol = self.polarities[obs.template] = polarity(obs.template)
             if pol is None:
                 return _NOTHING
+        else:
+            pol = cast("tuple[str, bool]", got)
         key, is_problem = pol
         slot = obs.asset + "\x1f" + key
         if is_problem:
@@ -115,7 +120,9 @@ class SelfHealDetector(Detector):
         return self._healed(obs, opened[0], opened[1], opened[2], opened[3], {})
 
     def _alert(self, obs: Observation) -> list[Finding]:
-        alert_id, status, acknowledged = obs.alert
+        alert = obs.alert
+        assert alert is not None    # learn_one sends only alerts here
+        alert_id, status, acknowledged = alert
         a = self.alerts.get(alert_id)
         if status == "active":
             if a is None:

@@ -114,7 +114,9 @@ class SpreadDetector(Detector):
         base = r.baseline
         head = r.head
         usual = base.level if base.windows >= ROUTINE_WINDOWS else 0.0
-        ep, opened = episode_step(r, n, ts, warm_until=self.origin + self.width * self.span,
+        origin = self.origin
+        assert origin is not None   # set by the first event
+        ep, opened = episode_step(r, n, ts, warm_until=origin + self.width * self.span,
                                   floor=self.min_assets, ratio=self.ratio, usual=usual, start=r.times[head])
         if ep is None:
             return []

@@ -27,9 +27,11 @@ class TumblingBaseline:
         self.width = width
         self.alpha = 2.0 / (span + 1)
         self.keep = 1.0 - self.alpha
-        self.level = 0.0
+        # level and value hold an int or a float, whichever was added or folded in (Any:
+        # typed float, mypyc would turn an int into a float, and to_state would show it)
+        self.level: Any = 0.0
         self.window = -1
-        self.value = 0.0
+        self.value: Any = 0.0
         self.skip_empty = skip_empty
         self.seeded = False
         self.windows = 0          # windows folded in that had something in them

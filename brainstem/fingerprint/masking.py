@@ -17,6 +17,7 @@ regexes run once per distinct token, not once per message.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from .tokens import DATETIME, EMAIL, IPV6, _HOST, _IPV4, _MAC
 
@@ -169,26 +170,26 @@ def kind(core: str) -> str | None:
     on which digit is where), so a new IP of a known shape costs no regex;
     numbers and long hex ids are answered by :func:`_quick_kind` instead.
     """
-    k = _memo.get(core, _UNKNOWN)
-    if k is not _UNKNOWN:
-        return k  # type: ignore[return-value]
+    known = _memo.get(core, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
     k = _quick_kind(core)
     if k is not None:  # a new number, id or hash, most likely never seen again: not memoized
         return k
     if core:
         sig = signature(core)
-        k = _sig_memo.get(sig, _UNKNOWN)
-        if k is _UNKNOWN:
+        known = _sig_memo.get(sig, _UNKNOWN)
+        if known is _UNKNOWN:
             k = _classify(core)
             if len(_sig_memo) >= _MEMO_MAX:
                 _sig_memo.clear()
             _sig_memo[sig] = k
-    else:
-        k = None
+        else:
+            k = cast("str | None", known)
     if len(_memo) >= _MEMO_MAX:
         _memo.clear()
     _memo[core] = k
-    return k  # type: ignore[return-value]
+    return k
 
 
 # Words right before a variable that name it better than its shape does.
@@ -236,26 +237,28 @@ _value_sig_names: dict[bytes, str | None] = {}
 
 def value_name(value: str) -> str | None:
     """The name a variable's value gives it by its shape (a kind or ``host``), or None (memoized)."""
-    name = _value_names.get(value, _UNKNOWN)
-    if name is not _UNKNOWN:
-        return name  # type: ignore[return-value]
+    known = _value_names.get(value, _UNKNOWN)
+    if known is not _UNKNOWN:
+        return known  # type: ignore[return-value]
     name = _quick_kind(value)
     if name is not None:  # its kind (not memoized, see kind())
         return name
     # the name does not depend on which digit is where either: a new value of a known
     # shape (a new IP address, port, id) is answered by its signature
     sig = signature(value)
-    name = _value_sig_names.get(sig, _UNKNOWN)
-    if name is _UNKNOWN:
+    known = _value_sig_names.get(sig, _UNKNOWN)
+    if known is _UNKNOWN:
         k = kind(value) if value else None
         name = k if k else ("host" if k is None and _HOST_RE.fullmatch(value) else None)
         if len(_value_sig_names) >= _MEMO_MAX:
             _value_sig_names.clear()
         _value_sig_names[sig] = name
+    else:
+        name = cast("str | None", known)
     if len(_value_names) >= _MEMO_MAX:
         _value_names.clear()
     _value_names[value] = name
-    return name  # type: ignore[return-value]
+    return name
 
 
 _unique: dict[tuple[str | None, ...], tuple[str, ...]] = {}

@@ -31,6 +31,7 @@ a change could alter it (:meth:`TemplateMiner._changed`), so a restored miner
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -51,7 +52,7 @@ _NOT_CACHED = object()
 _EVICT_SHARE = 0.1
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Match:
     key: str
     template: str
@@ -59,6 +60,17 @@ class Match:
     params: dict[str, str]
     is_new: bool
     changed: bool
+
+    # the __init__ dataclass would write, written here so that mypyc compiles it (it
+    # leaves the methods that dataclass generates interpreted: a call into Python per match)
+    def __init__(self, key: str, template: str, version: int, params: dict[str, str], is_new: bool,
+                 changed: bool) -> None:
+        self.key = key
+        self.template = template
+        self.version = version
+        self.params = params
+        self.is_new = is_new
+        self.changed = changed
 
 
 def _make_key(text: str, n: int = 0) -> str:
@@ -139,7 +151,7 @@ class TemplateMiner:
         tokens = None
         if sh is None:
             sh, tokens = new_shape(sig, message)
-        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        dkey: bytes | tuple[bytes | str, ...] = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         decided = self._decisions.get(len(sh.masked))
         done = decided.get(dkey) if decided else None
         if done is not None:
@@ -154,6 +166,7 @@ class TemplateMiner:
                 self._msg_cache[message] = (c.cid, names, values)
             return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
 
+        masked: Sequence[str]
         if tokens is None:
             tokens = sh.tokens(message)
             masked = sh.masked_for(message)
@@ -182,21 +195,25 @@ class TemplateMiner:
                     self._fit_once.clear()
                 self._fit_once.add(sig)
             return Match(c.key, c.text, c.version, dict(zip(names, values)), False, False)
-        c = self._find(masked, cls)
+        found = self._find(masked, cls)
         stretched = False
-        if c is None:
-            c = self._stretch(masked, cls)
-            if c is None:
+        if found is None:
+            found = self._stretch(masked, cls)
+            if found is None:
                 c = self._create(masked)
                 self._touch(c, time)
                 self._evict_if_needed(keep=c)
                 return Match(c.key, c.text, c.version, self._params(c, tokens), True, False)
             stretched = True
+        c = found
         own_tokens, own_masked = tokens, masked
+        view_cls: Sequence[int] = cls
         if c.flex >= 0:
-            tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
+            view = align(c, tokens, masked, cls)
+            assert view is not None  # _find and _stretch saw this message through c
+            tokens, masked, view_cls = view
 
-        gen, unproven = differences(c, masked, cls, self.evidence)
+        gen, unproven = differences(c, masked, view_cls, self.evidence)
         if unproven:
             # A word differs where too few distinct words have been seen: a
             # sibling template, with the evidence so far handed on.
@@ -237,23 +254,26 @@ class TemplateMiner:
             return Match(c.key, c.text, c.version, params, False, False)
         if tokens is None:
             tokens = sh.tokens(message)
-        masked = sh.masked_for(message)
-        cls = sh.cls
-        c = self._find(masked, cls, remember=False)
-        if c is None:
+        masked: Sequence[str] = sh.masked_for(message)
+        cls: Sequence[int] = sh.cls
+        found = self._find(masked, cls, remember=False)
+        if found is None:
             return None
-        if c.flex >= 0:
-            tokens, masked, cls = align(c, tokens, masked, cls)  # type: ignore[misc]
-        if differences(c, masked, cls, self.evidence)[1]:
+        if found.flex >= 0:
+            view = align(found, tokens, masked, cls)
+            assert view is not None  # _find saw this message through it
+            tokens, masked, cls = view
+        if differences(found, masked, cls, self.evidence)[1]:
             return None
-        return Match(c.key, c.text, c.version, self._params(c, tokens), False, False)
+        return Match(found.key, found.text, found.version, self._params(found, tokens), False, False)
 
-    def _lookup(self, message: str):
+    def _lookup(self, message: str) -> tuple[Shape, list[str] | None, bytes | tuple[bytes | str, ...],
+                                             tuple[int, tuple[str, ...], tuple[tuple[int, int], ...]] | None]:
         """(shape, tokens or None, decision key, earlier decision or None) for a
         message: the lookup learn() and match() share before any real work."""
         sig = signature(message)
         sh, tokens = shape(sig, message)
-        dkey = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
+        dkey: bytes | tuple[bytes | str, ...] = (sig, *[message[s:e] for s, e in sh.soft_spans]) if sh.soft else sig
         decided = self._decisions.get(len(sh.masked))
         return sh, tokens, dkey, (decided.get(dkey) if decided else None)
 
@@ -281,7 +301,7 @@ class TemplateMiner:
 
     # -- matching -------------------------------------------------------------
 
-    def _find(self, masked: list[str], cls: list[int], remember: bool = True) -> Cluster | None:
+    def _find(self, masked: Sequence[str], cls: Sequence[int], remember: bool = True) -> Cluster | None:
         shape = tuple(masked)
         n = len(masked)
         cache = self._shape_cache.get(n)
@@ -325,7 +345,7 @@ class TemplateMiner:
             self._shape_cached += 1
         return best
 
-    def _stretch(self, masked: list[str], cls: list[int]) -> Cluster | None:
+    def _stretch(self, masked: Sequence[str], cls: Sequence[int]) -> Cluster | None:
         """Make a template of another length take the message with one ``<*>`` of any length.
 
         Tried only when no template of the message's length fits. The template
@@ -491,7 +511,7 @@ class TemplateMiner:
         if not same_len:
             del self._by_len[n]
 
-    def _create(self, masked: list[str]) -> Cluster:
+    def _create(self, masked: Sequence[str]) -> Cluster:
         text = "".join(masked)
         i = 0
         key = _make_key(text)
@@ -515,7 +535,7 @@ class TemplateMiner:
         del self._by_key[c.key]
         self._unindex(c)
 
-    def _generalize(self, c: Cluster, positions: list[int], masked: list[str]) -> None:
+    def _generalize(self, c: Cluster, positions: list[int], masked: Sequence[str]) -> None:
         new = list(c.tokens)
         for i in positions:
             # a space before <*> only if every message had one there

@@ -8,6 +8,7 @@ miner's indexes.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import filterfalse
 from operator import ne as _ne
 
@@ -80,7 +81,7 @@ _OPENERS = frozenset("=([{:,")
 MESSAGE_KEYS = frozenset(_MESSAGE_KEYS)
 
 
-def _quoted_value(tokens: list[str], i: int) -> bool:
+def _quoted_value(tokens: Sequence[str], i: int) -> bool:
     """Token ``i`` is the whole content of a quoted string that holds a value, not a message.
 
     The same strings as :data:`.tokens.QUOTED` (an opening quote after
@@ -155,7 +156,7 @@ def classes(tokens: list[str], template: bool) -> list[int]:
     return out
 
 
-def head(tokens: list[str], cls: list[int]) -> tuple[str, ...]:
+def head(tokens: Sequence[str], cls: Sequence[int]) -> tuple[str, ...]:
     """The first words (punctuation skipped) as a lookup key, variables as ``<*>``."""
     words: list[str] = []
     for tok, k in zip(tokens, cls):
@@ -317,7 +318,7 @@ def _context(tokens: list[str], masked: tuple[str, ...]) -> tuple[bytes, tuple[i
     i = find(QUOTE)
     while i >= 0:  # the content of a quoted string (as _in_context)
         cls[i] = PUNCT
-        if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):  # type: ignore[arg-type]
+        if i + 1 < n and cls[i + 1] == PLAIN and _quoted_value(masked, i + 1):
             cls[i + 1] = VALUE
         i = find(QUOTE, i + 1)
     return bytes(cls), tuple(soft)
@@ -332,7 +333,7 @@ def mask(tokens: list[str]) -> tuple[list[str], list[int]]:
     return masked, cls
 
 
-def similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> tuple[float, int] | None:
+def similarity(tt: Sequence[str], tc: Sequence[int], mt: Sequence[str], mc: Sequence[int]) -> tuple[float, int] | None:
     """How well a template (tt, tc) fits tokens (mt, mc) of the same length.
 
     None when punctuation differs (another structure). Otherwise (score, equal):
@@ -356,7 +357,7 @@ def similarity(tt: list[str], tc: list[int], mt: list[str], mc: list[int]) -> tu
     return agree / words, equal
 
 
-def align(c: Cluster, tokens: list[str], masked: list[str], cls: list[int]
+def align(c: Cluster, tokens: Sequence[str], masked: Sequence[str], cls: Sequence[int]
            ) -> tuple[list[str], list[str], list[int]] | None:
     """The message seen through a stretchable template: its middle tokens joined into one.
 
@@ -385,7 +386,7 @@ def agree(t: str, a: int, m: str, b: int) -> bool:
     return a == WILD or (a == VALUE and b == VALUE)
 
 
-def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int, str] | None:
+def stretch_cut(c: Cluster, masked: Sequence[str], cls: Sequence[int]) -> tuple[int, int, str] | None:
     """(prefix length, suffix length, the <*> token) when ``c`` can stretch to the message."""
     tt, tc = c.tokens, c.cls
     length, n = len(tt), len(masked)
@@ -418,7 +419,7 @@ def stretch_cut(c: Cluster, masked: list[str], cls: list[int]) -> tuple[int, int
     return p, s, " " + VAR if spaced else VAR
 
 
-def differences(c: Cluster, masked: list[str], cls: list[int], evidence: int = EVIDENCE
+def differences(c: Cluster, masked: Sequence[str], cls: Sequence[int], evidence: int = EVIDENCE
                 ) -> tuple[list[int], list[int]]:
     """Where ``c`` must generalize to take the message, and where it may not yet.
 

@@ -172,7 +172,7 @@ def tokenize(message: str) -> list[str]:
     """
     if is_normalized(message):
         return tokenize_plain(message)
-    out = []
+    out: list[str] = []
     append = out.append
     for sp, punct, quoted, first, word, later, other in _TOKEN_RE.findall(message):
         spaced = quoted or first
