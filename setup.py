@@ -52,22 +52,26 @@ class optional_build_ext(build_ext):
     """
 
     def run(self) -> None:
-        if os.path.exists(RECORD):
-            os.remove(RECORD)
-        _remove_compiled()
+        # Only a build into the source tree (an editable install) replaces what is there;
+        # a wheel's build leaves an editable install's compiled modules alone.
+        inplace = bool(self.inplace)
+        if inplace:
+            if os.path.exists(RECORD):
+                os.remove(RECORD)
+            _remove_compiled()
         if not self.extensions:
             return
         try:
             super().run()
         except Exception as exc:   # no compiler, no headers: CCompilerError, PlatformError, …
             _say(f"native build failed ({exc}); using pure Python")
-            _remove_compiled()
+            if inplace:
+                _remove_compiled()
             return
-        if self.extensions:
+        if inplace:
             # what was compiled, so that a test can tell a compiled module from a stale one
             with open(RECORD, "w") as f:
                 json.dump({path: hashlib.sha256(open(path, "rb").read()).hexdigest() for path in NATIVE}, f, indent=1)
-
 
 
 def native_extensions() -> list:
