@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/ingest.py [--lines 500000] [--hosts 200] [--keep DIR]
                                      [--db postgresql://postgres@127.0.0.1:5432/test]
-    .venv/bin/python bench/ingest.py --peer [--lines 156000] [--repeat 3]
+    .venv/bin/python bench/ingest.py --peer [--lines 156000] [--repeat 3] [--commands]
 
 Generates N RFC 3164 syslog lines (a seeded mix of ~60 message shapes over
 many hosts, with variable ids, IPs, ports, users, durations), then measures:
@@ -37,6 +37,10 @@ unless --lines says otherwise), in this one process and alternately
 and prints lines/s of both by wall time and per CPU-second, CPU seconds, and
 the ratio brainstem/peer (per CPU-second, and by wall time; each the best of
 the rounds, the least wall time and the least CPU time taken separately).
+With ``--commands`` it then times both again as whole processes, the way a
+user runs them: ``python -m brainstem ingest`` (start-up, the summary it
+prints, the database closed at exit) against the peer as a script of its own
+(its imports included), and prints the same ratios for those.
 
 Prints its figures; asserts nothing.
 """
@@ -139,7 +143,15 @@ def main() -> None:
     ap.add_argument("--peer", action="store_true",
                     help="Compare `brainstem ingest` with a hand-made regex + Drain3 + SQLite pipeline.")
     ap.add_argument("--repeat", type=int, default=1, help="With --peer: alternate this many rounds, keep the best.")
+    ap.add_argument("--commands", action="store_true",
+                    help="With --peer: also time both as whole commands (start-up and exit included).")
+    ap.add_argument("--peer-run", nargs=2, type=Path, metavar=("LOG", "DB"), help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.peer_run:      # the peer as a script of its own, for --commands
+        log, db = a.peer_run
+        _fresh(db)
+        peer_ingest(log, db, 2026)
+        return None
     if a.peer:
         return peer_main(a)
     if a.db and not a.db.startswith(("postgresql://", "postgres://")):
@@ -338,6 +350,38 @@ def peer_main(a) -> None:
     print(f"peer:      {lines / pw:9,.0f} lines/s wall, {lines / pc:9,.0f} per CPU-second ({pc:.2f} CPU-s)")
     print(f"brainstem: {lines / bw:9,.0f} lines/s wall, {lines / bc:9,.0f} per CPU-second ({bc:.2f} CPU-s)")
     print(f"ratio brainstem/peer: {pc / bc:.2f}x per CPU-second, {pw / bw:.2f}x by wall time ({how})")
+    if a.commands:
+        commands_main(a, log, work, lines)
+
+
+def _timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command run to its end, its children's CPU included."""
+    import subprocess
+    before = os.times()
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+
+
+def commands_main(a, log: Path, work: Path, lines: int) -> None:
+    """Both as a user runs them: ``brainstem ingest`` (the command, its start-up, its exit and
+    the summary it prints) against the afternoon script as a script of its own."""
+    best: dict[str, tuple[float, float]] = {}
+    here = Path(__file__).resolve()
+    for rnd in range(max(1, a.repeat)):
+        wall, cpu = _timed([sys.executable, str(here), "--peer-run", str(log), str(work / "peer-cmd.db")])
+        best["peer"] = _best(best.get("peer"), wall, cpu)
+        print(f"round {rnd + 1} peer as a script: {wall:.2f}s wall, {cpu:.2f} CPU-s")
+        db = work / "brainstem-cmd.db"
+        _fresh(db)
+        wall, cpu = _timed([sys.executable, "-m", "brainstem", "ingest", str(log), "--db", str(db), "-t", "bench"])
+        best["brainstem"] = _best(best.get("brainstem"), wall, cpu)
+        print(f"round {rnd + 1} brainstem ingest as a command: {wall:.2f}s wall, {cpu:.2f} CPU-s")
+    (pw, pc), (bw, bc) = best["peer"], best["brainstem"]
+    print(f"as commands: peer {lines / pw:,.0f} lines/s wall ({pc:.2f} CPU-s), brainstem {lines / bw:,.0f} lines/s "
+          f"wall ({bc:.2f} CPU-s); ratio brainstem/peer {pc / bc:.2f}x per CPU-second, {pw / bw:.2f}x by wall time")
 
 
 if __name__ == "__main__":
