@@ -27,7 +27,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("batch_size", 10000, "Events written per store transaction (and held in memory before it)."),
     Setting("write_behind_min_events", 5000,
             "A file ingest into SQLite hands its writes to a second process once one batch holds this many "
-            "events, so storing overlaps reading and fingerprinting (0: always write in the ingest's own process)."),
+            "events, so storing overlaps reading and fingerprinting (0: always write in the ingest's own process; "
+            "so does a process that may run on one CPU only)."),
     Setting("default_tenant", "default", "Tenant used when --tenant is not given."),
     # ingest: timestamps and continuation lines (docs/ingest.md)
     Setting("continuation", "join",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -214,9 +215,10 @@ class SQLiteStore(SQLStore):
         """Within the block, a write of at least ``min_events`` events (0: none) hands this
         and every later write to a second process (:mod:`brainstem.store.behind`); the
         block waits for all of them to commit before it ends. A database in memory
-        cannot be shared with another process: there the block changes nothing."""
+        cannot be shared with another process, and a second process gains nothing on
+        one core: there the block changes nothing."""
         result = WriteBehindResult()
-        if self.path == ":memory:" or min_events <= 0:
+        if self.path == ":memory:" or min_events <= 0 or usable_cores() < 2:
             yield result
             return
         self._behind_from = min_events
@@ -250,6 +252,14 @@ class SQLiteStore(SQLStore):
                          (tenant_id, iso(since)))
         for row in cur:
             yield t.decode(row)
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity: taskset, a container's cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):    # not on Linux
+        return os.cpu_count() or 1
 
 
 def connect(path: str, *, reader: bool = False) -> sqlite3.Connection:

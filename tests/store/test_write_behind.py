@@ -14,8 +14,11 @@ from brainstem.pipeline.ingest import ingest_paths
 from brainstem.settings import load_settings
 from brainstem.store import SQLiteStore, StoreError, WriteBatch
 from brainstem.store.behind import _frame, _read_frame
+from brainstem.store.sqlite import usable_cores
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+# write-behind starts only where a second core can run it
+two_cores = pytest.mark.skipif(usable_cores() < 2, reason="one usable CPU: write-behind stays off here")
 
 
 def _events(start: int, n: int, tenant: str = "tn_a") -> list[Event]:
@@ -31,6 +34,7 @@ def _stored_ids(path: Path) -> list[str]:
         conn.close()
 
 
+@two_cores
 def test_writes_go_to_another_process_and_reads_see_them_at_once(tmp_path):
     store = SQLiteStore(tmp_path / "b.db")
     blocker = sqlite3.connect(tmp_path / "b.db", isolation_level=None)
@@ -56,6 +60,7 @@ def test_writes_go_to_another_process_and_reads_see_them_at_once(tmp_path):
     store.close()
 
 
+@two_cores
 def test_an_object_no_write_in_flight_holds_is_read_without_waiting(tmp_path):
     store = SQLiteStore(tmp_path / "b.db")
     store.write(WriteBatch(assets=[Asset("as_old", "tn_a", "old-host")]))
@@ -93,6 +98,7 @@ def test_a_message_carries_plain_data_only_and_shared_values_whole():
             _frame([("INSERT ...", [("ev_1", {"deep": [odd]})], 2)])
 
 
+@two_cores
 def test_rows_are_completed_by_the_writer_exactly_as_inline(tmp_path):
     """The JSON columns and the signature input are finished in the writer process; a
     value a message does not carry (a datetime a library caller put in a field) is encoded
@@ -144,6 +150,7 @@ def test_small_writes_and_a_database_in_memory_stay_in_process(tmp_path):
     mem.close()
 
 
+@two_cores
 def test_events_already_stored_by_another_writer_are_settled_as_duplicates(tmp_path):
     store = SQLiteStore(tmp_path / "b.db")
     other = SQLiteStore(tmp_path / "b.db")
@@ -156,6 +163,7 @@ def test_events_already_stored_by_another_writer_are_settled_as_duplicates(tmp_p
     store.close()
 
 
+@two_cores
 def test_after_a_failed_transaction_nothing_later_is_committed(tmp_path):
     path = tmp_path / "b.db"
     store = SQLiteStore(path)
@@ -174,6 +182,7 @@ def test_after_a_failed_transaction_nothing_later_is_committed(tmp_path):
     store.close()
 
 
+@two_cores
 def test_a_writer_process_that_dies_is_a_clear_error_and_loses_nothing_committed(tmp_path):
     path = tmp_path / "b.db"
     store = SQLiteStore(path)
@@ -248,3 +257,25 @@ def test_an_ingest_stores_exactly_what_it_stores_inline(tmp_path):
     assert got[0][:5] == got[1][:5] == (7500, 2500, 0, 0, 10000)
     assert got[0][5] == got[1][5]
     assert len(got[1][5]["candidates"]) > 0
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_one_usable_core_writes_in_the_ingest_process(tmp_path):
+    """On one core a second process only adds its marshalling: the writes stay inline."""
+    before = os.sched_getaffinity(0)
+    store = SQLiteStore(tmp_path / "b.db")
+    try:
+        os.sched_setaffinity(0, {min(before)})
+        with store.writing_behind(1):
+            assert store.write(WriteBatch(events=_events(0, 50))) == 50
+            assert store._behind is None
+        assert _stored_ids(tmp_path / "b.db") == [f"ev_{i:06d}" for i in range(50)]
+    finally:
+        os.sched_setaffinity(0, before)
+        store.close()
+    if len(before) >= 2:    # and with the cores back, the same block hands the writes over
+        store = SQLiteStore(tmp_path / "c.db")
+        with store.writing_behind(1):
+            store.write(WriteBatch(events=_events(0, 50)))
+            assert store._behind is not None
+        store.close()
