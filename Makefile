@@ -8,7 +8,7 @@ DB ?= brainstem.db
 NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) $(filter-out brainstem/detect/chain.py brainstem/detect/__init__.py,$(wildcard brainstem/detect/*.py)) setup.py
 # After `make pure`, installs stay pure Python until `make native`.
 PURE_ENV = $(if $(wildcard $(VENV)/.pure),BRAINSTEM_PURE=1)
-NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m; print('brainstem: the miner is', 'compiled' if m.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
+NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m, brainstem.detect.burst as b; print('brainstem: the miner and detectors are', 'compiled' if m.__file__.endswith(('.so', '.pyd')) and b.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
 
 .PHONY: run test install bench clean conformance native pure
 

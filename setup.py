@@ -1,4 +1,4 @@
-"""Optional native build: mypyc compiles the miner's modules when it can (see docs/native.md).
+"""Optional native build: mypyc compiles the miner's and the detectors' modules when it can (see docs/native.md).
 
 pyproject.toml holds the project's metadata; this file only adds the compiled
 extension modules. Where mypyc or a C compiler (or Python's headers) is
