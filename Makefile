@@ -5,10 +5,10 @@ BIN := $(VENV)/bin
 DB ?= brainstem.db
 # The modules setup.py compiles with mypyc where it can (docs/native.md); a change to
 # one of them rebuilds the compiled copy, which would otherwise shadow it.
-NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) setup.py
+NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) $(filter-out brainstem/detect/chain.py brainstem/detect/__init__.py,$(wildcard brainstem/detect/*.py)) setup.py
 # After `make pure`, installs stay pure Python until `make native`.
 PURE_ENV = $(if $(wildcard $(VENV)/.pure),BRAINSTEM_PURE=1)
-NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m; print('brainstem: the miner is', 'compiled' if m.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
+NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m, brainstem.detect.burst as b; print('brainstem: the miner and detectors are', 'compiled' if m.__file__.endswith(('.so', '.pyd')) and b.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
 
 .PHONY: run test install bench clean conformance native pure
 
@@ -39,7 +39,7 @@ install: $(VENV)/.installed $(VENV)/.native
 run: install
 	$(BIN)/brainstem demo --db $(DB)
 
-# Compile the miner again (after `make pure`, or to see a compile's messages: -v).
+# Compile the miner and the detectors again (after `make pure`, or to see a compile's messages: -v).
 native: | $(VENV)/.installed
 	rm -f $(VENV)/.pure
 	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete

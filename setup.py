@@ -1,4 +1,4 @@
-"""Optional native build: mypyc compiles the miner's modules when it can (see docs/native.md).
+"""Optional native build: mypyc compiles the miner's and the detectors' modules when it can (see docs/native.md).
 
 pyproject.toml holds the project's metadata; this file only adds the compiled
 extension modules. Where mypyc or a C compiler (or Python's headers) is
@@ -16,17 +16,26 @@ import sys
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-# The hot modules, compiled together into one shared library inside the package.
-# Not brainstem/detect (docs/native.md): compiled, it was 1.7x faster on the week, but
-# mypyc stores an int given for a float-typed value as a float (a finding's ts 1772517599
-# became 1772517599.0, an episode's threshold 20 became 20.0), which
-# tests/fingerprint/test_native.py shows; every float annotation there needs a look first.
+# The hot modules, compiled together into one shared library inside the package: the
+# template miner and the detectors (not brainstem/detect/chain.py: its DetectorSet extends
+# list, which a mypyc class cannot). Compiled, a value annotated ``float`` is a C double:
+# an int given for it becomes a float, so wherever an int can arrive and is kept or shown
+# the detectors say ``float | int`` (docs/native.md).
 NATIVE = [
     "brainstem/fingerprint/masking.py",
     "brainstem/fingerprint/miner.py",
     "brainstem/fingerprint/shapes.py",
     "brainstem/fingerprint/templates.py",
     "brainstem/fingerprint/tokens.py",
+    "brainstem/detect/anomaly.py",
+    "brainstem/detect/base.py",
+    "brainstem/detect/burst.py",
+    "brainstem/detect/precursor.py",
+    "brainstem/detect/profile.py",
+    "brainstem/detect/recurrence.py",
+    "brainstem/detect/self_heal.py",
+    "brainstem/detect/spread.py",
+    "brainstem/detect/window.py",
 ]
 GROUP = "brainstem._native"   # the shared library: brainstem/_native__mypyc.*.so
 RECORD = "brainstem/_native_sources.json"   # SHA-256 of each source as compiled (not committed)

@@ -174,7 +174,7 @@ class AnomalyDetector(Detector):
         return None
 
     # -- rates ------------------------------------------------------------------------
-    def _fold(self, r: list[Any], key: str, hour: int, ts: float) -> list[Finding]:
+    def _fold(self, r: list[Any], key: str, hour: int, ts: float | int) -> list[Finding]:
         """Close the signature's last hour into its levels and set the bar for ``hour``."""
         out = []
         prev, count = r[0], r[1]
@@ -206,7 +206,7 @@ class AnomalyDetector(Detector):
         r[9] = obs.severity
         return [self._rate_finding(r, key, obs.ts, hour, r[1], (obs.event_id,), obs.asset)]
 
-    def _rate_finding(self, r: list[Any], key: str, ts: float, hour: int, count: int,
+    def _rate_finding(self, r: list[Any], key: str, ts: float | int, hour: int, count: int,
                       event_ids: tuple[str, ...], asset: str) -> Finding:
         usual = r[10]
         metrics = {"kind": "rate", "count": count, "usual": round(usual, 2), "hour": hour % 24,

@@ -21,7 +21,7 @@ SEVERITY_RANK = {"emergency": 0, "alert": 1, "critical": 2, "error": 3, "warning
 class Observation:
     """The part of an event detectors look at (no datetimes on the hot path)."""
 
-    ts: float               # event time, epoch seconds
+    ts: float | int         # event time, epoch seconds
     event_id: str
     signature_key: str
     asset: str              # hostname (or asset id) the event came from
@@ -44,7 +44,7 @@ class Finding:
     candidate_type: str
     key: str
     signature_keys: tuple[str, ...]
-    ts: float
+    ts: float | int         # kept as given, compiled too (an anomaly's hour ends at a whole second)
     event_ids: tuple[str, ...] = ()
     assets: tuple[str, ...] = ()
     metrics: dict[str, Any] = field(default_factory=dict)

@@ -36,7 +36,7 @@ class _Rate:
 
     def __init__(self, width: float, span: int):
         # the sliding window is times[head:] (a list and a start, cheaper per event than a deque)
-        self.times: list[float] = []
+        self.times: list[float | int] = []
         self.head = 0
         self.baseline = TumblingBaseline(width, span)
         self.episode: Episode | None = None
@@ -53,7 +53,7 @@ class BurstDetector(Detector):
     state_version = 2
 
     def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 300,
-                 min_events: int = 20, ratio: float = 8.0, baseline_windows: int = 12):
+                 min_events: int = 20, ratio: float | int = 8.0, baseline_windows: int = 12):
         self.profile = profile
         self.spread: SpreadDetector | None = None   # whose spreads this detector leaves alone
         self.window = float(window_seconds)
@@ -90,7 +90,7 @@ class BurstDetector(Detector):
             return _NOTHING     # the usual case: below the bar, nothing open (what episode_step would say)
         return self._judge(r, obs)
 
-    def _track(self, key: str, ts: float) -> _Rate:
+    def _track(self, key: str, ts: float | int) -> _Rate:
         if self.origin is None:
             self.origin = ts
         r = self.rates[key] = _Rate(self.window, self.span)

@@ -203,7 +203,7 @@ class PrecursorDetector(Detector):
         return out
 
     def _finding(self, a: str, b: str, p: list[Any], stats: dict[str, Any], obs: Observation, kind: str,
-                 began: float) -> Finding:
+                 began: float | int) -> Finding:
         episodes = self.episodes.get(a, p[0]) - (1 if kind == "prediction" else 0)   # not the one predicting now
         metrics = {"kind": kind, "support": p[0], "episodes": max(episodes, p[0]),
                    "assets": len(p[1]), "lead_min": round(p[2], 1), "lead_max": round(p[3], 1),

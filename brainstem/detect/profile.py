@@ -40,7 +40,7 @@ STEADY = 0.5                # a signature in more than this share of the tenant'
 class _SigProfile:
     __slots__ = ("first", "cell", "days", "changes", "steady")
 
-    def __init__(self, first: float):
+    def __init__(self, first: float | int):
         self.first = first
         self.cell = -1
         self.days: dict[int, list[int]] = {}     # day -> [hour mask, startup-hour mask]
@@ -61,8 +61,8 @@ class ActivityProfile(Detector):
         self.confirm_seconds = float(confirm_seconds)
         self.waking: list[list[Any]] | None = None     # start-up marks of a wake-up not yet confirmed
         self.first_ts: float | None = None
-        self.last_ts = 0.0
-        self.awake_since = float("-inf")     # the input's own beginning is not a wake-up
+        self.last_ts: float | int = 0.0
+        self.awake_since: float | int = float("-inf")     # the input's own beginning is not a wake-up
         self.cell = -1
         self.days: dict[int, int] = {}
         self.sigs: dict[str, _SigProfile] = {}

@@ -151,7 +151,7 @@ class SelfHealDetector(Detector):
         horizon = ts - self.window
         self.alerts = {k: a for k, a in self.alerts.items() if a[0] >= horizon}
 
-    def _healed(self, obs: Observation, began: float, problem: str, problem_event: str, severity: int,
+    def _healed(self, obs: Observation, began: float | int, problem: str, problem_event: str, severity: int,
                 extra: dict[str, Any]) -> list[Finding]:
         times = self.healed.setdefault(problem, [])
         times.append(began)

@@ -33,7 +33,7 @@ class _Reach:
     def __init__(self, width: float, span: int):
         # the sliding window is times[head:] and hosts[head:], its events' times and assets (two lists
         # and a start: no tuple per event, and no deque)
-        self.times: list[float] = []
+        self.times: list[float | int] = []
         self.hosts: list[str] = []
         self.head = 0
         self.counts: dict[str, int] = {}        # asset -> its events in the window
@@ -53,7 +53,7 @@ class SpreadDetector(Detector):
     state_version = 2
 
     def __init__(self, profile: ActivityProfile | None = None, *, window_seconds: float = 600,
-                 min_assets: int = 5, ratio: float = 3.0, baseline_windows: int = 12):
+                 min_assets: int = 5, ratio: float | int = 3.0, baseline_windows: int = 12):
         self.profile = profile
         self.width = float(window_seconds)
         self.min_assets = min_assets

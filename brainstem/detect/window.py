@@ -99,7 +99,7 @@ class Episode:
 
     __slots__ = ("start", "end", "events", "peak", "baseline", "threshold", "assets", "event_ids")
 
-    def __init__(self, start: float, baseline: float, threshold: float):
+    def __init__(self, start: float | int, baseline: float | int, threshold: float | int):
         self.start = start
         self.end = start
         self.events = 0
@@ -109,7 +109,7 @@ class Episode:
         self.assets: dict[str, int] = {}
         self.event_ids: list[str] = []
 
-    def add(self, ts: float, asset: str, event_id: str, level: int) -> None:
+    def add(self, ts: float | int, asset: str, event_id: str, level: int) -> None:
         self.end = max(self.end, ts)
         self.events += 1
         self.peak = max(self.peak, level)
@@ -128,8 +128,8 @@ class Episode:
         return e
 
 
-def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, floor: float, ratio: float,
-                 usual: float, start: float) -> tuple[Episode | None, bool]:
+def episode_step(holder: Any, level: float | int, ts: float, *, warm_until: float, floor: float | int,
+                 ratio: float | int, usual: float | int, start: float | int) -> tuple[Episode | None, bool]:
     """Close, continue or open the episode that ``holder.episode`` tracks.
 
     ``level`` is what the sliding window measures now (events, assets). An
@@ -152,7 +152,7 @@ def episode_step(holder: Any, level: float, ts: float, *, warm_until: float, flo
     return ep, True
 
 
-def whole(x: float) -> int | float:
+def whole(x: float | int) -> int | float:
     """The least whole number at or above ``x`` (inf and nan stay as they are)."""
     return ceil(x) if -_INF < x < _INF else x
 

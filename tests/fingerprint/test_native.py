@@ -1,8 +1,8 @@
 """The compiled miner and detectors (setup.py, mypyc) give exactly what the pure-Python ones give.
 
 Skipped, with the reason, where the install left no compiled modules (no C
-compiler, no Python headers, ``make pure``). Both miners run in subprocesses on
-the same messages: the compiled one as installed, the pure one from a copy of
+compiler, no Python headers, ``make pure``). Compiled and pure run in subprocesses
+on the same input: the compiled modules as installed, the pure ones from a copy of
 the package's sources alone (no compiled file in it, so nothing can shadow them).
 """
 from __future__ import annotations
@@ -21,9 +21,9 @@ from tests.conftest import SHARED
 from brainstem.detect import anomaly, base, burst, precursor, profile, recurrence, self_heal, spread, window
 from brainstem.fingerprint import masking, miner, shapes, templates, tokens
 
-NATIVE = [masking, miner, shapes, templates, tokens]
-# setup.py does not compile these yet (see there); the test below compares them when it does.
-DETECT = [anomaly, base, burst, precursor, profile, recurrence, self_heal, spread, window]
+MINER = [masking, miner, shapes, templates, tokens]
+DETECT = [anomaly, base, burst, precursor, profile, recurrence, self_heal, spread, window]   # not chain (setup.py)
+NATIVE = MINER + DETECT
 PACKAGE = Path(brainstem.__file__).resolve().parent
 COMPILED = str(miner.__file__).endswith((".so", ".pyd"))
 needs_compiled = pytest.mark.skipif(not COMPILED, reason="the miner is pure Python here (no compiled modules: "
@@ -78,13 +78,19 @@ def _messages(loghub: Path) -> list[tuple[str, float]]:
     return [(m, 1.7e9 + i) for i, m in enumerate(lines)]
 
 
-# A fortnight of observations through the default detector set (every detector has
-# something to find: bursts, spreads, problems that heal, a daily job, a warning before
-# a failure, alerts that open and clear); prints a SHA-256 of every finding and of every
-# detector's state at the end, and where the detector modules came from.
+# A fortnight of observations through the detector set (every detector has something to
+# find: bursts, spreads, problems that heal, a daily job, a warning before a failure, alerts
+# that open and clear), three ways: as the pipeline gives them (float times, the settings'
+# knobs); with whole-second int times and int knobs, set up by hand (compiled, a value typed
+# ``float`` would turn them into floats: a finding's ts, an episode's threshold, the state);
+# and with the set's state sent through JSON and loaded into a fresh set halfway. Prints, per
+# way, the number of findings and a SHA-256 of the repr of every finding and of every
+# detector's state at the end (repr and JSON tell 20 from 20.0), and where the modules came from.
 RUN_DETECT = r"""
 import hashlib, json, random
-from brainstem.detect import Observation, build_detectors, burst
+from brainstem.detect import (ActivityProfile, AnomalyDetector, BurstDetector, DetectorSet, Observation,
+                              PrecursorDetector, RecurrenceDetector, SelfHealDetector, SpreadDetector,
+                              build_detectors, burst)
 from brainstem.settings import load_settings
 r = random.Random(3)
 day = 86400.0
@@ -119,16 +125,49 @@ while t < 20526 * day:
     if t % day < 30:   # a daily job
         add(t - t % day + 3 * 3600 + r.uniform(0, 60), "cron", "h3", 6, "cron job <*> finished")
 stream.sort(key=lambda o: o.ts)
-detectors = build_detectors(load_settings(env={}))
-h = hashlib.sha256()
-n = 0
-for o in stream:
-    for f in detectors.learn_one(o):
-        h.update(repr(f).encode())
-        n += 1
-for d in detectors:
-    h.update(json.dumps(d.to_state(), sort_keys=True).encode())
-print(json.dumps({"file": burst.__file__, "findings": n, "events": len(stream), "digest": h.hexdigest()}))
+
+def by_hand():
+    # the defaults, the whole ones given as ints (what a test or an embedding caller may pass)
+    p = ActivityProfile(keep_days=35, background_hours=72, silence_seconds=1800, startup_seconds=900,
+                        confirm_seconds=3600)
+    b = BurstDetector(p, window_seconds=300, min_events=20, ratio=8, baseline_windows=12)
+    s = SpreadDetector(p, window_seconds=600, min_assets=5, ratio=3, baseline_windows=12)
+    b.spread = s
+    h = SelfHealDetector(p, window_seconds=900, min_pairs=2)
+    c = RecurrenceDetector(p, min_buckets=3, min_coverage=0.7, max_window_hours=6, min_specificity=0.75,
+                           max_activity_share=0.5, max_chance=0.05)
+    q = PrecursorDetector(p, window_seconds=1800, min_lead_seconds=60, min_support=3, min_confidence=0.6,
+                          min_lift=3, max_target_rank=4, max_background=0.5)
+    a = AnomalyDetector(p, burst=b, spread=s, self_heal=h, recurrence=c, precursor=q, baseline_seconds=86400,
+                        hold_seconds=600, rate_ratio=10, rate_min_events=20)
+    return DetectorSet(p, c, b, s, h, q, a)
+
+def run(make, events, resume_at=None):
+    detectors = make()
+    h = hashlib.sha256()
+    n = 0
+    for i, o in enumerate(events):
+        if i == resume_at:
+            states = [json.loads(json.dumps(d.to_state())) for d in detectors]
+            detectors = make()
+            for d, st in zip(detectors, states):
+                d.load_state(st)
+        for f in detectors.learn_one(o):
+            h.update(repr(f).encode())
+            n += 1
+    for d in detectors:
+        h.update(repr(d.to_state()).encode())
+        h.update(json.dumps(d.to_state(), sort_keys=True).encode())
+    return {"findings": n, "digest": h.hexdigest()}
+
+settings = load_settings(env={})
+whole = [Observation(int(o.ts), o.event_id, o.signature_key, o.asset, o.severity, o.template, o.alert)
+         for o in stream]
+print(json.dumps({"file": burst.__file__, "events": len(stream),
+                  "pipeline": run(lambda: build_detectors(settings), stream),
+                  "ints": run(by_hand, whole),
+                  "resumed": run(lambda: build_detectors(settings), stream, resume_at=len(stream) // 2),
+                  "ints resumed": run(by_hand, whole, resume_at=len(stream) // 2)}))
 """
 
 
@@ -150,7 +189,7 @@ def _pure_copy(tmp_path: Path) -> Path:
 
 @needs_compiled
 def test_every_listed_module_is_compiled():
-    """All five or none: a mixed set (a stale or half-built install) is not what was measured."""
+    """All fourteen or none: a mixed set (a stale or half-built install) is not what was measured."""
     assert [str(m.__file__).endswith((".so", ".pyd")) for m in NATIVE] == [True] * len(NATIVE)
 
 
@@ -181,13 +220,13 @@ def test_compiled_and_pure_miner_assign_alike(tmp_path):
     assert compiled == pure
 
 
-@pytest.mark.skipif(not str(burst.__file__).endswith((".so", ".pyd")),
-                    reason="brainstem.detect is not compiled (setup.py says why)")
+@needs_compiled
 def test_compiled_and_pure_detectors_find_alike(tmp_path):
     pure_root = _pure_copy(tmp_path)
     compiled = _run(RUN_DETECT, None, cwd=tmp_path)
     pure = _run(RUN_DETECT, str(pure_root), cwd=tmp_path)
     assert compiled.pop("file").endswith((".so", ".pyd"))
     assert pure.pop("file") == str(pure_root / "brainstem" / "detect" / "burst.py")
-    assert compiled["findings"] > 20    # the stream gives every detector something
+    for way in ("pipeline", "ints", "resumed", "ints resumed"):
+        assert compiled[way]["findings"] > 20, way      # the stream gives every detector something
     assert compiled == pure
