@@ -8,6 +8,8 @@ DB ?= brainstem.db
 NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) $(filter-out brainstem/detect/chain.py brainstem/detect/__init__.py,$(wildcard brainstem/detect/*.py)) setup.py
 # After `make pure`, installs stay pure Python until `make native`.
 PURE_ENV = $(if $(wildcard $(VENV)/.pure),BRAINSTEM_PURE=1)
+# The compiled modules and the record of their sources, removed (they shadow the sources).
+UNBUILD = find brainstem -name '*.so' -delete -o -name '*.pyd' -delete; rm -f brainstem/_native_sources.json
 NATIVE_SAY = $(BIN)/python -c "import brainstem.fingerprint.miner as m, brainstem.detect.burst as b; print('brainstem: the miner and detectors are', 'compiled' if m.__file__.endswith(('.so', '.pyd')) and b.__file__.endswith(('.so', '.pyd')) else 'pure Python')"
 
 .PHONY: run test install bench clean conformance native pure
@@ -28,8 +30,7 @@ $(VENV)/.installed-dev: pyproject.toml setup.py | $(BIN)/python
 
 # A compiled module older than its source: build again (pip's build compiles, or falls back).
 $(VENV)/.native: $(NATIVE_SRC) | $(VENV)/.installed
-	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
-	rm -f brainstem/_native_sources.json
+	$(UNBUILD)
 	$(PURE_ENV) $(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(NATIVE_SAY)
 	touch $@
@@ -42,16 +43,14 @@ run: install
 # Compile the miner and the detectors again (after `make pure`, or to see a compile's messages: -v).
 native: | $(VENV)/.installed
 	rm -f $(VENV)/.pure
-	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
-	rm -f brainstem/_native_sources.json
+	$(UNBUILD)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@$(NATIVE_SAY)
 	touch $(VENV)/.native
 
 # Back to pure Python (for profiling the Python code): the compiled modules removed.
 pure:
-	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
-	rm -f brainstem/_native_sources.json
+	$(UNBUILD)
 	mkdir -p $(VENV) && touch $(VENV)/.pure
 	@if [ -x $(BIN)/python ]; then $(NATIVE_SAY); fi
 
@@ -67,5 +66,4 @@ bench: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) build *.egg-info brainstem.db brainstem.db-wal brainstem.db-shm
-	find brainstem -name '*.so' -delete -o -name '*.pyd' -delete
-	rm -f brainstem/_native_sources.json
+	$(UNBUILD)
