@@ -133,7 +133,7 @@ class TemplateMiner:
     def __len__(self) -> int:
         return len(self._clusters)
 
-    def learn(self, message: str, time: float | None = None) -> Match:
+    def learn(self, message: str, time: float | int | None = None) -> Match:
         """Assign ``message`` to a template, creating or generalizing one if needed."""
         self._seq += 1
         hit = self._msg_cache.get(message)
@@ -480,7 +480,7 @@ class TemplateMiner:
         if fits:
             self._fitted -= len(fits)
 
-    def _touch(self, c: Cluster, time: float | None) -> None:
+    def _touch(self, c: Cluster, time: float | int | None) -> None:
         c.count += 1
         c.last_seq = self._seq
         if time is not None and time > c.last_time:

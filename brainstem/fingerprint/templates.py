@@ -29,7 +29,7 @@ class Cluster:
                  "count", "last_time", "last_seq", "seen", "flex", "names")
 
     def __init__(self, cid: int, key: str, tokens: list[str], version: int = 1, count: int = 0,
-                 last_time: float = 0.0, last_seq: int = 0, flex: int = -1) -> None:
+                 last_time: float | int = 0.0, last_seq: int = 0, flex: int = -1) -> None:
         self.cid = cid
         self.key = key
         self.version = version

@@ -30,21 +30,22 @@ needs_compiled = pytest.mark.skipif(not COMPILED, reason="the miner is pure Pyth
                                                          "no C compiler or headers at install, or `make pure`)")
 
 # Learns every message of the file argv[1] (JSON: [message, time] pairs), with two knob
-# settings and a small max_templates (evictions) and match() between, and prints a
+# settings, a small max_templates (evictions) and match() between, and times given as
+# ints (kept as given, compiled too), and prints a
 # SHA-256 of every Match and of the final state, and where the miner module came from.
 RUN = r"""
 import hashlib, json, sys
 from brainstem.fingerprint import TemplateMiner, miner
 stream = json.load(open(sys.argv[1]))
 out = {"file": miner.__file__}
-for name, knobs, probe in (("default", {}, False), ("knobs", {"similarity": 0.7, "evidence": 2}, False),
-                           ("small", {"max_templates": 40}, True)):
+for name, knobs, probe, whole in (("default", {}, False, False), ("knobs", {"similarity": 0.7, "evidence": 2}, False, False),
+                                  ("small", {"max_templates": 40}, True, False), ("whole seconds", {}, False, True)):
     m = TemplateMiner(**knobs)
     h = hashlib.sha256()
     for i, (msg, t) in enumerate(stream):
         if probe and i % 7 == 0:
             h.update(repr(m.match(msg)).encode())
-        h.update(repr(m.learn(msg, t)).encode())
+        h.update(repr(m.learn(msg, int(t) if whole else t)).encode())
     h.update(json.dumps(m.to_state(), sort_keys=True).encode())
     out[name] = h.hexdigest()
 print(json.dumps(out))
@@ -185,6 +186,18 @@ def _pure_copy(tmp_path: Path) -> Path:
     root = tmp_path / "pure"
     shutil.copytree(PACKAGE, root / "brainstem", ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
     return root
+
+
+def test_the_modules_setup_py_compiles_type_check():
+    """mypyc refuses a module mypy rejects, and the install then falls back to pure Python
+    without a word: a type error here would leave every compiled test skipped, not failed."""
+    pytest.importorskip("mypy", reason="mypy (a dev dependency) is not installed")
+    sources = [m.__name__.replace(".", "/") + ".py" for m in NATIVE]
+    setup_py = (PACKAGE.parent / "setup.py").read_text()
+    assert all(f'"{src}"' in setup_py for src in sources), "setup.py compiles another list of modules"
+    got = subprocess.run([sys.executable, "-m", "mypy", "--ignore-missing-imports", "--follow-imports=silent",
+                          "--no-incremental", *sources], cwd=PACKAGE.parent, capture_output=True, text=True)
+    assert got.returncode == 0, got.stdout + got.stderr
 
 
 @needs_compiled
