@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= brainstem.db
 # The modules setup.py compiles with mypyc where it can (docs/native.md); a change to
 # one of them rebuilds the compiled copy, which would otherwise shadow it.
-NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) $(filter-out brainstem/detect/chain.py brainstem/detect/__init__.py,$(wildcard brainstem/detect/*.py)) setup.py
+NATIVE_SRC := $(wildcard brainstem/fingerprint/*.py) $(filter-out brainstem/detect/__init__.py,$(wildcard brainstem/detect/*.py)) setup.py
 # After `make pure`, installs stay pure Python until `make native`.
 PURE_ENV = $(if $(wildcard $(VENV)/.pure),BRAINSTEM_PURE=1)
 # The compiled modules and the record of their sources, removed (they shadow the sources).

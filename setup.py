@@ -17,8 +17,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 # The hot modules, compiled together into one shared library inside the package: the
-# template miner and the detectors (not brainstem/detect/chain.py: its DetectorSet extends
-# list, which a mypyc class cannot). Compiled, a value annotated ``float`` is a C double:
+# template miner and the detectors. Compiled, a value annotated ``float`` is a C double:
 # an int given for it becomes a float, so wherever an int can arrive and is kept or shown
 # the detectors say ``float | int`` (docs/native.md).
 NATIVE = [
@@ -30,6 +29,7 @@ NATIVE = [
     "brainstem/detect/anomaly.py",
     "brainstem/detect/base.py",
     "brainstem/detect/burst.py",
+    "brainstem/detect/chain.py",
     "brainstem/detect/precursor.py",
     "brainstem/detect/profile.py",
     "brainstem/detect/recurrence.py",

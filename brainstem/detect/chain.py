@@ -18,8 +18,10 @@ The order is fixed: a detector may ask the ones before it about this event
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from brainstem.detect.anomaly import AnomalyDetector
-from brainstem.detect.base import Finding, Observation
+from brainstem.detect.base import Detector, Finding, Observation
 from brainstem.detect.burst import BurstDetector
 from brainstem.detect.precursor import PrecursorDetector
 from brainstem.detect.profile import ActivityProfile
@@ -30,13 +32,15 @@ from brainstem.detect.spread import SpreadDetector
 _UNSEEN = object()      # a template self-heal has not judged yet
 
 
-class DetectorSet(list):
-    """The profile and the six detectors, in the order they run; ``learn_one`` runs them all."""
+class DetectorSet:
+    """The profile and the six detectors, in the order they run; ``learn_one`` runs them all.
+    Iterated, indexed and counted as the list of them (not a list subclass, which mypyc
+    cannot compile)."""
 
     def __init__(self, profile: ActivityProfile, recurrence: RecurrenceDetector, burst: BurstDetector,
                  spread: SpreadDetector, self_heal: SelfHealDetector, precursor: PrecursorDetector,
                  anomaly: AnomalyDetector):
-        super().__init__((profile, recurrence, burst, spread, self_heal, precursor, anomaly))
+        self._all: list[Detector] = [profile, recurrence, burst, spread, self_heal, precursor, anomaly]
         if precursor.profile is not profile:
             raise ValueError("the precursor detector must read the set's profile")
         self.profile = profile
@@ -50,6 +54,15 @@ class DetectorSet(list):
         self._precursor = precursor.learn_one
         self._anomaly = anomaly.learn_one
         self._polarities = self_heal.polarities
+
+    def __iter__(self) -> Iterator[Detector]:
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+    def __getitem__(self, i: int) -> Detector:
+        return self._all[i]
 
     def learn_one(self, obs: Observation) -> list[Finding]:
         """Take one event into account in every detector; the findings it caused (callers only read them)."""
