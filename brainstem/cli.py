@@ -131,10 +131,24 @@ def cli() -> None:
 @json_option
 def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json):
     """Ingest log files, directories or globs (plain or .gz) for one tenant."""
-    from brainstem.pipeline.ingest import total_bytes
-
     mapping = _json_mapping(json_map) if json_map else None
     ws = _workspace(db, config, create=True)
+    try:
+        _ingest_and_report(ws, paths, tenant, fmt, mapping, rules_dir, as_json)
+    finally:
+        ws.close()
+    _EXIT_WITHOUT_TEARDOWN[0] = True
+
+
+# Set once an ingest has closed its database and printed everything: the process then
+# ends without the interpreter freeing its objects one by one (the miner's and the
+# detectors' state, its caches: 0.2 s of a 156,000-line ingest), which the OS does at once.
+_EXIT_WITHOUT_TEARDOWN = [False]
+
+
+def _ingest_and_report(ws, paths, tenant, fmt, mapping, rules_dir, as_json) -> None:
+    from brainstem.pipeline.ingest import total_bytes
+
     show_bar = sys.stderr.isatty() and not as_json
     if show_bar:
         with click.progressbar(length=total_bytes(paths), label="ingesting", file=sys.stderr,
@@ -533,8 +547,13 @@ _register_command_modules()
 
 
 def main() -> None:
+    _EXIT_WITHOUT_TEARDOWN[0] = False     # only what this run does ends it early
     try:
         cli(prog_name="brainstem")
+    except SystemExit as exc:
+        if exc.code in (0, None) and _EXIT_WITHOUT_TEARDOWN[0]:
+            _exit_now()
+        raise
     except BrokenPipeError:
         # `brainstem signatures | head -1`: the reader closed the pipe, which is normal
         # use. Exit quietly as Unix tools do; point stdout at /dev/null so the
@@ -542,6 +561,19 @@ def main() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(141)
+
+
+def _exit_now() -> None:
+    """End a successful run at once: output flushed and logging shut down (what the
+    interpreter's exit would still have done for it), nothing else left open."""
+    import logging
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:     # the reader went away: exit as `main` does then
+        os._exit(141)
+    logging.shutdown()
+    os._exit(0)
 
 
 if __name__ == "__main__":

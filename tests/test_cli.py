@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,23 @@ def test_a_timestamp_past_the_calendar_is_a_bad_line_and_the_rest_is_stored(tmp_
     assert _summary(p.stdout) == {"lines read": 4, "events stored": 2, "duplicates skipped": 0, "bad lines": 2}
     assert f"{path}:2: timestamp out of range: 9999-12-31T23:59:59-12:00" in p.stderr
     assert f"{path}:3: timestamp out of range: 0001-01-01T00:00:00+12:00" in p.stderr
+
+
+def test_an_ingest_ends_with_its_output_whole_and_its_database_closed(tmp_path):
+    """The command ends without the interpreter's teardown once it has closed the database and
+    printed: so its output must be all there (also into a pipe), the WAL folded into the
+    file (the database closed, not abandoned), and a failed run still fails."""
+    log = tmp_path / "a.log"
+    log.write_text("".join(f"Mar  2 10:{i // 60:02d}:{i % 60:02d} web1 sshd[{i}]: Accepted publickey for ana "
+                           f"from 10.0.0.{i % 200} port {2000 + i} ssh2\n" for i in range(3000)))
+    db = tmp_path / "b.db"
+    p = run("ingest", str(log), "--tenant", "acme", db=db)
+    assert _summary(p.stdout)["events stored"] == 3000
+    assert not (tmp_path / "b.db-wal").exists()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 3000
+    conn.close()
+    p = run("ingest", str(log), "--tenant", "acme", "--json", db=db)
+    assert json.loads(p.stdout)["duplicates_skipped"] == 3000
+    p = run("ingest", str(tmp_path / "missing.log"), "--tenant", "acme", db=db, check=False)
+    assert p.returncode != 0 and "missing.log" in p.stderr
