@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -243,3 +244,28 @@ def test_compiled_and_pure_detectors_find_alike(tmp_path):
     for way in ("pipeline", "ints", "resumed", "ints resumed"):
         assert compiled[way]["findings"] > 20, way      # the stream gives every detector something
     assert compiled == pure
+
+
+def test_a_source_changed_after_its_compile_is_named_at_import(tmp_path):
+    """Outside the tests too: importing brainstem warns when a source setup.py compiled in
+    place changed since (its compiled copy is what runs); a file only touched is not changed."""
+    from brainstem import stale_compiled_sources
+    pkg = tmp_path / "brainstem"
+    (pkg / "detect").mkdir(parents=True)
+    src = pkg / "detect" / "window.py"
+    src.write_text("X = 1\n")
+    assert stale_compiled_sources(str(pkg)) == []          # nothing compiled here: no record
+    (pkg / "_native_sources.json").write_text(json.dumps(
+        {"brainstem/detect/window.py": hashlib.sha256(b"X = 1\n").hexdigest()}))
+    assert stale_compiled_sources(str(pkg)) == []
+    later = (pkg / "_native_sources.json").stat().st_mtime + 5
+    os.utime(src, (later, later))                          # touched, the same text
+    assert stale_compiled_sources(str(pkg)) == []
+    src.write_text("X = 2\n")
+    os.utime(src, (later, later))
+    assert stale_compiled_sources(str(pkg)) == ["brainstem/detect/window.py"]
+    # the package's own __init__, run from that tree, says so as it is imported
+    shutil.copy(PACKAGE / "__init__.py", pkg / "__init__.py")
+    got = subprocess.run([sys.executable, "-c", f"import runpy; runpy.run_path({str(pkg / '__init__.py')!r})"],
+                         capture_output=True, text=True)
+    assert got.returncode == 0 and "brainstem/detect/window.py changed after it was compiled" in got.stderr
