@@ -360,12 +360,9 @@ def peer_main(a) -> None:
 def _timed(cmd: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of a command run to its end, its children's CPU included."""
     import subprocess
-    before = os.times()
-    t0 = time.perf_counter()
+    t0, k0 = time.perf_counter(), _children_cpu()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    after = os.times()
-    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return time.perf_counter() - t0, _children_cpu() - k0
 
 
 def commands_main(a, log: Path, work: Path, lines: int) -> None:

@@ -137,13 +137,14 @@ def ingest_command(paths, tenant, fmt, json_map, rules_dir, db, config, as_json)
         _ingest_and_report(ws, paths, tenant, fmt, mapping, rules_dir, as_json)
     finally:
         ws.close()
-    _EXIT_WITHOUT_TEARDOWN[0] = True
+    global _exit_without_teardown
+    _exit_without_teardown = True
 
 
 # Set once an ingest has closed its database and printed everything: the process then
 # ends without the interpreter freeing its objects one by one (the miner's and the
 # detectors' state, its caches: 0.2 s of a 156,000-line ingest), which the OS does at once.
-_EXIT_WITHOUT_TEARDOWN = [False]
+_exit_without_teardown = False
 
 
 def _ingest_and_report(ws, paths, tenant, fmt, mapping, rules_dir, as_json) -> None:
@@ -547,11 +548,12 @@ _register_command_modules()
 
 
 def main() -> None:
-    _EXIT_WITHOUT_TEARDOWN[0] = False     # only what this run does ends it early
+    global _exit_without_teardown
+    _exit_without_teardown = False     # only what this run does ends it early
     try:
         cli(prog_name="brainstem")
     except SystemExit as exc:
-        if exc.code in (0, None) and _EXIT_WITHOUT_TEARDOWN[0]:
+        if exc.code in (0, None) and _exit_without_teardown:
             _exit_now()
         raise
     except BrokenPipeError:

@@ -213,13 +213,12 @@ def test_compiled_modules_are_the_current_sources():
 
     setup.py records the SHA-256 of every source it compiled (brainstem/_native_sources.json).
     """
+    from brainstem import stale_compiled_sources
     record = PACKAGE / "_native_sources.json"
     assert record.exists(), "compiled modules without setup.py's record of their sources: run `make native`"
-    built = json.loads(record.read_text())
-    for m in NATIVE:
-        rel = m.__name__.replace(".", "/") + ".py"
-        now = hashlib.sha256((PACKAGE.parent / rel).read_bytes()).hexdigest()
-        assert built.get(rel) == now, f"{rel} changed after it was compiled: run `make native` (or `make pure`)"
+    assert sorted(json.loads(record.read_text())) == sorted(m.__name__.replace(".", "/") + ".py" for m in NATIVE)
+    stale = stale_compiled_sources(str(PACKAGE))
+    assert not stale, f"{', '.join(stale)} changed after it was compiled: run `make native` (or `make pure`)"
 
 
 @needs_compiled
